@@ -1,0 +1,39 @@
+# audiofs: `make test` installs what is missing (Debian packages, npm packages), builds and runs every test.
+SHELL := /bin/bash
+DEB_PACKAGES := libfuse2 fuse sox libsox-fmt-all mpg123 lame timidity freepats icecast2 \
+	aubio-tools alsa-utils libasound2 libasound2-dev python3-numpy python3-mido g++ make python3
+TESTS = $(shell find dist/test -name '*.test.js' | sort)
+TEST_CONCURRENCY ?= 2
+
+.PHONY: all deps debian build test demo bench clean
+
+all: build
+
+deps: debian node_modules/.audiofs-installed
+
+debian:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+node_modules/.audiofs-installed: package.json package-lock.json | debian
+	npm ci --no-audit --no-fund
+	touch $@
+
+build: deps
+	npx tsc -p tsconfig.json
+
+test: build
+	node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=300000 $(TESTS)
+
+demo: build
+	bash fixtures/demo.sh
+
+bench: build
+	node dist/bench/run.js
+
+clean:
+	rm -rf dist

@@ -1,0 +1,4 @@
+export * from './units.js';
+export * from './pcm-format.js';
+export * from './errors.js';
+export * from './logger.js';
