@@ -1,0 +1,11 @@
+/** Where the mix goes: the sound card, an MP3 encoder, /out, a file. */
+export interface Sink {
+  readonly name: string;
+  /**
+   * Takes one period of mixed PCM (project format). In realtime mode it must not block the engine:
+   * return at once. In export mode the engine awaits the returned promise (backpressure).
+   */
+  write(pcm: Buffer): void | Promise<void>;
+  /** Flushes and closes (encoders write their last frames). */
+  end(): Promise<void>;
+}
