@@ -6,3 +6,4 @@ export { readSmf } from './read-smf.js';
 export { writeSmf } from './write-smf.js';
 export { mergeTracks } from './merge-tracks.js';
 export { TempoMap, DEFAULT_TEMPO, type TempoMapOptions } from './tempo-map.js';
+export { noteSpans, isNoteOn, isNoteOff, type NoteSpan } from './note-spans.js';

@@ -1,0 +1,2 @@
+export * from './smf.js';
+export * from './note-spans.js';
