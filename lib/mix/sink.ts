@@ -1,3 +1,6 @@
+/** Which output layout a sink takes: the stereo (project-format) mix, or with trace on every source on its own channels. */
+export type SinkLayout = 'mix' | 'trace';
+
 /** Where the mix goes: the sound card, an MP3 encoder, /out, a file. */
 export interface Sink {
   readonly name: string;
@@ -8,4 +11,6 @@ export interface Sink {
   write(pcm: Buffer): void | Promise<void>;
   /** Flushes and closes (encoders write their last frames). */
   end(): Promise<void>;
+  /** 'trace' sinks (/out, exports) get the traced layout while trace is on; absent means 'mix'. */
+  readonly layout?: SinkLayout;
 }

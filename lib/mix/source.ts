@@ -10,6 +10,16 @@ export interface MixSource {
   take(bytes: Bytes): Buffer;
   /** True once the chain has ended and every byte has been taken. */
   readonly ended: boolean;
+  /**
+   * True once the chain has ended, even if bytes are still ready: what available() says is all that is left.
+   * Export mode needs it to mix a last partial period instead of waiting for a full one (absent: same as `ended`).
+   */
+  readonly complete?: boolean;
   /** Calls `cb` whenever data arrives or the source ends (export mode waits on it); returns an unsubscribe function. */
   onChange(cb: () => void): () => void;
+}
+
+/** Whether no more data will arrive from a source (what is ready is all there is). */
+export function isComplete(source: MixSource): boolean {
+  return source.ended || source.complete === true;
 }

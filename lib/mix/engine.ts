@@ -1,0 +1,408 @@
+import { EventEmitter } from 'node:events';
+import type { Frames, Seconds } from '../base/units.js';
+import { DEFAULT_FORMAT, bytesToFrames, framesToBytes, framesToSeconds, type PcmFormat } from '../base/pcm-format.js';
+import { Logger } from '../base/logger.js';
+import { MonotonicClock, type Clock } from './clock.js';
+import { Mixer, type MixInput } from './mixer.js';
+import { Meter, type Levels } from './meter.js';
+import { isComplete, type MixSource } from './source.js';
+import type { Sink } from './sink.js';
+import { defaultStrip, type StripSettings } from './strip.js';
+import { traceChannelMap, type ChannelAssignment } from './trace.js';
+
+/** realtime: paced by the clock, late sources give silence (xruns); export: waits for every source, no clock. */
+export type EngineMode = 'realtime' | 'export';
+/** The transport as the engine sees it. */
+export type EngineState = 'stopped' | 'running' | 'paused' | 'ended';
+
+/** Options of an Engine. */
+export interface EngineOptions {
+  format?: PcmFormat;
+  /** Frames per period (default 512). */
+  period?: Frames;
+  mode?: EngineMode;
+  clock?: Clock;
+  logger?: Logger;
+  /** Realtime: how late the engine may fall (a stalled process) before it skips ahead instead of catching up (default 0.25 s). */
+  maxLate?: Seconds;
+}
+
+/** Options of start(). */
+export interface StartOptions {
+  /** Rendezvous: start the clock only once every source has a first period ready, or after timeoutMs. */
+  gate?: { timeoutMs: number };
+}
+
+/** Options of addSink(). */
+export interface AddSinkOptions {
+  /** End the sink (and remove it) when the run ends: export files. */
+  endWithRun?: boolean;
+}
+
+/** How a run ended: every source drained (export mode) or stop(). */
+export interface EngineEnd {
+  reason: 'drained' | 'stopped';
+  position: Frames;
+}
+
+/** One source in /status. */
+export interface SourceStatus extends Levels {
+  name: string;
+  xruns: number;
+  buffered: Frames;
+  ended: boolean;
+}
+
+/** The engine's part of /status, as a plain object. */
+export interface EngineStatus {
+  state: EngineState;
+  mode: EngineMode;
+  position: Frames;
+  seconds: Seconds;
+  trace: boolean;
+  /** Times the realtime clock fell more than maxLate behind and skipped ahead. */
+  lateSkips: number;
+  sources: SourceStatus[];
+  master: Levels & { clipped: number };
+}
+
+interface Entry {
+  source: MixSource;
+  strip: StripSettings;
+  meter: Meter;
+  xruns: number;
+  unsubscribe: () => void;
+}
+
+/** The mixing engine: takes a period from every source, mixes it and hands it to every sink. */
+export class Engine extends EventEmitter {
+  readonly format: PcmFormat;
+  readonly period: Frames;
+  readonly mixer: Mixer;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly maxLate: Seconds;
+  private readonly entries = new Map<string, Entry>();
+  private readonly sinks = new Map<Sink, AddSinkOptions>();
+  private currentMode: EngineMode;
+  private currentState: EngineState = 'stopped';
+  private pos: Frames = 0;
+  private generation = 0;
+  private loop: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
+  private anchorTime: Seconds = 0;
+  private anchorPos: Frames = 0;
+  private tracing = false;
+  private drainedSaid = false;
+  private lateSkips = 0;
+
+  constructor(options: EngineOptions = {}) {
+    super();
+    this.format = options.format ?? DEFAULT_FORMAT;
+    this.period = options.period ?? 512;
+    this.currentMode = options.mode ?? 'realtime';
+    this.clock = options.clock ?? new MonotonicClock();
+    this.logger = options.logger ?? new Logger({ level: 'warn' });
+    this.maxLate = options.maxLate ?? 0.25;
+    this.mixer = new Mixer(this.format);
+  }
+
+  /** Adds a source (a chain's output); its strip starts at unity unless given. */
+  addSource(source: MixSource, options: { strip?: StripSettings } = {}): void {
+    if (this.entries.has(source.name)) throw new Error(`source '${source.name}' is already in the mix (expected a new name)`);
+    const unsubscribe = source.onChange(() => this.poke());
+    this.entries.set(source.name, { source, strip: options.strip ?? defaultStrip(), meter: new Meter(), xruns: 0, unsubscribe });
+    this.drainedSaid = false;
+    this.emit('layout', this.channelMap());
+    this.poke();
+  }
+
+  /** Removes a source; unknown names are ignored. */
+  removeSource(name: string): void {
+    const e = this.entries.get(name);
+    if (!e) return;
+    e.unsubscribe();
+    this.entries.delete(name);
+    this.emit('layout', this.channelMap());
+    this.poke();
+  }
+
+  /** The names of the sources, in mixing order. */
+  sourceNames(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** A source's strip (NAME/mixer). */
+  getStrip(name: string): StripSettings {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`no source '${name}' in the mix (expected one of: ${this.sourceNames().join(', ') || 'none'})`);
+    return e.strip;
+  }
+
+  /** Replaces a source's strip (after applyStripText). */
+  setStrip(name: string, strip: StripSettings): void {
+    this.getStrip(name);
+    this.entries.get(name)!.strip = strip;
+  }
+
+  /** Adds a sink; it gets every period from the next one on. */
+  addSink(sink: Sink, options: AddSinkOptions = {}): void {
+    this.sinks.set(sink, options);
+  }
+
+  /** Removes a sink (without ending it). */
+  removeSink(sink: Sink): void {
+    this.sinks.delete(sink);
+  }
+
+  get mode(): EngineMode {
+    return this.currentMode;
+  }
+
+  /** Switches between realtime and export; realtime re-anchors its clock at the current position. */
+  setMode(mode: EngineMode): void {
+    if (mode === this.currentMode) return;
+    this.currentMode = mode;
+    this.anchor();
+    this.poke();
+  }
+
+  get state(): EngineState {
+    return this.currentState;
+  }
+
+  /** Frames mixed since the start (or the last seek). */
+  get position(): Frames {
+    return this.pos;
+  }
+
+  /** Sets the position counter (the sequencer refeeds the sources from there). */
+  seek(position: Frames): void {
+    this.pos = position;
+    this.anchor();
+  }
+
+  get trace(): boolean {
+    return this.tracing;
+  }
+
+  /** trace on|off: sinks with layout 'trace' get every source on its own channels. */
+  setTrace(options: { on: boolean }): void {
+    this.tracing = options.on;
+    this.emit('layout', this.channelMap());
+  }
+
+  /** Which channels of the traced output belong to which source (for /channels). */
+  channelMap(): ChannelAssignment[] {
+    return traceChannelMap(this.sourceNames(), this.format.channels);
+  }
+
+  /** Channels of what 'trace' sinks get now. */
+  traceChannels(): number {
+    return this.tracing ? Math.max(1, this.entries.size) * this.format.channels : this.format.channels;
+  }
+
+  /** Starts (or restarts after stop or end) the run; resolves once the clock runs. */
+  async start(options: StartOptions = {}): Promise<void> {
+    if (this.currentState === 'running') return;
+    if (this.currentState === 'paused') return this.resume();
+    if (options.gate) await this.gate(options.gate.timeoutMs);
+    this.drainedSaid = false;
+    this.run();
+  }
+
+  /** Pauses: no period is mixed until resume(). */
+  pause(): void {
+    if (this.currentState !== 'running') return;
+    this.currentState = 'paused';
+    this.generation++;
+    this.poke();
+  }
+
+  /** Resumes after pause(); the clock re-anchors, so no catch-up burst. */
+  resume(): void {
+    if (this.currentState !== 'paused') return;
+    this.run();
+  }
+
+  /** Stops the run: ends the sinks added with endWithRun and emits 'end' {reason: 'stopped'}. */
+  async stop(): Promise<void> {
+    if (this.currentState === 'stopped' || this.currentState === 'ended') return;
+    this.currentState = 'stopped';
+    this.generation++;
+    this.poke();
+    await this.loop;
+    await this.finishRun('stopped');
+  }
+
+  /** Resolves when the current run ends (export drained, or stop()). */
+  whenEnded(): Promise<EngineEnd> {
+    return new Promise((resolve) => this.once('end', resolve));
+  }
+
+  /** The engine's part of /status. */
+  status(): EngineStatus {
+    return {
+      state: this.currentState,
+      mode: this.currentMode,
+      position: this.pos,
+      seconds: framesToSeconds(this.pos, this.format),
+      trace: this.tracing,
+      lateSkips: this.lateSkips,
+      sources: [...this.entries.values()].map((e) => ({
+        name: e.source.name,
+        xruns: e.xruns,
+        ...e.meter.levels(),
+        buffered: bytesToFrames(e.source.available(), this.format),
+        ended: e.source.ended,
+      })),
+      master: { ...this.mixer.meter.levels(), clipped: this.mixer.clipped },
+    };
+  }
+
+  private run(): void {
+    this.currentState = 'running';
+    const gen = ++this.generation;
+    this.anchor();
+    this.loop = this.runLoop(gen).catch((err) => {
+      this.logger.error(`mix: engine stopped on an error: ${(err as Error).message}`);
+      this.currentState = 'stopped';
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
+  }
+
+  private live(gen: number): boolean {
+    return this.generation === gen && this.currentState === 'running';
+  }
+
+  private async runLoop(gen: number): Promise<void> {
+    while (this.live(gen)) {
+      if (this.currentMode === 'export') {
+        await this.untilReady(gen);
+        if (!this.live(gen) || this.currentMode !== 'export') continue;
+        const frames = this.exportFrames();
+        if (frames === 0) {
+          this.currentState = 'ended';
+          await this.finishRun('drained');
+          return;
+        }
+        await this.mixOnce(frames, { awaitSinks: true });
+      } else {
+        const due = this.anchorTime + framesToSeconds(this.pos - this.anchorPos, this.format);
+        await this.clock.sleepUntil(due);
+        if (!this.live(gen) || this.currentMode !== 'realtime') continue;
+        const late = this.clock.now() - due;
+        if (late > this.maxLate) {
+          this.lateSkips++;
+          this.logger.warn(`mix: the engine fell ${late.toFixed(3)} s behind its clock; skipping ahead instead of catching up`);
+          this.anchor();
+        }
+        await this.mixOnce(this.period, { awaitSinks: false });
+        this.sayDrained();
+      }
+    }
+  }
+
+  private anchor(): void {
+    this.anchorTime = this.clock.now();
+    this.anchorPos = this.pos;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private allReady(): boolean {
+    const want = framesToBytes(this.period, this.format);
+    for (const e of this.entries.values()) {
+      if (e.source.available() < want && !isComplete(e.source)) return false;
+    }
+    return true;
+  }
+
+  private async untilReady(gen: number): Promise<void> {
+    while (this.live(gen) && this.currentMode === 'export' && !this.allReady()) {
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+    }
+  }
+
+  private async gate(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.allReady() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+        this.wake = () => { clearTimeout(t); resolve(); };
+      });
+    }
+    if (!this.allReady()) {
+      const late = [...this.entries.values()].filter((e) => !isComplete(e.source) && e.source.available() < framesToBytes(this.period, this.format));
+      this.logger.warn(`mix: start gate timed out after ${timeoutMs} ms; not ready: ${late.map((e) => e.source.name).join(', ')}`);
+    }
+  }
+
+  /** Frames of the next export period: a full one, the last partial one once every source is complete, 0 when all drained. */
+  private exportFrames(): Frames {
+    let longest: Frames = 0;
+    for (const e of this.entries.values()) {
+      if (!isComplete(e.source)) return this.period;
+      longest = Math.max(longest, bytesToFrames(e.source.available(), this.format));
+    }
+    return Math.min(longest, this.period);
+  }
+
+  private async mixOnce(frames: Frames, options: { awaitSinks: boolean }): Promise<void> {
+    const want = framesToBytes(frames, this.format);
+    const inputs: MixInput[] = [];
+    for (const e of this.entries.values()) {
+      const complete = isComplete(e.source);
+      const pcm = e.source.available() > 0 ? e.source.take(want) : Buffer.alloc(0);
+      if (pcm.length < want && !complete && this.currentMode === 'realtime') e.xruns++;
+      inputs.push({ pcm, strip: e.strip, meter: e.meter });
+    }
+    const result = this.mixer.mix(inputs, frames, { trace: this.tracing });
+    this.pos += frames;
+    const pending: Promise<void>[] = [];
+    for (const sink of [...this.sinks.keys()]) {
+      const pcm = sink.layout === 'trace' && result.trace ? result.trace : result.mix;
+      try {
+        const r = sink.write(pcm);
+        if (r) {
+          const guarded = r.catch((err) => this.sinkFailed(sink, err));
+          if (options.awaitSinks) pending.push(guarded);
+        }
+      } catch (err) {
+        this.sinkFailed(sink, err);
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
+    this.emit('period', result, this.pos);
+  }
+
+  private sinkFailed(sink: Sink, err: unknown): void {
+    if (!this.sinks.has(sink)) return;
+    this.sinks.delete(sink);
+    this.logger.error(`mix: output ${sink.name} failed and was taken out of the mix: ${(err as Error).message}`);
+    this.emit('sink-error', sink, err);
+  }
+
+  private sayDrained(): void {
+    if (this.drainedSaid || this.entries.size === 0) return;
+    for (const e of this.entries.values()) if (!e.source.ended) return;
+    this.drainedSaid = true;
+    this.emit('drained', this.pos);
+  }
+
+  private async finishRun(reason: EngineEnd['reason']): Promise<void> {
+    const ending = [...this.sinks].filter(([, o]) => o.endWithRun).map(([s]) => s);
+    for (const s of ending) this.sinks.delete(s);
+    await Promise.all(ending.map((s) => s.end().catch((err) => {
+      this.logger.error(`mix: output ${s.name} failed to finish: ${(err as Error).message}`);
+      this.emit('sink-error', s, err);
+    })));
+    const end: EngineEnd = { reason, position: this.pos };
+    this.logger.info(`mix: run ended (${reason}) at ${framesToSeconds(this.pos, this.format).toFixed(3)} s`);
+    this.emit('end', end);
+  }
+}
