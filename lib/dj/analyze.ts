@@ -1,0 +1,71 @@
+// The analysis of one track: tempo, beats, loudness and per-beat features, from its decoded audio.
+import type { Decibels, GainFactor, Seconds } from '../base/units.js';
+import { framesToSeconds } from '../base/pcm-format.js';
+import { monoMix, type PcmBuffer } from './pcm-buffer.js';
+import { spectralFrames } from './spectral-frames.js';
+import { estimateTempo, type Bpm } from './tempo.js';
+import { trackBeats } from './beat-tracker.js';
+import { measureLoudness } from './loudness.js';
+import { beatFeatures } from './beat-features.js';
+
+/** Bumped whenever the analysis changes, so old cache entries are not trusted. */
+export const ANALYSIS_VERSION = 1;
+
+/** What `audiofs-dj --analyze` prints and the cache stores. */
+export interface TrackAnalysis {
+  version: number;
+  duration: Seconds;
+  tempo: Bpm;
+  beats: Seconds[];
+  loudness: Decibels;
+  peak: GainFactor;
+  chroma: number[][];
+  timbre: number[][];
+}
+
+/** Options of the analysis. */
+export interface AnalyzeOptions {
+  /** Called between chunks of work, so a streaming caller can keep writing output. */
+  onProgress?: () => Promise<void>;
+}
+
+function decimate(signal: Float32Array, factor: number): Float32Array {
+  if (factor <= 1) return signal;
+  const out = new Float32Array(Math.floor(signal.length / factor));
+  for (let i = 0; i < out.length; i++) {
+    let s = 0;
+    for (let k = 0; k < factor; k++) s += signal[i * factor + k];
+    out[i] = s / factor;
+  }
+  return out;
+}
+
+/** The tempo that the beats keep: the mean of the intervals within 10% of the median interval. */
+export function tempoOfBeats(beats: Seconds[], fallback: Bpm): Bpm {
+  const gaps = beats.slice(1).map((b, i) => b - beats[i]);
+  if (gaps.length < 2) return fallback;
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)];
+  const steady = gaps.filter((g) => Math.abs(g - median) < 0.1 * median);
+  return 60 / (steady.reduce((a, b) => a + b, 0) / steady.length);
+}
+
+/** Analyses decoded audio (project format) into tempo, beats, loudness and per-beat chroma and timbre. */
+export async function analyzePcm(pcm: PcmBuffer, options: AnalyzeOptions = {}): Promise<TrackAnalysis> {
+  const factor = Math.max(1, Math.round(pcm.format.rate / 22050));
+  const mono = decimate(monoMix(pcm), factor);
+  const frames = await spectralFrames(mono, pcm.format.rate / factor, { onProgress: options.onProgress });
+  const rough = estimateTempo(frames.onset, frames.frameRate);
+  const beatFrames = trackBeats(frames.onset, frames.frameRate, rough);
+  const beats = beatFrames.map((f) => Math.round((f / frames.frameRate) * 1000) / 1000);
+  const { loudness, peak } = measureLoudness(pcm);
+  const features = beatFeatures(beatFrames, frames);
+  return {
+    version: ANALYSIS_VERSION,
+    duration: framesToSeconds(pcm.frames, pcm.format),
+    tempo: Math.round(tempoOfBeats(beats, rough) * 100) / 100,
+    beats,
+    loudness: Math.round(loudness * 100) / 100,
+    peak: Math.round(peak * 10000) / 10000,
+    ...features,
+  };
+}

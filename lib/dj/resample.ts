@@ -1,0 +1,56 @@
+// Sample-rate and channel-count conversion into the project format (windowed-sinc interpolation).
+import type { Hz } from '../base/units.js';
+
+const HALF_TAPS = 16;
+const TABLE_STEPS = 512;
+
+function kernelTable(cutoff: number, halfWidth: number): Float64Array {
+  const size = Math.ceil(halfWidth) * TABLE_STEPS + 2;
+  const table = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const x = i / TABLE_STEPS;
+    if (x >= halfWidth) break;
+    const sinc = x === 0 ? 1 : Math.sin(Math.PI * cutoff * x) / (Math.PI * cutoff * x);
+    const w = 0.42 + 0.5 * Math.cos((Math.PI * x) / halfWidth) + 0.08 * Math.cos((2 * Math.PI * x) / halfWidth);
+    table[i] = cutoff * sinc * w;
+  }
+  return table;
+}
+
+/** One channel converted from one rate to another, band-limited to the lower Nyquist frequency. */
+export function resampleChannel(input: Float32Array, from: Hz, to: Hz): Float32Array {
+  if (from === to) return input;
+  const ratio = to / from;
+  const cutoff = Math.min(1, ratio) * 0.95;
+  const halfWidth = HALF_TAPS / Math.min(1, ratio);
+  const table = kernelTable(cutoff, halfWidth);
+  const outLength = Math.floor(input.length * ratio);
+  const out = new Float32Array(outLength);
+  const reach = Math.ceil(halfWidth);
+  for (let i = 0; i < outLength; i++) {
+    const t = i / ratio;
+    const centre = Math.floor(t);
+    let acc = 0;
+    for (let k = centre - reach + 1; k <= centre + reach; k++) {
+      if (k < 0 || k >= input.length) continue;
+      const pos = Math.abs(t - k) * TABLE_STEPS;
+      const j = Math.floor(pos);
+      if (j + 1 >= table.length) continue;
+      const h = table[j] + (table[j + 1] - table[j]) * (pos - j);
+      acc += input[k] * h;
+    }
+    out[i] = acc;
+  }
+  return out;
+}
+
+/** Channels mapped to a new count: mono is copied to every channel, many to one is their mean, else by index. */
+export function remixChannels(input: Float32Array[], channels: number): Float32Array[] {
+  if (input.length === channels) return input;
+  if (channels === 1) {
+    const out = new Float32Array(input[0].length);
+    for (const ch of input) for (let i = 0; i < out.length; i++) out[i] += ch[i] / input.length;
+    return [out];
+  }
+  return Array.from({ length: channels }, (_, c) => input[c % input.length]);
+}
