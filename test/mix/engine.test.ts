@@ -1,0 +1,200 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Engine } from '../../lib/mix/engine.js';
+import { VirtualClock } from '../../lib/mix/clock.js';
+import { FifoSource } from '../../lib/mix/fifo-source.js';
+import { DEFAULT_FORMAT, framesToBytes, secondsToFrames } from '../../lib/base/pcm-format.js';
+import { bufferSource, MemorySink } from './helpers.js';
+import { formatChannelMap } from '../../lib/mix/trace.js';
+
+const F = DEFAULT_FORMAT;
+
+/** Deterministic non-silent PCM: frame i, channel c holds (i*7 + c*3) mod 20000 - 10000. */
+function ramp(frames: number, offset = 0): Buffer {
+  const b = Buffer.alloc(framesToBytes(frames, F));
+  for (let i = 0; i < frames; i++) for (let c = 0; c < 2; c++) b.writeInt16LE((((i + offset) * 7 + c * 3) % 20000) - 10000, (i * 2 + c) * 2);
+  return b;
+}
+
+test('realtime: 2 s of audio take 2 s of wall time with a sink that consumes instantly', async () => {
+  const engine = new Engine();
+  const sink = new MemorySink();
+  engine.addSink(sink);
+  const two = secondsToFrames(2, F);
+  const t0 = process.hrtime.bigint();
+  await engine.start();
+  await new Promise<void>((resolve) => engine.on('period', (_r, pos: number) => { if (pos >= two) resolve(); }));
+  const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  await engine.stop();
+  // The period that reaches 2 s is mixed at 2 s minus one period (11.6 ms).
+  assert.ok(Math.abs(elapsed - 2) <= 0.1, `2 s of audio took ${elapsed.toFixed(3)} s`);
+  assert.equal(sink.data.length, framesToBytes(engine.position, F));
+});
+
+test('realtime: a source that is late contributes what it has plus silence, and xruns are counted for it only', async () => {
+  const clock = new VirtualClock();
+  const engine = new Engine({ clock, period: 100 });
+  const late = new FifoSource('late', F);
+  const fine = new FifoSource('fine', F);
+  const done = bufferSource('done', ramp(50));
+  engine.addSource(late);
+  engine.addSource(fine);
+  engine.addSource(done);
+  const sink = new MemorySink();
+  engine.addSink(sink);
+  late.push(ramp(250));
+  fine.push(ramp(1000));
+  let periods = 0;
+  const ten = new Promise<void>((resolve) => engine.on('period', () => { if (++periods === 10) resolve(); }));
+  await engine.start();
+  await ten;
+  await engine.stop();
+  const s = engine.status();
+  // late had 2.5 periods: period 3 is partial (xrun), periods 4..10 empty (xruns); done ended in period 1: none.
+  assert.deepEqual(s.sources.map((x) => [x.name, x.xruns]), [['late', 8], ['fine', 0], ['done', 0]]);
+  const out = sink.data;
+  assert.equal(out.length, framesToBytes(1000, F));
+  const want = Buffer.alloc(out.length);
+  const L = ramp(250);
+  const R = ramp(1000);
+  const D = ramp(50);
+  for (let i = 0; i < 2000; i++) {
+    const v = R.readInt16LE(i * 2) + (i < 500 ? L.readInt16LE(i * 2) : 0) + (i < 100 ? D.readInt16LE(i * 2) : 0);
+    want.writeInt16LE(Math.max(-32768, Math.min(32767, v)), i * 2);
+  }
+  assert.ok(out.equals(want), 'the mix is late + fine + done with silence where late had nothing');
+});
+
+test('export: the engine waits for a slow source and loses nothing', async () => {
+  const engine = new Engine({ mode: 'export', period: 512 });
+  const slow = new FifoSource('slow', F);
+  const fast = bufferSource('fast', ramp(3000, 5));
+  engine.addSource(slow);
+  engine.addSource(fast);
+  const sink = new MemorySink();
+  engine.addSink(sink);
+  const ended = engine.whenEnded();
+  await engine.start();
+  const whole = ramp(5000);
+  for (let off = 0; off < whole.length; off += 1000) {
+    slow.push(whole.subarray(off, off + 1000));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  slow.end();
+  assert.deepEqual(await ended, { reason: 'drained', position: 5000 });
+  const F2 = ramp(3000, 5);
+  const want = Buffer.alloc(whole.length);
+  for (let i = 0; i < 10000; i++) want.writeInt16LE(whole.readInt16LE(i * 2) + (i < 6000 ? F2.readInt16LE(i * 2) : 0), i * 2);
+  assert.ok(sink.data.equals(want), 'every sample of both sources is in the mix');
+  assert.equal(engine.status().sources[0].xruns, 0);
+});
+
+test('export: each sink write is awaited (backpressure)', async () => {
+  const engine = new Engine({ mode: 'export', period: 100 });
+  engine.addSource(bufferSource('a', ramp(1000)));
+  let inFlight = 0;
+  let most = 0;
+  engine.addSink({ name: 'slow', write: async () => { inFlight++; most = Math.max(most, inFlight); await new Promise((r) => setTimeout(r, 3)); inFlight--; }, end: async () => {} });
+  const ended = engine.whenEnded();
+  await engine.start();
+  await ended;
+  assert.equal(most, 1);
+  assert.equal(engine.position, 1000);
+});
+
+test('start gate: the clock starts when every source has a first period, all on the same frame', async () => {
+  const clock = new VirtualClock();
+  const engine = new Engine({ clock, period: 100 });
+  const a = new FifoSource('a', F);
+  const b = new FifoSource('b', F);
+  engine.addSource(a);
+  engine.addSource(b);
+  const sink = new MemorySink();
+  engine.addSink(sink);
+  let started = false;
+  const gate = engine.start({ gate: { timeoutMs: 5000 } }).then(() => { started = true; });
+  a.push(ramp(300));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(started, false, 'still waiting for b');
+  b.push(ramp(300));
+  await gate;
+  await new Promise<void>((resolve) => engine.on('period', (_r, pos: number) => { if (pos >= 300) resolve(); }));
+  await engine.stop();
+  assert.deepEqual(engine.status().sources.map((s) => s.xruns), [0, 0]);
+  const want = Buffer.alloc(framesToBytes(300, F));
+  const R = ramp(300);
+  for (let i = 0; i < 600; i++) want.writeInt16LE(2 * R.readInt16LE(i * 2), i * 2);
+  assert.ok(sink.data.subarray(0, want.length).equals(want));
+});
+
+test('pause stops the mix without losing position; resume continues; sources can come and go', async () => {
+  const clock = new VirtualClock();
+  const engine = new Engine({ clock, period: 100 });
+  const a = new FifoSource('a', F);
+  a.push(ramp(100000));
+  engine.addSource(a);
+  await engine.start();
+  await new Promise<void>((resolve) => engine.on('period', (_r, pos: number) => { if (pos === 500) resolve(); }));
+  engine.pause();
+  const at = engine.position;
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(engine.position, at);
+  assert.equal(engine.state, 'paused');
+  engine.addSource(bufferSource('b', ramp(10)));
+  engine.resume();
+  await new Promise<void>((resolve) => engine.on('period', (_r, pos: number) => { if (pos === at + 300) resolve(); }));
+  engine.removeSource('b');
+  assert.deepEqual(engine.sourceNames(), ['a']);
+  await engine.stop();
+  assert.equal(engine.state, 'stopped');
+});
+
+test('trace: each source on its own channel pair, with the channel map', async () => {
+  const engine = new Engine({ mode: 'export', period: 64 });
+  engine.addSource(bufferSource('piano', ramp(100)));
+  engine.addSource(bufferSource('drums', ramp(100, 77)));
+  engine.setTrace({ on: true });
+  const traced = new MemorySink('out', 'trace');
+  const mixed = new MemorySink('dev', 'mix');
+  engine.addSink(traced);
+  engine.addSink(mixed);
+  const ended = engine.whenEnded();
+  await engine.start();
+  await ended;
+  assert.equal(formatChannelMap(engine.channelMap()), 'piano 1 2\ndrums 3 4\n');
+  assert.equal(engine.traceChannels(), 4);
+  const P = ramp(100);
+  const D = ramp(100, 77);
+  const want = Buffer.alloc(100 * 4 * 2);
+  for (let i = 0; i < 100; i++) {
+    for (let c = 0; c < 2; c++) {
+      want.writeInt16LE(P.readInt16LE((i * 2 + c) * 2), (i * 4 + c) * 2);
+      want.writeInt16LE(D.readInt16LE((i * 2 + c) * 2), (i * 4 + 2 + c) * 2);
+    }
+  }
+  assert.ok(traced.data.equals(want));
+  assert.equal(mixed.data.length, framesToBytes(100, F));
+});
+
+test('meters: a full-scale-minus-6dB sine reads -6 dBFS peak and -9 dBFS RMS', async () => {
+  const engine = new Engine({ mode: 'export', period: 441 });
+  const frames = 44100;
+  const amp = 32767 * Math.pow(10, -6 / 20);
+  const pcm = Buffer.alloc(framesToBytes(frames, F));
+  for (let i = 0; i < frames; i++) {
+    const v = Math.round(amp * Math.sin((2 * Math.PI * 1000 * i) / 44100));
+    pcm.writeInt16LE(v, i * 4);
+    pcm.writeInt16LE(v, i * 4 + 2);
+  }
+  engine.addSource(bufferSource('sine', pcm));
+  const ended = engine.whenEnded();
+  await engine.start();
+  await ended;
+  const s = engine.status();
+  const peak = 20 * Math.log10(amp / 32768);
+  const rms = 20 * Math.log10(amp / Math.SQRT2 / 32768);
+  assert.ok(Math.abs(s.sources[0].peakDb - peak) <= 0.1, `peak ${s.sources[0].peakDb}, hand computation ${peak}`);
+  assert.ok(Math.abs(s.sources[0].rmsDb - rms) <= 0.1, `rms ${s.sources[0].rmsDb}, hand computation ${rms}`);
+  assert.deepEqual([s.master.peakDb, s.master.rmsDb], [s.sources[0].peakDb, s.sources[0].rmsDb]);
+  assert.equal(s.master.clipped, 0);
+});
