@@ -1,0 +1,201 @@
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Bytes } from '../base/units.js';
+import { SerialQueue } from './serial-queue.js';
+
+/** Options of a StoredInput. */
+export interface StoredInputOptions {
+  /** Directory for the spill file (the project's state directory). */
+  spillDir: string;
+  /** Bytes kept in memory before everything moves to the spill file (default 16 MiB). */
+  memoryLimit?: Bytes;
+  /** A name for the spill file, to tell them apart (default 'input'). */
+  name?: string;
+}
+
+/** Options of a stream over a StoredInput. */
+export interface StreamOptions {
+  /** Keep waiting for data appended later, until seal(), dispose() or the signal (default false). */
+  follow?: boolean;
+  signal?: AbortSignal;
+  /** Largest chunk handed out (default 64 KiB). */
+  chunkSize?: Bytes;
+}
+
+const DEFAULT_MEMORY_LIMIT: Bytes = 16 * 1024 * 1024;
+const DEFAULT_CHUNK: Bytes = 64 * 1024;
+
+/** What was written to an `in` file: in memory up to a limit, then in a spill file; async I/O only. */
+export class StoredInput {
+  private readonly options: Required<StoredInputOptions>;
+  private readonly queue = new SerialQueue();
+  private memory: Buffer | null = Buffer.alloc(0);
+  private file: FileHandle | null = null;
+  private filePath: string | null = null;
+  private length: Bytes = 0;
+  private sealed = false;
+  private disposed = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(options: StoredInputOptions) {
+    this.options = { memoryLimit: DEFAULT_MEMORY_LIMIT, name: 'input', ...options };
+  }
+
+  /** Bytes stored. */
+  get size(): Bytes {
+    return this.length;
+  }
+
+  /** True once the contents live in the spill file. */
+  get spilled(): boolean {
+    return this.file !== null;
+  }
+
+  /** Stores `buf` at `offset` (a gap reads as zeros); resolves to the bytes written. */
+  write(offset: Bytes, buf: Uint8Array): Promise<Bytes> {
+    return this.queue.run(async () => {
+      this.assertLive('write');
+      const end = offset + buf.length;
+      if (this.memory && end > this.options.memoryLimit) await this.spill();
+      if (this.memory) {
+        this.reserve(end);
+        this.memory.set(buf, offset);
+      } else {
+        await this.file!.write(buf, 0, buf.length, offset);
+      }
+      this.length = Math.max(this.length, end);
+      this.sealed = false;
+      this.wake();
+      return buf.length;
+    });
+  }
+
+  /** Up to `length` bytes from `offset` (fewer at the end, none past it). */
+  read(offset: Bytes, length: Bytes): Promise<Buffer> {
+    return this.queue.run(async () => {
+      this.assertLive('read');
+      const count = Math.max(0, Math.min(length, this.length - offset));
+      if (count === 0) return Buffer.alloc(0);
+      if (this.memory) return Buffer.from(this.memory.subarray(offset, offset + count));
+      const out = Buffer.allocUnsafe(count);
+      const { bytesRead } = await this.file!.read(out, 0, count, offset);
+      return out.subarray(0, bytesRead);
+    });
+  }
+
+  /** Cuts or extends (with zeros) the contents to `size` bytes. */
+  truncate(size: Bytes): Promise<void> {
+    return this.queue.run(async () => {
+      this.assertLive('truncate');
+      if (this.memory && size > this.options.memoryLimit) await this.spill();
+      if (this.memory) {
+        if (size < this.length) this.memory.fill(0, size, this.length);
+        else this.reserve(size);
+      } else {
+        await this.file!.truncate(size);
+      }
+      this.length = size;
+      this.wake();
+    });
+  }
+
+  /** Empties the input and removes its spill file. */
+  clear(): Promise<void> {
+    return this.queue.run(async () => {
+      this.assertLive('clear');
+      await this.dropFile();
+      this.memory = Buffer.alloc(0);
+      this.length = 0;
+      this.wake();
+    });
+  }
+
+  /** Says no more data is coming for now: followers end once they reach the end (a later write reopens it). */
+  seal(): void {
+    this.sealed = true;
+    this.wake();
+  }
+
+  /** Ends every stream and removes the spill file. */
+  dispose(): Promise<void> {
+    return this.queue.run(async () => {
+      if (this.disposed) return;
+      this.disposed = true;
+      this.memory = null;
+      await this.dropFile();
+      this.wake();
+    });
+  }
+
+  /** The contents from `from` as chunks; with `follow`, also what is appended later. */
+  async *chunks(from: Bytes = 0, options: StreamOptions = {}): AsyncGenerator<Buffer> {
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+    let position = from;
+    while (!this.disposed && !options.signal?.aborted) {
+      if (position < this.length) {
+        const chunk = await this.read(position, chunkSize);
+        if (chunk.length === 0) continue;
+        position += chunk.length;
+        yield chunk;
+      } else if (!options.follow || this.sealed) {
+        return;
+      } else {
+        await this.changed(options.signal);
+      }
+    }
+  }
+
+  /** A Readable of the contents from `from` (see chunks); it pulls, so a slow consumer holds nothing in memory. */
+  createReadStream(from: Bytes = 0, options: StreamOptions = {}): Readable {
+    return Readable.from(this.chunks(from, options), { objectMode: false });
+  }
+
+  private changed(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      signal?.addEventListener('abort', done, { once: true });
+      this.waiters.push(done);
+    });
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private reserve(size: Bytes): void {
+    const memory = this.memory!;
+    if (size <= memory.length) return;
+    const grown = Buffer.alloc(Math.min(Math.max(size, memory.length * 2, 4096), Math.max(size, this.options.memoryLimit)));
+    grown.set(memory.subarray(0, this.length));
+    this.memory = grown;
+  }
+
+  private async spill(): Promise<void> {
+    const path = join(this.options.spillDir, `${this.options.name}.${randomBytes(6).toString('hex')}.spill`);
+    const file = await open(path, 'w+', 0o600);
+    await file.write(this.memory!, 0, this.length, 0);
+    this.file = file;
+    this.filePath = path;
+    this.memory = null;
+  }
+
+  private async dropFile(): Promise<void> {
+    const file = this.file;
+    const path = this.filePath;
+    this.file = null;
+    this.filePath = null;
+    if (file) await file.close();
+    if (path) await rm(path, { force: true });
+  }
+
+  private assertLive(op: string): void {
+    if (this.disposed) throw new Error(`stored input ${op}: expected a live input, got one already disposed`);
+  }
+}
