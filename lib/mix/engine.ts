@@ -148,6 +148,7 @@ export class Engine extends EventEmitter {
   /** Adds a sink; it gets every period from the next one on. */
   addSink(sink: Sink, options: AddSinkOptions = {}): void {
     this.sinks.set(sink, options);
+    sink.setMode?.(this.currentMode);
   }
 
   /** Removes a sink (without ending it). */
@@ -163,6 +164,7 @@ export class Engine extends EventEmitter {
   setMode(mode: EngineMode): void {
     if (mode === this.currentMode) return;
     this.currentMode = mode;
+    for (const sink of this.sinks.keys()) sink.setMode?.(mode);
     this.anchor();
     this.poke();
   }

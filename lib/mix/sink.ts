@@ -13,4 +13,6 @@ export interface Sink {
   end(): Promise<void>;
   /** 'trace' sinks (/out, exports) get the traced layout while trace is on; absent means 'mix'. */
   readonly layout?: SinkLayout;
+  /** Told the engine's mode when the sink is added and whenever it changes: export sinks hold back, realtime sinks drop. */
+  setMode?(mode: 'realtime' | 'export'): void;
 }

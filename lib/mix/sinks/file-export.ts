@@ -1,0 +1,108 @@
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { AudiofsError } from '../../base/errors.js';
+import { bytesPerSecond, type PcmFormat } from '../../base/pcm-format.js';
+import type { Bytes } from '../../base/units.js';
+import type { Sink, SinkLayout } from '../sink.js';
+import { lameEncoderFactory, type Mp3Encoder, type Mp3EncoderFactory } from './mp3-encoder.js';
+import { WAV_HEADER_BYTES, wavHeader } from './wav-header.js';
+
+/** What an export file holds, from its extension. */
+export type ExportKind = 'wav' | 'mp3' | 'raw';
+
+const KINDS: Record<string, ExportKind> = { '.wav': 'wav', '.mp3': 'mp3', '.raw': 'raw', '.pcm': 'raw' };
+
+/** The kind of an export file by its extension; EINVAL saying what was expected otherwise. */
+export function exportKindOf(file: string): ExportKind {
+  const ext = extname(file).toLowerCase();
+  const kind = KINDS[ext];
+  if (!kind) throw new AudiofsError('EINVAL', 'export', file, `unknown extension '${ext || '(none)'}' (expected .wav, .mp3, .raw or .pcm)`);
+  return kind;
+}
+
+/** Options of a FileExportSink. */
+export interface FileExportOptions {
+  file: string;
+  /** The format of what the sink gets: with trace on, channels = sources x project channels (WAV and raw only). */
+  format: PcmFormat;
+  /** MP3 bitrate, kbit/s (default 192). */
+  bitrate?: number;
+  encoderFactory?: Mp3EncoderFactory;
+}
+
+/** Renders the mix to a WAV, MP3 or raw file, written under a temporary name and renamed when complete. */
+export class FileExportSink implements Sink {
+  readonly name: string;
+  readonly layout: SinkLayout;
+  /** PCM bytes received. */
+  received: Bytes = 0;
+  private offset: Bytes = 0;
+  private writes: Promise<unknown> = Promise.resolve();
+  private readonly maxBacklog: Bytes;
+
+  private constructor(
+    private readonly file: string,
+    private readonly temp: string,
+    private readonly kind: ExportKind,
+    private readonly handle: FileHandle,
+    private readonly format: PcmFormat,
+    private readonly encoder: Mp3Encoder | undefined,
+  ) {
+    this.name = `export ${basename(file)}`;
+    this.layout = kind === 'mp3' ? 'mix' : 'trace';
+    this.maxBacklog = bytesPerSecond(format);
+    if (kind === 'wav') this.offset = WAV_HEADER_BYTES;
+    encoder?.onData((mp3) => this.append(mp3));
+  }
+
+  /** Opens the temporary file; throws EINVAL for an unknown extension. */
+  static async open(options: FileExportOptions): Promise<FileExportSink> {
+    const kind = exportKindOf(options.file);
+    const temp = join(dirname(options.file), `.${basename(options.file)}.${randomBytes(4).toString('hex')}.tmp`);
+    const handle = await open(temp, 'wx');
+    const encoder = kind === 'mp3'
+      ? (options.encoderFactory ?? lameEncoderFactory)({ format: options.format, bitrate: options.bitrate ?? 192 })
+      : undefined;
+    if (kind === 'wav') await handle.write(wavHeader(options.format, 0), 0, WAV_HEADER_BYTES, 0);
+    return new FileExportSink(options.file, temp, kind, handle, options.format, encoder);
+  }
+
+  async write(pcm: Buffer): Promise<void> {
+    this.received += pcm.length;
+    if (this.encoder) {
+      const encoded = this.encoder.encode(Buffer.from(pcm));
+      if (this.encoder.backlog > this.maxBacklog) await encoded;
+      return;
+    }
+    await this.append(pcm);
+  }
+
+  /** Completes the file (WAV sizes, last MP3 frames) and renames it to its name. */
+  async end(): Promise<void> {
+    try {
+      if (this.encoder) await this.encoder.finish();
+      await this.writes;
+      if (this.kind === 'wav') await this.handle.write(wavHeader(this.format, this.received), 0, WAV_HEADER_BYTES, 0);
+      await this.handle.close();
+      await rename(this.temp, this.file);
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+  }
+
+  /** Gives up: the temporary file is removed and nothing appears under the name. */
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await unlink(this.temp).catch(() => undefined);
+  }
+
+  private append(data: Buffer): Promise<unknown> {
+    const at = this.offset;
+    this.offset += data.length;
+    const copy = Buffer.from(data);
+    this.writes = this.writes.then(() => this.handle.write(copy, 0, copy.length, at));
+    return this.writes;
+  }
+}
