@@ -1,4 +1,5 @@
 // Finding a FUSE mount at a directory and telling a live one from one whose server died.
+import { randomBytes } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -46,14 +47,18 @@ export async function fuseMountAt(dir: string): Promise<MountEntry | undefined> 
   return found[found.length - 1];
 }
 
-/** Whether a FUSE mount is at `dir` and, if so, whether its server still answers a stat within `timeoutMs`. */
+/**
+ * Whether a FUSE mount is at `dir` and, if so, whether its server still answers within `timeoutMs`.
+ * The probe looks up a name that cannot exist: the kernel answers a stat of the root from its
+ * attribute cache for a while after the server died, but a lookup always reaches the server.
+ */
 export async function probeMount(dir: string, options: { timeoutMs?: number } = {}): Promise<MountState> {
   if ((await fuseMountAt(dir)) === undefined) return 'none';
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'hung'>((done) => { timer = setTimeout(() => done('hung'), options.timeoutMs ?? 2000); });
-  const probe = stat(dir).then(
+  const probe = stat(join(dir, `.audiofs-probe-${randomBytes(6).toString('hex')}`)).then(
     () => 'live' as const,
-    (err: NodeJS.ErrnoException) => (err.code === 'ENOTCONN' || err.code === 'ECONNABORTED' || err.code === 'ENXIO' ? 'stale' as const : 'live' as const),
+    (err: NodeJS.ErrnoException) => (DEAD.has(err.code ?? '') ? 'stale' as const : 'live' as const),
   );
   try {
     return await Promise.race([probe, timeout]);
@@ -61,6 +66,8 @@ export async function probeMount(dir: string, options: { timeoutMs?: number } = 
     clearTimeout(timer);
   }
 }
+
+const DEAD = new Set(['ENOTCONN', 'ECONNABORTED', 'ENXIO']);
 
 /** Detaches the FUSE mount at `dir` even when its server is dead: `fusermount -uz` (macOS: `umount -f`). */
 export async function forceUnmount(dir: string): Promise<void> {
