@@ -1,0 +1,169 @@
+// The endless radio: plays a queue of tracks as one stream, with fade-in, playback, crossmatch, crossfade and fade-out.
+import type { Decibels, Frames, GainFactor, Seconds } from '../base/units.js';
+import { dbToGain } from '../base/units.js';
+import { framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
+import type { AnalysisCache } from './analysis-cache.js';
+import { loadTrack, type LoadedTrack } from './load-track.js';
+import { formatNowPlaying, type NowPlaying } from './now-playing.js';
+import { toS16le } from './pcm-buffer.js';
+import { StretchVoice, type WsolaOptions } from './stretch-voice.js';
+import { chooseOutro, planTransition, type Outro } from './transition-plan.js';
+import type { TrackQueue } from './track-queue.js';
+
+/** What the radio does, with its defaults in RADIO_DEFAULTS. */
+export interface RadioOptions {
+  format: PcmFormat;
+  /** Beats of a crossmatch. */
+  beats: number;
+  /** Length of a plain crossfade (tempos too far apart). */
+  crossfade: Seconds;
+  fadeIn: Seconds;
+  fadeOut: Seconds;
+  /** The loudness every track is brought to (peaks permitting). */
+  loudness: Decibels;
+  /** Tempo ratio still crossmatched (also at double or half tempo). */
+  maxRatio: number;
+  cache?: AnalysisCache;
+}
+
+/** The defaults of RadioOptions (besides the format). */
+export const RADIO_DEFAULTS = { beats: 16, crossfade: 4, fadeIn: 2, fadeOut: 4, loudness: -20, maxRatio: 1.25 };
+
+/** Where the radio gets paths and sends audio and messages. */
+export interface RadioIo {
+  queue: TrackQueue;
+  /** Writes PCM; resolves when the consumer wants more (backpressure paces the radio). */
+  write: (chunk: Buffer) => Promise<void>;
+  /** One line to stderr. */
+  log: (line: string) => void;
+}
+
+interface Current {
+  track: LoadedTrack;
+  voice: StretchVoice;
+  entryOut: Frames;
+  entryIn: Frames;
+  outro: Outro;
+  outroOut: Frames;
+}
+
+interface Prefetch {
+  promise: Promise<LoadedTrack | undefined>;
+  settled: boolean;
+  value?: LoadedTrack;
+}
+
+const CHUNK: Frames = 2048;
+
+/** Plays the queue until the input is closed and the last track has faded out. */
+export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void> {
+  const { format } = options;
+  const f = (s: Seconds): Frames => secondsToFrames(s, format);
+  const wsola: WsolaOptions = { grain: 2 * Math.round(f(0.04) / 2), tolerance: f(0.01) };
+  const events: Array<{ at: Frames; event: NowPlaying }> = [];
+  const voices: StretchVoice[] = [];
+  let loading = false;
+  let outPos: Frames = 0;
+  let finalEnd: Frames | undefined;
+
+  const loadNext = async (): Promise<LoadedTrack | undefined> => {
+    for (;;) {
+      const path = await io.queue.take();
+      if (path === undefined) return undefined;
+      loading = true;
+      try {
+        return await loadTrack(path, { format, cache: options.cache, onProgress: () => new Promise((r) => setImmediate(r)) });
+      } catch (err) {
+        io.log(`audiofs-dj: skipping ${(err as Error).message}`);
+      } finally {
+        loading = false;
+      }
+    }
+  };
+  const startPrefetch = (): Prefetch => {
+    const p: Prefetch = { promise: loadNext(), settled: false };
+    p.promise.then((v) => { p.settled = true; p.value = v; });
+    return p;
+  };
+  const gainOf = (t: LoadedTrack): GainFactor => {
+    const wanted = Math.min(dbToGain(options.loudness - t.analysis.loudness), dbToGain(24));
+    return t.analysis.peak > 0 ? Math.min(wanted, 0.97 / t.analysis.peak) : 1;
+  };
+  const sec = (frames: Frames): Seconds => framesToSeconds(frames, format);
+  const becomeCurrent = (track: LoadedTrack, voice: StretchVoice, entryOut: Frames, entryIn: Frames, playbackFrom: Frames): Current => {
+    const outro = chooseOutro(track.analysis, { entryIn: sec(entryIn), beats: options.beats, tail: 0.1 });
+    const outroOut = entryOut + Math.round(outro.startIn * format.rate - entryIn);
+    events.push({ at: playbackFrom, event: { action: 'playback', start: sec(playbackFrom), duration: sec(outroOut - playbackFrom), track: track.name, tempo: track.analysis.tempo } });
+    return { track, voice, entryOut, entryIn, outro, outroOut };
+  };
+
+  const waiting = setTimeout(() => io.log('waiting for a new track'), 1000);
+  const first = await loadNext().finally(() => clearTimeout(waiting));
+  if (!first) return;
+  const firstVoice = new StretchVoice(first.pcm, { startOut: 0, startIn: 0, gain: gainOf(first), initialEnvelope: 0, wsola });
+  const fadeIn = Math.min(f(options.fadeIn), first.pcm.frames);
+  firstVoice.addRamp({ start: 0, end: fadeIn, from: 0, to: 1 });
+  voices.push(firstVoice);
+  events.push({ at: 0, event: { action: 'fade-in', start: 0, duration: sec(fadeIn), to: first.name } });
+  let current = becomeCurrent(first, firstVoice, 0, 0, fadeIn);
+  let prefetch = startPrefetch();
+
+  const planOutro = async (): Promise<void> => {
+    let next: LoadedTrack | undefined;
+    let self = false;
+    if (prefetch.settled || loading || io.queue.closed || io.queue.length > 0) next = await prefetch.promise;
+    else {
+      io.log('waiting for a new track');
+      self = true;
+      next = current.track;
+    }
+    const a = current;
+    const t0 = a.outroOut;
+    if (!next) {
+      const end = t0 + Math.max(1, Math.min(f(options.fadeOut), a.track.pcm.frames - Math.round(a.outro.startIn * format.rate)));
+      a.voice.addRamp({ start: t0, end, from: 1, to: 0 });
+      a.voice.endOut = end;
+      finalEnd = end;
+      events.push({ at: t0, event: { action: 'fade-out', start: sec(t0), duration: sec(end - t0), from: a.track.name } });
+      return;
+    }
+    const plan = planTransition(a.track.analysis, a.outro, next.analysis, { ...options, self });
+    const point = (at: Seconds, input: Seconds) => ({ out: t0 + f(at), in: input * format.rate });
+    for (const p of plan.fromMap) if (t0 + f(p.at) > a.entryOut) a.voice.addPoint(point(p.at, p.in));
+    const end = t0 + f(plan.duration);
+    a.voice.addRamp({ start: t0, end, from: 1, to: 0 });
+    a.voice.endOut = end;
+    const b = new StretchVoice(next.pcm, { startOut: t0, startIn: plan.toMap[0].in * format.rate, gain: gainOf(next), initialEnvelope: 0, wsola });
+    for (const p of plan.toMap.slice(1)) b.addPoint(point(p.at, p.in));
+    b.addRamp({ start: t0, end, from: 0, to: 1 });
+    voices.push(b);
+    const common = { start: sec(t0), duration: sec(end - t0), from: a.track.name, to: next.name, offset: plan.toMap[0].in };
+    events.push({
+      at: t0,
+      event: plan.kind === 'crossmatch'
+        ? { action: 'crossmatch', ...common, beats: plan.fromMap.length - 1, tempoFrom: plan.tempoFrom, tempoTo: plan.tempoTo }
+        : { action: 'crossfade', ...common },
+    });
+    current = becomeCurrent(next, b, end, Math.round(plan.toEntryIn * format.rate), end);
+    if (!self) prefetch = startPrefetch();
+  };
+
+  const lead = wsola.grain + f(1);
+  for (;;) {
+    while (finalEnd === undefined && outPos + CHUNK + lead >= current.outroOut) await planOutro();
+    const n = finalEnd === undefined ? CHUNK : Math.min(CHUNK, finalEnd - outPos);
+    if (n <= 0) break;
+    const mix = Array.from({ length: format.channels }, () => new Float32Array(n));
+    for (const v of voices) {
+      const s = Math.max(outPos, v.options.startOut);
+      const e = Math.min(outPos + n, v.endOut);
+      if (e > s) v.pullInto(mix, s - outPos, e - s);
+    }
+    for (let i = voices.length - 1; i >= 0; i--) if (voices[i].endOut <= outPos + n) voices.splice(i, 1);
+    events.sort((x, y) => x.at - y.at);
+    while (events.length && events[0].at < outPos + n) io.log(formatNowPlaying(events.shift()!.event));
+    await io.write(toS16le(mix, n));
+    outPos += n;
+  }
+  for (const e of events) io.log(formatNowPlaying(e.event));
+}

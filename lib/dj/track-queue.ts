@@ -1,0 +1,44 @@
+// The queue of track paths that arrive on stdin, one a line, and whether more can come.
+
+/** Paths waiting to be played; take() waits for one, or gives undefined once the input is closed and the queue empty. */
+export class TrackQueue {
+  private readonly paths: string[] = [];
+  private waiters: Array<() => void> = [];
+  private closedFlag = false;
+
+  /** Adds a path (blank lines are ignored). */
+  push(line: string): void {
+    const path = line.trim();
+    if (!path) return;
+    this.paths.push(path);
+    this.wake();
+  }
+
+  /** Marks the input closed: no more paths will come. */
+  close(): void {
+    this.closedFlag = true;
+    this.wake();
+  }
+
+  /** Whether the input has been closed. */
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Paths queued and not taken yet. */
+  get length(): number {
+    return this.paths.length;
+  }
+
+  /** The next path, waiting for one; undefined when the input is closed and nothing is left. */
+  async take(): Promise<string | undefined> {
+    while (this.paths.length === 0 && !this.closedFlag) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return this.paths.shift();
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+}
