@@ -1,0 +1,80 @@
+// The audiofs command line: mount (foreground), start|stop|restart|status (daemon), export.
+import { parseArgs } from 'node:util';
+import { serve } from '../lib/vfs/serve.js';
+
+const USAGE = `usage: audiofs mount DIR [--config FILE] [--debug]
+       audiofs start|stop|restart|status DIR [--config FILE]
+       audiofs export PROJECT.tar OUT
+       audiofs --help`;
+
+const HELP = `audiofs: a FUSE filesystem that makes a directory into an audio studio driven by shell tools.
+
+${USAGE}
+
+  mount DIR      mount in the foreground; SIGINT or SIGTERM unmounts cleanly and ends every client
+  start DIR      mount as a daemon (pid and log files in the state directory)
+  stop DIR       unmount the daemon cleanly
+  restart DIR    stop, then start
+  status DIR     whether a daemon serves DIR, its pid, chains and transport
+  export P.tar OUT  render a project archive to OUT (.wav, .mp3, .raw) without a mount
+
+  --config FILE  the YAML configuration (default ~/.config/audiofs/config.yaml)
+  --debug        trace every FUSE operation and every spawned command line
+
+Inside the mount: echo 'NAME cmd args | cmd args' >> ctl makes a chain; echo play >> ctl plays.
+See the README for the file tree and the ctl grammar.`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { config: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    process.stderr.write(`audiofs: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  switch (command) {
+    case 'mount':
+      if (rest.length !== 1) return usage('mount takes one directory');
+      return mountForeground(rest[0], { debug: values.debug ?? false });
+    default:
+      return usage(command === undefined ? 'a command is needed' : `unknown command '${command}'`);
+  }
+}
+
+function usage(why: string): number {
+  process.stderr.write(`audiofs: ${why}\n${USAGE}\n`);
+  return 2;
+}
+
+async function mountForeground(dir: string, options: { debug: boolean }): Promise<number> {
+  const served = await serve({
+    mountpoint: dir,
+    debug: options.debug,
+    echo: (line) => process.stderr.write(line),
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await served.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`audiofs: ${err.message}\n`);
+    process.exit(1);
+  },
+);

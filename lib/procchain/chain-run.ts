@@ -1,0 +1,261 @@
+import type { LiveStream } from '../base/live-stream.js';
+import type { LogLevel } from '../base/logger.js';
+import type { Chain } from './chain.js';
+import { Feeder } from './feeder.js';
+import type { InputStore } from './input-store.js';
+import { pump } from './pump.js';
+import { applySched } from './sched.js';
+import type { Stage } from './stage.js';
+import { StageProcess } from './stage-process.js';
+import { DISCARD, StdinTarget, type Target } from './target.js';
+import { HoldTarget } from './hold-target.js';
+
+/** What a run needs from the rest of audiofs. */
+export interface RunOptions {
+  /** Export mode: taps hold the chain back instead of losing data. */
+  lossless: boolean;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  log: (level: LogLevel, message: string) => void;
+  /** Where the chain's output goes besides NAME/out (the mixer). */
+  sink?: Target;
+  /** Whether an `in` file is open for writing (its feeder then waits for more). */
+  writersOpen: (store: InputStore) => boolean;
+  /** Byte ranges of each stored input to feed (seek, loop, step); the whole input when absent. */
+  region?: (store: InputStore) => { from: number; to?: number };
+  /** Input bytes that replace a store's contents for this run (a MIDI slice). */
+  feedOverride?: (store: InputStore) => InputStore | undefined;
+  /** A debug trace of each spawned command line. */
+  trace?: (message: string) => void;
+  /** Called once when the chain's output has ended. */
+  onEnd?: () => void;
+}
+
+/** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
+export class ChainRun {
+  /** Index of the stage the input enters at (the last stage with stored input, else 0). */
+  entry = 0;
+  ended = false;
+  /** Resolves when the output has ended and every process has exited. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+  private readonly targets = new Map<Stage, Target>();
+  private readonly holds = new Map<Stage, HoldTarget>();
+  private readonly replacing = new Set<StageProcess>();
+  private feeder: Feeder | undefined;
+  private readonly sinkTarget: Target;
+
+  constructor(private readonly chain: Chain, private readonly options: RunOptions) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+    const out = chain.out;
+    const sink = options.sink;
+    this.sinkTarget = {
+      write: (b) => {
+        const a = out.write(b);
+        const c = sink ? sink.write(b) : true;
+        return a && c;
+      },
+      whenWritable: () => Promise.all([out.whenWritable(), sink?.whenWritable()]).then(() => undefined),
+      end: () => this.finish(),
+    };
+  }
+
+  /** Spawns every stage (bypassed ones stopped at once), wires the pipes and starts feeding. */
+  async start(): Promise<void> {
+    const { chain } = this;
+    const stages = chain.stages;
+    for (let i = stages.length - 1; i > 0; i--) {
+      if (stages[i].input.size > 0) { this.entry = i; break; }
+    }
+    const streams: LiveStream[] = [chain.out, ...stages.map((s) => s.out)];
+    for (const s of streams) { s.setLossless(this.options.lossless); s.start(); }
+    try {
+      for (const stage of stages) await this.spawn(stage);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    stages.forEach((s, i) => { if (i < this.entry) this.targets.get(s)?.end(); });
+    this.startFeeder(this.entryStore());
+  }
+
+  /** Ends every process now; the output ends. */
+  async stop(): Promise<void> {
+    this.feeder?.cancel();
+    this.finish();
+    await this.done;
+  }
+
+  /** Takes a stage out of the data path: lets it finish what it holds, SIGSTOPs it, joins its neighbours. */
+  async spliceOut(stage: Stage): Promise<void> {
+    const proc = stage.proc;
+    if (!proc || proc.state === 'exited' || this.ended) return;
+    const hold = new HoldTarget();
+    this.holds.set(stage, hold);
+    await this.quiesce(stage);
+    proc.stop();
+    this.holds.delete(stage);
+    hold.release(this.routeFrom(this.chain.stages.indexOf(stage) - 1));
+  }
+
+  /** Puts a bypassed stage back: SIGCONT, and the data path goes through it again. */
+  spliceIn(stage: Stage): void {
+    stage.proc?.cont();
+  }
+
+  /** Replaces a stage's process (its command changed), keeping its place in the data path. */
+  async restartStage(stage: Stage): Promise<void> {
+    const old = stage.proc;
+    if (old) {
+      this.replacing.add(old);
+      await old.terminate();
+    }
+    if (!this.ended) await this.spawn(stage);
+  }
+
+  /** Input written to a stage's `in` during the run: the chain continues from that stage. */
+  inject(stage: Stage): void {
+    const i = this.chain.stages.indexOf(stage);
+    if (i === this.entry) { this.feeder?.poke(); return; }
+    if (i < this.entry) {
+      this.options.log('info', `${this.chain.name}/${stage.name}/in: stored for the next play (the chain is fed further down now)`);
+      return;
+    }
+    const from = this.feeder?.position;
+    this.feeder?.cancel();
+    this.entry = i;
+    this.startFeeder(stage.input, i === 0 && from !== undefined ? from : undefined);
+  }
+
+  /** New data in the chain's or entry stage's store, or its writer closed. */
+  poke(): void {
+    this.feeder?.poke();
+  }
+
+  private entryStore(): InputStore {
+    const stages = this.chain.stages;
+    return this.entry === 0 && (stages.length === 0 || stages[0].input.size === 0) ? this.chain.input : stages[this.entry].input;
+  }
+
+  private startFeeder(store: InputStore, from?: number): void {
+    const fed = this.options.feedOverride?.(store) ?? store;
+    const region = this.options.region?.(store);
+    this.feeder = new Feeder(fed, {
+      target: () => this.targetAtOrAfter(this.entry),
+      writersOpen: () => this.options.writersOpen(store),
+      from: from ?? region?.from,
+      to: region?.to,
+    });
+    this.feeder.start();
+  }
+
+  private async spawn(stage: Stage): Promise<void> {
+    const { options, chain } = this;
+    const env = { ...options.env, AUDIOFS_CHAIN: chain.name, AUDIOFS_STAGE: stage.name };
+    options.trace?.(`spawn ${chain.name}/${stage.name}: ${[stage.file, ...stage.argv.slice(1)].map((a) => JSON.stringify(a)).join(' ')}`);
+    let partial = '';
+    const label = `${chain.name}/${stage.name}`;
+    const proc = await StageProcess.spawn(
+      { file: stage.file, args: stage.argv.slice(1), env, cwd: options.cwd },
+      {
+        onStderr: (b) => {
+          stage.err.push(b);
+          const text = partial + b.toString('utf8');
+          const lines = text.split('\n');
+          partial = lines.pop() ?? '';
+          for (const l of lines) options.log('info', `${label}: ${l}`);
+        },
+        onExit: (exit) => {
+          if (partial) options.log('info', `${label}: ${partial}`);
+          partial = '';
+          if (this.replacing.has(proc)) return;
+          stage.lastExit = exit;
+          const how = exit.signal ? `killed by ${exit.signal}` : `exited with ${exit.exitCode}`;
+          const bad = exit.signal ? !this.ended : exit.exitCode !== 0;
+          options.log(bad ? 'warn' : 'debug', `${label}: ${how}${bad ? `; stderr: ${stage.err.tail(3) || '(none)'}` : ''}`);
+        },
+      },
+    );
+    stage.proc = proc;
+    stage.lastExit = undefined;
+    this.targets.set(stage, new StdinTarget(proc.stdin));
+    if (stage.bypassed) proc.stop();
+    if (stage.sched.length > 0) {
+      await applySched(proc.pid, stage.sched).catch((e: Error) => options.log('warn', `${label}/sched: ${e.message}`));
+    }
+    const outTap = streamTarget(stage.out);
+    pump(proc.stdout, {
+      targets: () => [outTap, this.routeOf(stage)],
+      onEnd: () => {
+        stage.out.end();
+        if (this.replacing.has(proc)) return;
+        const i = this.chain.stages.indexOf(stage);
+        if (i >= this.entry && !stage.bypassed) this.routeFrom(i).end();
+      },
+    });
+  }
+
+  /** Where a stage's output goes now. */
+  private routeOf(stage: Stage): Target {
+    const i = this.chain.stages.indexOf(stage);
+    if (i < this.entry) return DISCARD;
+    if (stage.bypassed && stage.proc?.state === 'stopped') return DISCARD;
+    return this.routeFrom(i);
+  }
+
+  /** The next stage in the data path after index i (its stdin), or the chain's output. */
+  private routeFrom(i: number): Target {
+    return this.targetAtOrAfter(i + 1);
+  }
+
+  private targetAtOrAfter(i: number): Target {
+    const stages = this.chain.stages;
+    for (let j = Math.max(i, this.entry); j < stages.length; j++) {
+      const hold = this.holds.get(stages[j]);
+      if (hold) return hold;
+      if (!stages[j].bypassed) return this.targets.get(stages[j]) ?? DISCARD;
+    }
+    return this.sinkTarget;
+  }
+
+  /** Waits until a stage has taken what was written to it and gone quiet (bounded). */
+  private async quiesce(stage: Stage): Promise<void> {
+    const target = this.targets.get(stage);
+    const proc = stage.proc!;
+    const deadline = Date.now() + 500;
+    await Promise.race([target?.whenWritable(), sleep(300)]);
+    let last = -1;
+    while (Date.now() < deadline) {
+      const seen = stage.out.written;
+      if (seen === last && proc.stdin.writableLength === 0) return;
+      last = seen;
+      await sleep(25);
+    }
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.feeder?.cancel();
+    this.chain.out.end();
+    this.options.sink?.end();
+    const procs = this.chain.stages.map((s) => s.proc).filter((p): p is StageProcess => p !== undefined);
+    void Promise.all(procs.map((p) => p.terminate())).then(() => {
+      for (const s of this.chain.stages) s.out.end();
+      this.options.onEnd?.();
+      this.resolveDone();
+    });
+  }
+}
+
+function streamTarget(stream: LiveStream): Target {
+  return {
+    write: (b) => stream.write(b),
+    whenWritable: () => stream.whenWritable(),
+    end: () => undefined,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,40 @@
+import type { Bytes } from '../base/units.js';
+
+/** What an `in` file stores: bytes written at offsets, read back, fed to a process on play. */
+export interface InputStore {
+  readonly size: Bytes;
+  write(offset: Bytes, data: Buffer): Promise<void> | void;
+  read(offset: Bytes, length: Bytes): Promise<Buffer> | Buffer;
+  truncate(size: Bytes): Promise<void> | void;
+}
+
+/** A store kept in memory (the sequencer's StoredInput spills to disk; this one is for small inputs and tests). */
+export class MemoryInputStore implements InputStore {
+  private data = Buffer.alloc(0);
+  private length: Bytes = 0;
+
+  get size(): Bytes {
+    return this.length;
+  }
+
+  write(offset: Bytes, chunk: Buffer): void {
+    const end = offset + chunk.length;
+    if (end > this.data.length) {
+      const grown = Buffer.alloc(Math.max(end, this.data.length * 2, 4096));
+      this.data.copy(grown, 0, 0, this.length);
+      this.data = grown;
+    }
+    chunk.copy(this.data, offset);
+    this.length = Math.max(this.length, end);
+  }
+
+  read(offset: Bytes, length: Bytes): Buffer {
+    return Buffer.from(this.data.subarray(Math.min(offset, this.length), Math.min(offset + length, this.length)));
+  }
+
+  truncate(size: Bytes): void {
+    if (size < this.length) this.data.fill(0, size, this.length);
+    else if (size > this.length) this.write(size, Buffer.alloc(0));
+    this.length = size;
+  }
+}

@@ -1,0 +1,40 @@
+import { access, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { AudiofsError } from '../base/errors.js';
+
+/** Where commands are looked up. */
+export interface ResolveOptions {
+  /** The PATH to search (audiofs appends its own bin/). */
+  path: string;
+  /** audiofs's working directory, the last place a relative command with a `/` is tried. */
+  cwd: string;
+}
+
+/**
+ * The absolute path of an executable: absolute commands as they are; `audio/synth` under each PATH
+ * directory (Plan 9's /bin union), then relative to cwd; plain names through PATH. ENOENT when none.
+ */
+export async function resolveCommand(cmd: string, options: ResolveOptions, where = 'ctl'): Promise<string> {
+  if (cmd === '') throw new AudiofsError('EINVAL', 'write', where, 'empty command (expected a program name)');
+  const dirs = options.path.split(delimiter).filter((d) => d !== '');
+  const candidates = isAbsolute(cmd)
+    ? [cmd]
+    : [...dirs.map((d) => resolve(options.cwd, d, cmd)), ...(cmd.includes('/') ? [join(options.cwd, cmd)] : [])];
+  for (const c of candidates) {
+    if (await isExecutableFile(c)) return c;
+  }
+  const how = isAbsolute(cmd) ? 'as given' : cmd.includes('/') ? `under PATH and ${options.cwd}` : 'in PATH';
+  throw new AudiofsError('ENOENT', 'write', where, `program '${cmd}' not found ${how} (expected an executable file)`);
+}
+
+async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) return false;
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

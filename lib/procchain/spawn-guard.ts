@@ -1,0 +1,23 @@
+import { openSync } from 'node:fs';
+
+// /dev/fuse is opened without O_CLOEXEC: a child that inherits it can keep a dead mount hanging.
+// The FUSE adapter registers such descriptors; every stage is spawned with them replaced by /dev/null.
+
+const guarded = new Set<number>();
+let devNull: number | undefined;
+
+/** Registers a descriptor that children must not inherit. */
+export function guardDescriptor(fd: number): void {
+  guarded.add(fd);
+}
+
+/** The stdio array for a child: the three pipes, then /dev/null over every guarded descriptor. */
+export function guardedStdio(): ['pipe', 'pipe', 'pipe', ...Array<'ignore' | number>] {
+  const extra: Array<'ignore' | number> = [];
+  if (guarded.size > 0) {
+    devNull ??= openSync('/dev/null', 'r+');
+    const top = Math.max(...guarded);
+    for (let fd = 3; fd <= top; fd++) extra.push(guarded.has(fd) ? devNull : 'ignore');
+  }
+  return ['pipe', 'pipe', 'pipe', ...extra];
+}

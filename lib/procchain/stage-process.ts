@@ -1,0 +1,115 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import type { Readable, Writable } from 'node:stream';
+import { guardedStdio } from './spawn-guard.js';
+
+/** What to start: an executable by absolute path and its arguments. */
+export interface SpawnSpec {
+  file: string;
+  args: readonly string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** Where a stage process reports. */
+export interface StageProcessEvents {
+  onStderr?: (chunk: Buffer) => void;
+  onExit?: (exit: { exitCode: number | null; signal: string | null }) => void;
+}
+
+/** The life of a stage's process: running, stopped (SIGSTOP), or exited with a code or signal. */
+export type ProcessState = 'running' | 'stopped' | 'exited';
+
+/** One stage process, leader of its own process group, with its stdio owned by audiofs. */
+export class StageProcess {
+  readonly pid: number;
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  state: ProcessState = 'running';
+  exitCode: number | null = null;
+  signal: string | null = null;
+  /** Resolves when the process has exited and been reaped. */
+  readonly exited: Promise<void>;
+  private readonly child: ResultPromise;
+
+  private constructor(child: ResultPromise, events: StageProcessEvents) {
+    this.child = child;
+    this.pid = child.pid!;
+    this.stdin = child.stdin!;
+    this.stdout = child.stdout!;
+    // A stage that dies makes writes to its stdin fail with EPIPE: that is its exit, reported there.
+    this.stdin.on('error', () => undefined);
+    this.stdout.on('error', () => undefined);
+    child.stderr!.on('data', (b: Buffer) => events.onStderr?.(b));
+    child.stderr!.on('error', () => undefined);
+    this.exited = child.then(
+      (r) => this.settle(r.exitCode ?? null, r.signal ?? null, events),
+      (e: { exitCode?: number; signal?: string }) => this.settle(e.exitCode ?? null, e.signal ?? null, events),
+    );
+  }
+
+  /** Starts a process in its own process group; rejects when it cannot be started. */
+  static async spawn(spec: SpawnSpec, events: StageProcessEvents = {}): Promise<StageProcess> {
+    const child = execa(spec.file, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env,
+      extendEnv: false,
+      // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
+      stdio: guardedStdio() as unknown as Options['stdio'],
+      buffer: false,
+      detached: true,
+      reject: false,
+      cleanup: false,
+      stripFinalNewline: false,
+      encoding: 'buffer',
+    });
+    if (child.pid === undefined) {
+      const r = await child;
+      throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
+    }
+    return new StageProcess(child, events);
+  }
+
+  /** SIGSTOP to the whole group (bypass). */
+  stop(): void {
+    if (this.state !== 'running') return;
+    this.signalGroup('SIGSTOP');
+    this.state = 'stopped';
+  }
+
+  /** SIGCONT to the whole group. */
+  cont(): void {
+    if (this.state !== 'stopped') return;
+    this.signalGroup('SIGCONT');
+    this.state = 'running';
+  }
+
+  /** Ends the whole group: SIGTERM (and SIGCONT, so a stopped group sees it), SIGKILL after `graceMs`. */
+  async terminate(graceMs = 1000): Promise<void> {
+    if (this.state === 'exited') {
+      this.signalGroup('SIGKILL');
+      return;
+    }
+    this.signalGroup('SIGTERM');
+    this.signalGroup('SIGCONT');
+    const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+    // Whatever the leader left behind in its group goes too.
+    this.signalGroup('SIGKILL');
+  }
+
+  private settle(exitCode: number | null, signal: string | null, events: StageProcessEvents): void {
+    this.state = 'exited';
+    this.exitCode = signal ? null : exitCode;
+    this.signal = signal;
+    events.onExit?.({ exitCode: this.exitCode, signal });
+  }
+
+  private signalGroup(sig: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pid, sig);
+    } catch {
+      // the group is already gone
+    }
+  }
+}

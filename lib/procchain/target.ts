@@ -1,0 +1,46 @@
+import type { Writable } from 'node:stream';
+
+/** Where a pump writes: a stage's stdin, the chain's output, a tap. */
+export interface Target {
+  /** Takes a chunk; false when the writer should wait for whenWritable(). */
+  write(chunk: Buffer): boolean;
+  whenWritable(): Promise<void>;
+  /** No more data will come. */
+  end(): void;
+}
+
+/** A process's stdin as a Target: a dead process's stdin swallows data instead of stalling the chain. */
+export class StdinTarget implements Target {
+  constructor(private readonly stdin: Writable) {}
+
+  write(chunk: Buffer): boolean {
+    if (this.dead) return true;
+    return this.stdin.write(chunk);
+  }
+
+  whenWritable(): Promise<void> {
+    if (this.dead || !this.stdin.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stdin.off('drain', done).off('close', done).off('error', done);
+        resolve();
+      };
+      this.stdin.on('drain', done).on('close', done).on('error', done);
+    });
+  }
+
+  end(): void {
+    if (!this.dead && !this.stdin.writableEnded) this.stdin.end();
+  }
+
+  private get dead(): boolean {
+    return this.stdin.destroyed || this.stdin.writableEnded;
+  }
+}
+
+/** A target that drops everything (the output of a stage upstream of an injection point). */
+export const DISCARD: Target = {
+  write: () => true,
+  whenWritable: () => Promise.resolve(),
+  end: () => undefined,
+};

@@ -1,0 +1,179 @@
+// The one module that imports fuse-native: it decodes each operation, calls the tree, maps the result
+// or the typed error to an errno, and answers exactly once.
+import { readdir, readlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type FuseType from 'fuse-native';
+import { AudiofsError, errnoNameOf } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
+import { guardDescriptor } from '../procchain/spawn-guard.js';
+import type { Tree } from './tree.js';
+import { openMode, type FileHandle, type VNode } from './vnode.js';
+
+const require = createRequire(import.meta.url);
+const Fuse = require('fuse-native') as typeof FuseType;
+
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+
+/** Options of a mount. */
+export interface MountOptions {
+  allowOther?: boolean;
+  /** Trace every operation to the log (--debug). */
+  debug?: boolean;
+}
+
+type Cb = (code: number, ...rest: unknown[]) => void;
+
+/** A mounted tree. */
+export class FuseMount {
+  private readonly fuse: FuseType;
+  private readonly handles = new Map<number, FileHandle>();
+  private nextFd = 1;
+  private readonly uid = process.getuid?.() ?? 0;
+  private readonly gid = process.getgid?.() ?? 0;
+
+  constructor(readonly mountpoint: string, private readonly tree: Tree, private readonly logger: Logger, private readonly options: MountOptions = {}) {
+    this.fuse = new Fuse(mountpoint, this.operations(), {
+      force: true,
+      mkdir: true,
+      autoUnmount: true,
+      allowOther: options.allowOther ?? false,
+      // Option values are joined into -o unescaped: this is how direct_io (and the rest) reach libfuse.
+      fsname: 'audiofs,direct_io,big_writes,hard_remove,attr_timeout=0,entry_timeout=0,negative_timeout=0',
+      timeout: { default: 60_000, read: false },
+    });
+  }
+
+  /** Mounts; resolves when the kernel serves the mount. */
+  async mount(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.fuse.mount((err) => (err ? reject(err) : resolve())));
+    for (const fd of await fuseDescriptors()) guardDescriptor(fd);
+  }
+
+  /** Unmounts (every pending read must have been answered first). */
+  async unmount(): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.fuse.unmount((err) => (err ? reject(err) : resolve())));
+  }
+
+  private operations(): Record<string, (...args: any[]) => void> {
+    const t = this.tree;
+    const ok = (cb: Cb) => () => cb(0);
+    return {
+      init: (cb: Cb) => cb(0),
+      statfs: (_p: string, cb: Cb) => cb(0, { bsize: 4096, frsize: 4096, blocks: 1 << 20, bfree: 1 << 19, bavail: 1 << 19, files: 1 << 16, ffree: 1 << 15, favail: 1 << 15, fsid: 0, flag: 0, namemax: 255 }),
+      getattr: (p: string, cb: Cb) => this.run('getattr', p, cb, async (cb) => cb(0, this.stat(t.resolve(p, 'getattr')))),
+      fgetattr: (p: string, _fd: number, cb: Cb) => this.run('fgetattr', p, cb, async (cb) => cb(0, this.stat(t.resolve(p, 'getattr')))),
+      access: (_p: string, _m: number, cb: Cb) => cb(0),
+      readdir: (p: string, cb: Cb) => this.run('readdir', p, cb, async (cb) => {
+        const node = t.resolve(p, 'readdir');
+        if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'readdir', p);
+        cb(0, node.entries());
+      }),
+      open: (p: string, flags: number, cb: Cb) => this.run('open', p, cb, async (cb) => {
+        const node = t.resolve(p, 'open');
+        if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'open', p);
+        cb(0, this.remember(await node.open(openMode(flags))));
+      }),
+      create: (p: string, _mode: number, cb: Cb) => this.run('create', p, cb, async (cb) => cb(0, this.remember(await t.create(p)))),
+      read: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('read', p, cb, async (cb) => {
+        const data = await this.handle(fd, p).read(pos, len);
+        data.copy(buf, 0, 0, Math.min(len, data.length));
+        cb(Math.min(len, data.length));
+      }),
+      write: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('write', p, cb, async (cb) => {
+        cb(await this.handle(fd, p).write(pos, Buffer.from(buf.subarray(0, len))));
+      }),
+      flush: (p: string, fd: number, cb: Cb) => this.run('flush', p, cb, async (cb) => {
+        await this.handles.get(fd)?.flush();
+        cb(0);
+      }),
+      fsync: (_p: string, _d: number, _fd: number, cb: Cb) => cb(0),
+      release: (p: string, fd: number, cb: Cb) => this.run('release', p, cb, async (cb) => {
+        const h = this.handles.get(fd);
+        this.handles.delete(fd);
+        await h?.release();
+        cb(0);
+      }),
+      truncate: (p: string, size: number, cb: Cb) => this.run('truncate', p, cb, async (cb) => {
+        const node = t.resolve(p, 'truncate');
+        if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'truncate', p);
+        await node.truncate(size);
+        cb(0);
+      }),
+      ftruncate: (p: string, fd: number, size: number, cb: Cb) => this.run('ftruncate', p, cb, async (cb) => {
+        const h = this.handle(fd, p);
+        if (h.truncate) await h.truncate(size);
+        else {
+          const node = t.resolve(p, 'ftruncate');
+          if (node.kind === 'file') await node.truncate(size);
+        }
+        cb(0);
+      }),
+      unlink: (p: string, cb: Cb) => this.run('unlink', p, cb, async (cb) => t.unlink(p).then(ok(cb))),
+      mkdir: (p: string, _mode: number, cb: Cb) => this.run('mkdir', p, cb, async (cb) => t.mkdir(p).then(ok(cb))),
+      rmdir: (p: string, cb: Cb) => this.run('rmdir', p, cb, async (cb) => t.rmdir(p).then(ok(cb))),
+      chmod: (p: string, mode: number, cb: Cb) => this.run('chmod', p, cb, async (cb) => t.chmod(p, mode).then(ok(cb))),
+      chown: (p: string, _u: number, _g: number, cb: Cb) => this.run('chown', p, cb, async (cb) => { t.resolve(p, 'chown'); cb(0); }),
+      utimens: (p: string, _a: number, _m: number, cb: Cb) => this.run('utimens', p, cb, async (cb) => { t.resolve(p, 'utimens'); cb(0); }),
+      rename: (p: string, _d: string, cb: Cb) => this.run('rename', p, cb, async (cb) => {
+        throw new AudiofsError('EPERM', 'rename', p, 'names in the tree are fixed (remove and create instead)');
+      }),
+      getxattr: (_p: string, _n: string, _pos: number, cb: Cb) => cb(0, null),
+      listxattr: (_p: string, cb: Cb) => cb(0, []),
+      setxattr: (_p: string, _n: string, _v: Buffer, _pos: number, _f: number, cb: Cb) => cb(Fuse.ENOTSUP),
+      removexattr: (_p: string, _n: string, cb: Cb) => cb(Fuse.ENOTSUP),
+    };
+  }
+
+  /** Runs one operation and answers exactly once: the result, or the errno of what it threw. */
+  private run(op: string, path: string, cb: Cb, f: (cb: Cb) => Promise<void>): void {
+    let answered = false;
+    const once: Cb = (code, ...rest) => {
+      if (answered) return;
+      answered = true;
+      if (this.options.debug) this.logger.debug(`fuse: ${op} ${path} -> ${code}`);
+      cb(code, ...rest);
+    };
+    f(once).catch((err: unknown) => {
+      const name = errnoNameOf(err);
+      if (!(err instanceof AudiofsError) && name === 'EIO') this.logger.error(`fuse: ${op} ${path}: ${(err as Error)?.stack ?? String(err)}`);
+      once(Fuse[name] ?? Fuse.EIO);
+    });
+  }
+
+  private remember(handle: FileHandle): number {
+    const fd = this.nextFd++;
+    this.handles.set(fd, handle);
+    return fd;
+  }
+
+  private handle(fd: number, path: string): FileHandle {
+    const h = this.handles.get(fd);
+    if (!h) throw new AudiofsError('EBADF', 'read', path);
+    return h;
+  }
+
+  private stat(node: VNode): Record<string, unknown> {
+    const dir = node.kind === 'dir';
+    return {
+      mode: (dir ? S_IFDIR : S_IFREG) | node.mode,
+      size: dir ? 4096 : node.size(),
+      nlink: dir ? 2 : 1,
+      uid: this.uid,
+      gid: this.gid,
+      mtime: node.mtime,
+      atime: node.mtime,
+      ctime: node.mtime,
+    };
+  }
+}
+
+/** The descriptors of this process that are open on /dev/fuse. */
+async function fuseDescriptors(): Promise<number[]> {
+  const fds: number[] = [];
+  for (const name of await readdir('/proc/self/fd').catch(() => [] as string[])) {
+    const target = await readlink(`/proc/self/fd/${name}`).catch(() => '');
+    if (target === '/dev/fuse') fds.push(Number(name));
+  }
+  return fds;
+}

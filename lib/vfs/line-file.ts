@@ -1,0 +1,114 @@
+import { AudiofsError } from '../base/errors.js';
+import type { Bytes } from '../base/units.js';
+import type { FileHandle, FileNode, OpenMode } from './vnode.js';
+
+/** The longest line a command file takes. */
+export const MAX_LINE: Bytes = 64 * 1024;
+
+/** What a command file means. */
+export interface LineFileOptions {
+  /** What reading gives (the current state as lines). */
+  read: () => string;
+  /** Applies one line; throwing fails the write that carried it. */
+  apply: (line: string) => Promise<void> | void;
+  /** The whole text at once instead of line by line (the YAML /config): applied at close. */
+  whole?: boolean;
+  /** truncate(2) to 0 or unlink(2): clear what the file stores (sched lines), or nothing (ctl). */
+  clear?: () => Promise<void> | void;
+  mode?: number;
+  /** Report size 0 (the text changes by itself). */
+  volatile?: boolean;
+}
+
+/** A file of commands or settings: writes apply line by line, reads give the state back as lines. */
+export class LineFile implements FileNode {
+  readonly kind = 'file';
+  mode: number;
+  mtime = new Date();
+
+  constructor(private readonly options: LineFileOptions) {
+    this.mode = options.mode ?? 0o644;
+  }
+
+  size(): Bytes {
+    return this.options.volatile ? 0 : Buffer.byteLength(this.options.read());
+  }
+
+  async open(mode: OpenMode): Promise<FileHandle> {
+    if (mode.truncate && mode.write) await this.truncate(0);
+    return new LineHandle(this, this.options, Buffer.from(this.options.read()));
+  }
+
+  async truncate(size: Bytes): Promise<void> {
+    if (size === 0) await this.options.clear?.();
+    this.touch();
+  }
+
+  async unlink(): Promise<void> {
+    await this.options.clear?.();
+    this.touch();
+  }
+
+  /** @internal */
+  touch(): void {
+    this.mtime = new Date();
+  }
+}
+
+class LineHandle implements FileHandle {
+  private pending = '';
+  private raw = Buffer.alloc(0);
+
+  constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer) {}
+
+  async read(position: Bytes, length: Bytes): Promise<Buffer> {
+    return this.snapshot.subarray(position, position + length);
+  }
+
+  async write(_position: Bytes, data: Buffer): Promise<Bytes> {
+    if (this.options.whole) {
+      this.raw = Buffer.concat([this.raw, data]);
+      if (this.raw.length > 1024 * 1024) throw new AudiofsError('EFBIG', 'write', '', 'more than 1 MiB (expected a short text)');
+      return data.length;
+    }
+    this.pending += data.toString('utf8');
+    let nl: number;
+    while ((nl = this.pending.indexOf('\n')) >= 0) {
+      const line = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      await this.applyLine(line);
+    }
+    if (Buffer.byteLength(this.pending) > MAX_LINE) {
+      this.pending = '';
+      throw new AudiofsError('EINVAL', 'write', '', `line longer than ${MAX_LINE} bytes (expected a line of at most 64 KiB)`);
+    }
+    return data.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.options.whole) {
+      if (this.raw.length === 0) return;
+      const text = this.raw.toString('utf8');
+      this.raw = Buffer.alloc(0);
+      await this.options.apply(text);
+      this.file.touch();
+      return;
+    }
+    if (this.pending === '') return;
+    const line = this.pending;
+    this.pending = '';
+    await this.applyLine(line);
+  }
+
+  async release(): Promise<void> {
+    this.pending = '';
+    this.raw = Buffer.alloc(0);
+  }
+
+  private async applyLine(line: string): Promise<void> {
+    const text = line.replace(/\r$/, '');
+    if (text.trim() === '') return;
+    await this.options.apply(text);
+    this.file.touch();
+  }
+}

@@ -1,0 +1,65 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { delimiter } from 'node:path';
+import { LiveStream } from '../base/live-stream.js';
+import { Logger, type LogLevel } from '../base/logger.js';
+import { DEFAULT_FORMAT, type PcmFormat } from '../base/pcm-format.js';
+import { FuseMount } from './fuse-adapter.js';
+import { Project } from './project.js';
+import { Tree } from './tree.js';
+
+/** The directory of audiofs's own programs (audiofs-synth, ...), appended to every client's PATH. */
+export const BIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
+
+/** Options of a served mount. */
+export interface ServeOptions {
+  mountpoint: string;
+  format?: PcmFormat;
+  debug?: boolean;
+  logLevel?: LogLevel;
+  /** Where log lines also go (the foreground daemon: stderr). */
+  echo?: (line: string) => void;
+  allowOther?: boolean;
+}
+
+/** A running audiofs: the project, its tree and the mount. */
+export interface Served {
+  project: Project;
+  close(): Promise<void>;
+}
+
+/** Mounts a new project at a directory and serves it until close(). */
+export async function serve(options: ServeOptions): Promise<Served> {
+  const logger = new Logger({ level: options.debug ? 'debug' : options.logLevel ?? 'info', echo: options.echo });
+  const logStream = new LiveStream({ limit: 1024 * 1024 });
+  logger.follow((line) => logStream.write(Buffer.from(line)));
+  const path = [process.env.PATH ?? '/usr/bin:/bin', BIN_DIR].join(delimiter);
+  const project = new Project({
+    format: options.format ?? DEFAULT_FORMAT,
+    logger,
+    cwd: process.cwd(),
+    path,
+    env: { ...process.env, PATH: path },
+    trace: options.debug ? (m) => logger.debug(m) : undefined,
+  });
+  const tree = new Tree(project, logStream);
+  const mountpoint = resolve(options.mountpoint);
+  const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther: options.allowOther });
+  await fuse.mount();
+  logger.info(`audiofs mounted at ${mountpoint}`);
+  let closing: Promise<void> | undefined;
+  return {
+    project,
+    close: () => (closing ??= (async () => {
+      logger.info('unmounting');
+      await project.shutdown();
+      logStream.abort();
+      await fuse.unmount();
+    })()),
+  };
+}
+
+/** The path of a file inside the mount (for messages). */
+export function inMount(mountpoint: string, ...parts: string[]): string {
+  return join(mountpoint, ...parts);
+}

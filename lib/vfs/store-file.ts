@@ -1,0 +1,95 @@
+import { AudiofsError } from '../base/errors.js';
+import type { Bytes } from '../base/units.js';
+import type { InputStore } from '../procchain/input-store.js';
+import type { FileHandle, FileNode, OpenMode } from './vnode.js';
+
+/** What a stored file does besides storing. */
+export interface StoreFileOptions {
+  store: () => InputStore;
+  /** The most it holds (comments: 1024 bytes). */
+  maxSize?: Bytes;
+  /** Data was written (a running chain's feeder looks again). */
+  onWrite?: () => void;
+  /** A writer opened or closed (a feeder waits for more while one is open). */
+  onWriters?: (open: number) => void;
+  mode?: number;
+}
+
+/** A file that stores what is written and reads it back (`in`, `comments`). */
+export class StoreFile implements FileNode {
+  readonly kind = 'file';
+  mode: number;
+  mtime = new Date();
+  writers = 0;
+
+  constructor(private readonly options: StoreFileOptions) {
+    this.mode = options.mode ?? 0o644;
+  }
+
+  size(): Bytes {
+    return this.options.store().size;
+  }
+
+  async open(mode: OpenMode): Promise<FileHandle> {
+    if (mode.write && mode.truncate) await this.truncate(0);
+    if (mode.write) this.countWriter(+1);
+    return new StoreHandle(this, this.options, mode);
+  }
+
+  async truncate(size: Bytes): Promise<void> {
+    this.checkSize(size);
+    await this.options.store().truncate(size);
+    this.mtime = new Date();
+    this.options.onWrite?.();
+  }
+
+  async unlink(): Promise<void> {
+    await this.truncate(0);
+  }
+
+  /** @internal */
+  checkSize(end: Bytes): void {
+    const max = this.options.maxSize;
+    if (max !== undefined && end > max) {
+      throw new AudiofsError('EFBIG', 'write', '', `would hold ${end} bytes (expected at most ${max})`);
+    }
+  }
+
+  /** @internal */
+  countWriter(delta: number): void {
+    this.writers += delta;
+    this.options.onWriters?.(this.writers);
+  }
+}
+
+class StoreHandle implements FileHandle {
+  private released = false;
+
+  constructor(private readonly file: StoreFile, private readonly options: StoreFileOptions, private readonly mode: OpenMode) {}
+
+  async read(position: Bytes, length: Bytes): Promise<Buffer> {
+    return Buffer.from(await this.options.store().read(position, length));
+  }
+
+  async write(position: Bytes, data: Buffer): Promise<Bytes> {
+    const store = this.options.store();
+    const at = this.mode.append ? store.size : position;
+    this.file.checkSize(at + data.length);
+    await store.write(at, data);
+    this.file.mtime = new Date();
+    this.options.onWrite?.();
+    return data.length;
+  }
+
+  async truncate(size: Bytes): Promise<void> {
+    await this.file.truncate(size);
+  }
+
+  async flush(): Promise<void> {}
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    if (this.mode.write) this.file.countWriter(-1);
+  }
+}

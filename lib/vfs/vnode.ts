@@ -1,0 +1,71 @@
+import type { Bytes } from '../base/units.js';
+
+/** How a file was opened, decoded from open(2) flags. */
+export interface OpenMode {
+  write: boolean;
+  read: boolean;
+  nonblocking: boolean;
+  append: boolean;
+  truncate: boolean;
+}
+
+/** An open file: every call answers once; read may wait (a live stream), others are bounded. */
+export interface FileHandle {
+  /** Up to `length` bytes at `position`; an empty buffer is end of file. */
+  read(position: Bytes, length: Bytes): Promise<Buffer>;
+  /** Writes and returns how many bytes were taken. */
+  write(position: Bytes, data: Buffer): Promise<Bytes>;
+  /** close(2): whatever is pending is applied; an error here fails the close. */
+  flush(): Promise<void>;
+  /** The last close: the handle goes. */
+  release(): Promise<void>;
+  /** ftruncate(2). */
+  truncate?(size: Bytes): Promise<void>;
+}
+
+/** A file of the tree. */
+export interface FileNode {
+  readonly kind: 'file';
+  /** Permission bits. */
+  mode: number;
+  /** The size stat reports (0 for live streams and volatile snapshots). */
+  size(): Bytes;
+  mtime: Date;
+  open(mode: OpenMode): Promise<FileHandle>;
+  /** truncate(2) by path. */
+  truncate(size: Bytes): Promise<void>;
+  /** unlink(2): clears what the file stores (tar unlinks before it creates again). */
+  unlink(): Promise<void>;
+}
+
+/** A directory of the tree. */
+export interface DirNode {
+  readonly kind: 'dir';
+  mode: number;
+  mtime: Date;
+  /** Entry names in order (readdir of / lists ctl first). */
+  entries(): string[];
+  lookup(name: string): VNode | undefined;
+}
+
+/** Anything in the tree. */
+export type VNode = FileNode | DirNode;
+
+const O_ACCMODE = 3;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+const O_NONBLOCK = 0o4000;
+
+/** Decodes Linux open(2) flags. */
+export function openMode(flags: number): OpenMode {
+  const acc = flags & O_ACCMODE;
+  return {
+    read: acc !== O_WRONLY,
+    write: acc === O_WRONLY || acc === O_RDWR,
+    nonblocking: (flags & O_NONBLOCK) !== 0,
+    append: (flags & O_APPEND) !== 0,
+    truncate: (flags & O_TRUNC) !== 0,
+  };
+}
