@@ -92,7 +92,6 @@ export async function startDaemon(options: StartDaemonOptions): Promise<StartedD
       const tail = await logTail(state.logFile);
       await endProcessTree(pid, { graceMs: 1000 });
       await removePidFile(state.pidFile);
-      if (exit === undefined) await sleep(POLL_MS);
       throw new DaemonError('not-ready', mountDir, `expected ${ctl} within ${options.timeoutMs ?? 15_000} ms, it never appeared; the daemon (pid ${pid}) was stopped`, {
         pid, logTail: tail,
       });
