@@ -105,7 +105,7 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
   firstVoice.addRamp({ start: 0, end: fadeIn, from: 0, to: 1 });
   voices.push(firstVoice);
   events.push({ at: 0, event: { action: 'fade-in', start: 0, duration: sec(fadeIn), to: first.name } });
-  let current = becomeCurrent(first, firstVoice, 0, 0, fadeIn);
+  let current = becomeCurrent(first, firstVoice, fadeIn, fadeIn, fadeIn);
   let prefetch = startPrefetch();
 
   const planOutro = async (): Promise<void> => {

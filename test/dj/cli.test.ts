@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderMidi, sh } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../../../bin/audiofs-dj', import.meta.url));
+
+interface Run { stdout: Buffer; stderr: string; code: number | null }
+
+function start(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, AUDIOFS_STATE_DIR: '', ...env } });
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => (err += b));
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ stdout: Buffer.concat(out), stderr: err, code })));
+  return { child, done, stderr: () => err };
+}
+
+async function runDj(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const r = start(args, env);
+  r.child.stdin.end(stdin);
+  return r.done;
+}
+
+async function sine(dir: string, name: string, seconds: number): Promise<string> {
+  const file = join(dir, name);
+  await sh('sox', ['-n', '-r', '44100', '-c', '2', '-b', '16', file, 'synth', String(seconds), 'sine', '220', 'tremolo', '2', '80', 'gain', '-6']);
+  return file;
+}
+
+test('--help, and bad arguments exit 2 with a usage line', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const link = join(dir, 'dj');
+    await symlink(BIN, link);
+    const help = spawn(link, ['--help']);
+    let text = '';
+    help.stdout.on('data', (b: Buffer) => (text += b));
+    assert.equal(await new Promise((resolve) => help.on('close', resolve)), 0);
+    assert.match(text, /^usage: audiofs-dj /);
+    const bad = await runDj(['--beats', 'lots']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--beats: expected a whole number from 2 to 256, got 'lots'\nusage: audiofs-dj /);
+    const unknown = await runDj(['--tempo']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown argument '--tempo'/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('--analyze prints JSON, caches it by sha256 and reads the cache on the second run', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const wav = await renderMidi('beat', dir, 30);
+    const cache = join(dir, 'cache');
+    const first = await runDj(['--analyze', wav, '--cache', cache]);
+    assert.equal(first.code, 0);
+    const a = JSON.parse(first.stdout.toString());
+    assert.equal(a.cached, false);
+    assert.ok(Math.abs(a.tempo - 100) / 100 < 0.02, `expected beat.mid's 100 BPM, got ${a.tempo}`);
+    assert.ok(a.beats.length > 40 && typeof a.loudness === 'number' && a.chroma[0].length === 12 && a.timbre[0].length === 12);
+    const hash = (await sh('sha256sum', [wav])).split(' ')[0];
+    const entry = join(cache, `${hash}.json`);
+    const stored = JSON.parse(await readFile(entry, 'utf8'));
+    stored.tempo = 123.45;
+    await writeFile(entry, JSON.stringify(stored));
+    const second = await runDj(['--analyze', wav, '--cache', cache]);
+    const b = JSON.parse(second.stdout.toString());
+    assert.equal(b.cached, true);
+    assert.equal(b.tempo, 123.45);
+    const state = join(dir, 'state');
+    await runDj(['--analyze', wav, '--cache', cache], '', { AUDIOFS_STATE_DIR: state });
+    assert.ok(JSON.parse(await readFile(join(state, 'dj-cache', `${hash}.json`), 'utf8')).tempo > 90, 'expected AUDIOFS_STATE_DIR/dj-cache to take precedence');
+    const missing = await runDj(['--analyze', join(dir, 'nope.wav'), '--cache', cache]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nope\.wav': cannot read: ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('unreadable and undecodable tracks are skipped; one good track fades in, plays, fades out, exit 0', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const bad = join(dir, 'notes.txt');
+    await writeFile(bad, 'not audio at all');
+    const good = await sine(dir, 'good.wav', 10);
+    const r = await runDj(['--cache', join(dir, 'cache')], `${bad}\n${join(dir, 'missing.mp3')}\n${good}\n`);
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /skipping '.*notes\.txt': expected a WAV \(RIFF\.\.\.\.WAVE\) or MP3 \(ID3 or frame sync\) file, got 6e6f7420/);
+    assert.match(r.stderr, /skipping '.*missing\.mp3': cannot read: ENOENT/);
+    const actions = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    assert.deepEqual(actions.map((e) => e.action), ['fade-in', 'playback', 'fade-out']);
+    const pcm = new Int16Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.length >> 1);
+    const end = actions[2].start + actions[2].duration;
+    assert.ok(Math.abs(pcm.length / 2 / 44100 - end) < 0.001);
+    const tail = pcm.subarray(pcm.length - 200);
+    assert.ok(Math.max(...tail.map(Math.abs)) < 40, 'expected the fade-out to end near silence');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('with one track and stdin open it says "waiting for a new track" and keeps playing; closing stdin ends it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const one = await sine(dir, 'one.wav', 8);
+    const r = start(['--cache', join(dir, 'cache'), '--beats', '4']);
+    r.child.stdin.write(`${one}\n`);
+    for (let i = 0; i < 200 && !r.stderr().includes('waiting for a new track'); i++) await new Promise((res) => setTimeout(res, 50));
+    assert.match(r.stderr(), /waiting for a new track/);
+    for (let i = 0; i < 200 && !/"to":"one.wav".*\n.*playback/s.test(r.stderr().split('waiting')[1] ?? ''); i++) await new Promise((res) => setTimeout(res, 50));
+    r.child.stdin.end();
+    const done = await r.done;
+    assert.equal(done.code, 0);
+    const actions = done.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).action);
+    assert.equal(actions[0], 'fade-in');
+    assert.equal(actions[actions.length - 1], 'fade-out');
+    assert.ok(done.stdout.length / 4 / 44100 > 8, 'expected it to keep playing past the single track\'s length');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a closed stdout (EPIPE) ends it quietly', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const one = await sine(dir, 'one.wav', 8);
+    const r = start(['--cache', join(dir, 'cache')]);
+    r.child.stdin.write(`${one}\n`);
+    await new Promise((res) => r.child.stdout.once('data', res));
+    r.child.stdout.destroy();
+    const done = await r.done;
+    assert.equal(done.code, 0);
+    assert.doesNotMatch(done.stderr, /Error|EPIPE/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
