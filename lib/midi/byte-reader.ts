@@ -6,8 +6,11 @@ export class ByteReader {
   readonly end: number;
   private readonly bytes: Uint8Array;
 
-  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
+  private readonly region: string;
+
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length, region = 'file') {
     this.bytes = bytes;
+    this.region = region;
     this.pos = start;
     this.end = end;
   }
@@ -18,7 +21,8 @@ export class ByteReader {
 
   need(count: number, what: string): void {
     if (this.remaining < count) {
-      throw new MidiFormatError(`truncated ${what}: expected ${count} bytes, ${this.remaining} left`, this.pos);
+      throw new MidiFormatError(
+        `truncated ${what}: expected ${count} byte(s), ${this.remaining} left before the end of the ${this.region} at byte ${this.end}`, this.pos);
     }
   }
 

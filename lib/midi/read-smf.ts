@@ -39,7 +39,7 @@ export function readSmf(bytes: Uint8Array): Smf {
       throw new MidiFormatError(
         `chunk '${printable(id)}' length ${length} runs past the end of the file (${r.remaining} bytes left)`, chunkStart + 4);
     }
-    if (id === 'MTrk') tracks.push(readTrack(new ByteReader(bytes, r.pos, r.pos + length), tracks.length));
+    if (id === 'MTrk') tracks.push(readTrack(new ByteReader(bytes, r.pos, r.pos + length, `MTrk chunk ${tracks.length}`), tracks.length));
     r.pos += length;
   }
   return { format: format as 0 | 1 | 2, division, tracks };
