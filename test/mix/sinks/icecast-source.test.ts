@@ -80,7 +80,7 @@ test('the engine streams to a real icecast2; after icecast is killed and restart
   }
 });
 
-test('a wrong password is refused, with Icecast's answer as the reason', async () => {
+test('a wrong password is refused, with the answer of Icecast as the reason', async () => {
   const port = await freePort();
   const ice = new IcecastServer(join(tmp.dir, 'ice2'), port, 'right');
   await ice.start();
