@@ -41,6 +41,7 @@ export async function runLiveSynth(options: LiveSynthOptions): Promise<void> {
   input.on('data', (chunk: Buffer) => apply(chunk));
   input.on('end', () => { ended = true; });
   input.on('error', () => { ended = true; });
+  input.resume();
 
   const n = format.channels;
   const floats = new Float32Array(LIVE_BLOCK * n);
