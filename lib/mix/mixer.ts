@@ -24,6 +24,12 @@ function clip16(v: number): number {
   return r > S16_MAX ? S16_MAX : r < S16_MIN ? S16_MIN : r;
 }
 
+/** The samples of s16le PCM as an Int16Array (a view when aligned; little-endian hosts, as Node's are). */
+function int16View(b: Buffer): Int16Array {
+  if (b.byteOffset % 2 === 0) return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
+  return new Int16Array(Uint8Array.from(b).buffer, 0, b.length >> 1);
+}
+
 /** The gain of each channel of a strip: volume, balance on stereo pairs, mute and solo. */
 export function channelGains(strip: StripSettings, channels: number, options: { anySolo: boolean }): Float64Array {
   const gains = new Float64Array(channels);
@@ -62,9 +68,10 @@ export class Mixer {
     const trace = options.trace ? Buffer.alloc(framesToBytes(frames, { rate: this.format.rate, channels: Math.max(1, traceWidth) })) : undefined;
     inputs.forEach((input, n) => {
       const gains = channelGains(input.strip, ch, { anySolo });
-      const have = Math.min(samples, input.pcm.length >> 1);
+      const pcm = int16View(input.pcm);
+      const have = Math.min(samples, pcm.length);
       for (let i = 0; i < have; i++) {
-        const v = input.pcm.readInt16LE(i * 2) * gains[i % ch];
+        const v = pcm[i] * gains[i % ch];
         acc[i] += v;
         input.meter.add(v);
         if (trace) trace.writeInt16LE(clip16(v), (Math.floor(i / ch) * traceWidth + n * ch + (i % ch)) * 2);
@@ -72,13 +79,14 @@ export class Mixer {
       input.meter.commit();
     });
     const master: GainFactor = this.master.mute ? 0 : this.master.volume.gain;
-    const out = Buffer.allocUnsafe(samples * 2);
+    const out = Buffer.alloc(samples * 2);
+    const view = int16View(out);
     for (let i = 0; i < samples; i++) {
       const v = acc[i] * master;
       const c = clip16(v);
       if (c !== Math.round(v)) this.clipped++;
       this.meter.add(c);
-      out.writeInt16LE(c, i * 2);
+      view[i] = c;
     }
     this.meter.commit();
     return trace ? { mix: out, trace } : { mix: out };
