@@ -1,0 +1,150 @@
+// Mounts audiofs in a child process (never in the test process: a synchronous call on our own mount
+// would deadlock) on a temporary directory, and always unmounts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, stat, appendFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/** The repository root. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+/** Tiny real programs for tests. */
+export const FIXTURE_BIN = join(ROOT, 'fixtures/bin');
+
+export const run = promisify(execFile);
+
+/** A mounted audiofs for one test. */
+export interface TestMount {
+  dir: string;
+  tmp: string;
+  proc: ChildProcess;
+  /** Appends one line to a ctl file (default /ctl). */
+  ctl(line: string, file?: string): Promise<void>;
+  /** Path inside the mount. */
+  path(...parts: string[]): string;
+  /** What the daemon wrote to stderr so far. */
+  output(): string;
+  /** Unmounts (SIGTERM) and checks the mount is gone; returns the exit code. */
+  close(): Promise<number | null>;
+}
+
+/** Mounts audiofs on a fresh temporary directory. */
+export async function mountAudiofs(options: { args?: string[]; env?: Record<string, string>; path?: string[] } = {}): Promise<TestMount> {
+  const tmp = await mkdtemp(join(tmpdir(), 'audiofs-test-'));
+  const dir = join(tmp, 'mnt');
+  const PATH = [...(options.path ?? []), FIXTURE_BIN, process.env.PATH ?? '/usr/bin:/bin'].join(':');
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/audiofs'), 'mount', dir, ...(options.args ?? [])], {
+    cwd: tmp,
+    env: { ...process.env, PATH, HOME: tmp, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_STATE_HOME: join(tmp, 'state'), ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (await exists(join(dir, 'ctl'))) break;
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      await run('fusermount', ['-uz', dir]).catch(() => undefined);
+      await rm(tmp, { recursive: true, force: true });
+      throw new Error(`audiofs did not mount:\n${out}`);
+    }
+    await sleep(50);
+  }
+  let closed: Promise<number | null> | undefined;
+  return {
+    dir,
+    tmp,
+    proc,
+    path: (...parts) => join(dir, ...parts),
+    ctl: (line, file = 'ctl') => appendFile(join(dir, file), `${line}\n`),
+    output: () => out,
+    close: () => (closed ??= (async () => {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      const mounts = await readFile('/proc/mounts', 'utf8');
+      const still = mounts.includes(` ${dir} `);
+      if (still) await run('fusermount', ['-uz', dir]).catch(() => undefined);
+      await rm(tmp, { recursive: true, force: true });
+      if (still) throw new Error(`the mount at ${dir} was still there after audiofs exited (${code})`);
+      return code;
+    })()),
+  };
+}
+
+/** Whether a path exists (async: never a synchronous call near a mount). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `f` until it returns a truthy value (or throws after `ms`). */
+export async function waitFor<T>(f: () => Promise<T> | T, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Whether a process exists (and is not a zombie). */
+export async function alive(pid: number): Promise<boolean> {
+  try {
+    const s = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z/.test(s);
+  } catch {
+    return false;
+  }
+}
+
+/** The pids of processes whose environment says they are clients of a mount (AUDIOFS_CHAIN set, under `tmp`). */
+export async function clientsOf(tmp: string): Promise<number[]> {
+  const { stdout } = await run('ps', ['-eo', 'pid=']);
+  const pids: number[] = [];
+  for (const p of stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0)) {
+    const env = await readFile(`/proc/${p}/environ`, 'utf8').catch(() => '');
+    const cwd = await import('node:fs/promises').then((fs) => fs.readlink(`/proc/${p}/cwd`)).catch(() => '');
+    if (env.includes('AUDIOFS_CHAIN=') && cwd.startsWith(tmp) && (await alive(p))) pids.push(p);
+  }
+  return pids;
+}
+
+/** Runs a plain shell pipeline (the oracle) with a file on stdin and returns its stdout. */
+export async function pipeline(command: string, input: string): Promise<Buffer> {
+  const { stdout } = await promisify(execFile)('sh', ['-c', `exec < '${input}'; ${command}`], {
+    encoding: 'buffer',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
+  });
+  return stdout as unknown as Buffer;
+}
+
+/** A raw s16le stereo 44.1 kHz file made by sox: `spec` is sox synth arguments. */
+export async function soxSignal(dir: string, name: string, spec: string[]): Promise<string> {
+  const file = join(dir, name);
+  await run('sox', ['-D', '-q', '-n', '-t', 'raw', '-r', '44100', '-e', 'signed', '-b', '16', '-c', '2', file, 'synth', ...spec]);
+  return file;
+}
+
+/** Directory entries in the order the file system gives them (fs.readdir sorts; opendir does not). */
+export async function entriesInOrder(path: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const d of await import('node:fs/promises').then((fs) => fs.opendir(path))) names.push(d.name);
+  return names;
+}

@@ -1,0 +1,123 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmod, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { entriesInOrder, mountAudiofs, pipeline, soxSignal, waitFor, ROOT, type TestMount } from '../helpers/mount.js';
+
+const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
+const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
+const STAGES = [SOX('vol 0.5'), SOX('lowpass 2000'), SOX('highpass 200')];
+const PREFIX = 'sox-D-q-t-raw-r-44100-e-signed-b-16-c-2-t-raw-r-44100-e-signed-b-16-c-2';
+const NAMES = [`${PREFIX}-vol`, `${PREFIX}-lowpass`, `${PREFIX}-highpass`];
+
+let m: TestMount;
+let input: string;
+
+before(async () => {
+  m = await mountAudiofs();
+  input = await soxSignal(m.tmp, 'in.raw', ['4', 'sine', '300', 'pinknoise', 'mix']);
+  await m.ctl('realtime off');
+});
+
+after(async () => {
+  assert.equal(await m.close(), 0);
+});
+
+/** Plays the project and returns what a reader of `file` got (opened before play). */
+async function playAndRead(file: string): Promise<Buffer> {
+  const reading = readFile(m.path(file));
+  await m.ctl('play');
+  return reading;
+}
+
+test('a chain of sox stages gives, through audiofs, the same bytes as the same shell pipeline', async () => {
+  await m.ctl(`fx ${STAGES.join(' | ')}`);
+  assert.deepEqual(await entriesInOrder(m.path('fx')), ['in', 'out', 'ctl', ...NAMES]);
+  assert.equal((await entriesInOrder(m.dir))[0], 'ctl', 'readdir of / lists ctl first');
+  await writeFile(m.path('fx/in'), await readFile(input));
+  assert.equal((await stat(m.path('fx/in'))).size, (await stat(input)).size, 'in stores what was written');
+  const tap = readFile(m.path('fx', NAMES[0], 'out'));
+  const out = await playAndRead('fx/out');
+  const expected = await pipeline(STAGES.join(' | '), input);
+  assert.equal(out.length, expected.length);
+  assert.ok(out.equals(expected), 'chain output differs from the shell pipeline');
+  const firstStage = await pipeline(STAGES[0], input);
+  assert.ok((await tap).equals(firstStage), 'the first stage\'s out tap is that stage\'s output');
+});
+
+test('a stage bypassed with chmod u-rw gives the bytes of the pipeline without it, and ls -l shows it', async () => {
+  await chmod(m.path('fx', NAMES[1]), 0o155);
+  assert.equal((await stat(m.path('fx', NAMES[1]))).mode & 0o777, 0o155);
+  const out = await playAndRead('fx/out');
+  const expected = await pipeline(`${STAGES[0]} | ${STAGES[2]}`, input);
+  assert.ok(out.equals(expected), 'bypassed output differs from the pipeline without the stage');
+  const status = await readFile(m.path('status'), 'utf8');
+  assert.match(status, /bypassed: true/);
+  await chmod(m.path('fx', NAMES[1]), 0o755);
+  const back = await playAndRead('fx/out');
+  assert.ok(back.equals(await pipeline(STAGES.join(' | '), input)), 'chmod u+rw puts the stage back');
+});
+
+test('input written to a middle stage\'s in: the chain continues from that stage', async () => {
+  await m.ctl(`mid ${STAGES.join(' | ')}`);
+  await writeFile(m.path('mid', NAMES[1], 'in'), await readFile(input));
+  const out = await playAndRead('mid/out');
+  const expected = await pipeline(`${STAGES[1]} | ${STAGES[2]}`, input);
+  assert.ok(out.equals(expected), 'injected output differs from the pipeline from that stage');
+});
+
+test('bypass during play splices the stage out with nothing lost or duplicated', async () => {
+  await m.ctl(`live passthrough | ${SOX('vol 0.5')} | passthrough`);
+  const big = await soxSignal(m.tmp, 'big.raw', ['60', 'sine', '440']);
+  await writeFile(m.path('live/in'), await readFile(big));
+  const reading = readFile(m.path('live/out'));
+  await m.ctl('play');
+  const stageDir = m.path('live', 'sox');
+  await waitFor(async () => (await readFile(m.path('status'), 'utf8')).includes('out_bytes'), 'status');
+  await chmod(stageDir, 0o155);
+  const out = await reading;
+  const raw = await readFile(big);
+  assert.equal(out.length, raw.length, 'as many bytes out as in');
+  // The output is vol 0.5 of a prefix, then the input itself: find the splice point.
+  const halved = await pipeline(SOX('vol 0.5'), big);
+  let k = 0;
+  while (k < out.length && out[k] === halved[k]) k++;
+  k -= k % 4;
+  assert.ok(k > 0 && k < out.length, `splice point inside the stream (at ${k} of ${out.length})`);
+  assert.ok(out.subarray(0, k).equals(halved.subarray(0, k)), 'before the splice: processed');
+  assert.ok(out.subarray(k).equals(raw.subarray(k)), 'after the splice: the input itself, nothing lost or duplicated');
+  await chmod(stageDir, 0o755);
+});
+
+test('stage names: colliding last elements use the whole path, identical commands add arguments', async () => {
+  const bin = join(ROOT, 'fixtures/bin-collide');
+  await m.ctl(`names ${bin}/audio/synth | ${bin}/test/synth | audiofs-none-such-x 2>/dev/null`).catch((e: NodeJS.ErrnoException) => {
+    assert.equal(e.code, 'ENOENT');
+  });
+  await m.ctl(`names ${bin}/audio/synth | ${bin}/test/synth | passthrough -echo 300 | passthrough -echo 0.43 | passthrough`);
+  const names = await entriesInOrder(m.path('names'));
+  const pathName = (p: string) => `${bin}/${p}`.split('/').filter(Boolean).join('_');
+  assert.deepEqual(names.slice(3), [pathName('audio/synth'), pathName('test/synth'), 'passthrough-echo-300', 'passthrough-echo-0.43', 'passthrough']);
+});
+
+test('commands with a / are looked up under each PATH directory (audio/synth)', async () => {
+  const m2 = await mountAudiofs({ path: [join(ROOT, 'fixtures/bin-collide')] });
+  try {
+    await m2.ctl('plan9 audio/synth | test/synth');
+    assert.deepEqual((await entriesInOrder(m2.path('plan9'))).slice(3), ['audio_synth', 'test_synth']);
+  } finally {
+    await m2.close();
+  }
+});
+
+test('mkdir NAME makes an empty chain that passes input through; mkdir NAME/STAGE plus cmd adds a stage', async () => {
+  await mkdir(m.path('hand'));
+  await writeFile(m.path('hand/in'), await readFile(input));
+  assert.ok((await playAndRead('hand/out')).equals(await readFile(input)), 'an empty chain passes its input through');
+  await mkdir(m.path('hand/gain'));
+  await writeFile(m.path('hand/gain/cmd'), `${SOX('vol 0.5')}\n`);
+  assert.equal(await readFile(m.path('hand/gain/cmd'), 'utf8'), `${SOX('vol 0.5')}\n`);
+  assert.ok((await playAndRead('hand/out')).equals(await pipeline(SOX('vol 0.5'), input)));
+  await writeFile(m.path('hand/gain/cmd'), `${SOX('vol 0.25')}\n`);
+  assert.ok((await playAndRead('hand/out')).equals(await pipeline(SOX('vol 0.25'), input)), 'writing cmd changes the stage');
+});
