@@ -41,8 +41,13 @@ export function tokenize(line: string, where = 'ctl'): Array<{ word: string; pip
 
 /** Splits a chain line's words (after the name) into stages at each unquoted `|`. */
 export function splitStages(line: string, where = 'ctl'): StageArgv[] {
+  return stagesOf(tokenize(line, where), line, where);
+}
+
+/** Splits already tokenized words into stages at each unquoted `|`; `line` is quoted in the error. */
+export function stagesOf(tokens: ReadonlyArray<{ word: string; pipe: boolean }>, line: string, where = 'ctl'): StageArgv[] {
   const stages: string[][] = [[]];
-  for (const t of tokenize(line, where)) {
+  for (const t of tokens) {
     if (t.pipe) stages.push([]);
     else stages[stages.length - 1].push(t.word);
   }

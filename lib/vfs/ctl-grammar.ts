@@ -1,6 +1,6 @@
 import { AudiofsError } from '../base/errors.js';
 import type { Seconds } from '../base/units.js';
-import { splitStages, tokenize, type StageArgv } from '../procchain/tokenize.js';
+import { stagesOf, tokenize, type StageArgv } from '../procchain/tokenize.js';
 import { checkName, printable, ROOT_FILES } from './names.js';
 
 /** One command of /ctl. */
@@ -28,8 +28,8 @@ const CHAIN_VERBS = 'play, stop, restart, realtime on|off, type midi|pcm|wav|aut
 
 /** Parses one line written to /ctl. */
 export function parseRootLine(line: string, where = '/ctl'): RootCommand {
-  const words = tokenize(line, where).map((t) => t.word);
-  const [verb, ...args] = words;
+  const tokens = tokenize(line, where);
+  const [verb, ...args] = tokens.map((t) => t.word);
   const bad = (why: string): never => {
     throw new AudiofsError('EINVAL', 'write', where, `'${printable(line)}': ${why}`);
   };
@@ -61,12 +61,12 @@ export function parseRootLine(line: string, where = '/ctl'): RootCommand {
     default:
       break;
   }
-  const rest = restAfterFirstWord(line);
-  if (rest.trim() === '') {
+  if (tokens[0].pipe) bad(`a chain line starts with its name (expected 'NAME cmd args | cmd args ...')`);
+  if (tokens.length === 1) {
     bad(`unknown verb '${printable(verb)}' (expected ${ROOT_VERBS}, or 'NAME cmd args | cmd args ...' to make a chain)`);
   }
   checkName(verb, 'chain', where, ROOT_FILES);
-  return { verb: 'chain', name: verb, stages: splitStages(rest, where) };
+  return { verb: 'chain', name: verb, stages: stagesOf(tokens.slice(1), printable(line), where) };
 }
 
 /** Parses one line written to NAME/ctl. */
@@ -77,7 +77,7 @@ export function parseChainLine(line: string, where: string): ChainCommand {
   };
   switch (verb) {
     case 'play': case 'stop': case 'restart':
-      if (args.length > 0) bad(`${verb} takes no arguments`);
+      if (args.length > 0) bad(`${verb} takes no arguments (got '${args.join(' ')}')`);
       return { verb };
     case 'realtime':
       return { verb, on: onOff(verb, args, bad) };
@@ -87,11 +87,6 @@ export function parseChainLine(line: string, where: string): ChainCommand {
     default:
       return bad(`unknown verb '${printable(verb ?? '')}' (expected ${CHAIN_VERBS})`);
   }
-}
-
-function restAfterFirstWord(line: string): string {
-  const m = /^\s*\S+/.exec(line);
-  return m ? line.slice(m[0].length) : '';
 }
 
 function seconds(word: string, bad: (why: string) => never): Seconds {
