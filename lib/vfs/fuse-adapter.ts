@@ -3,7 +3,7 @@
 import { readdir, readlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type FuseType from 'fuse-native';
-import { AudiofsError, errnoNameOf } from '../base/errors.js';
+import { AudiofsError, CtlError, errnoNameOf } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { guardDescriptor } from '../procchain/spawn-guard.js';
 import type { Tree } from './tree.js';
@@ -136,6 +136,8 @@ export class FuseMount {
     };
     f(once).catch((err: unknown) => {
       const name = errnoNameOf(err);
+      // A line refused before it reached the project (too long) is logged here, as the project logs the others.
+      if (err instanceof CtlError) this.logger.error(`${path}: '${err.line}' refused: ${err.detail}`);
       if (!(err instanceof AudiofsError) && name === 'EIO') this.logger.error(`fuse: ${op} ${path}: ${(err as Error)?.stack ?? String(err)}`);
       once(Fuse[name] ?? Fuse.EIO);
     });

@@ -1,4 +1,5 @@
-import { AudiofsError } from '../base/errors.js';
+import { StringDecoder } from 'node:string_decoder';
+import { AudiofsError, CtlError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
 import type { FileHandle, FileNode, OpenMode } from './vnode.js';
 
@@ -57,6 +58,9 @@ export class LineFile implements FileNode {
 
 class LineHandle implements FileHandle {
   private pending = '';
+  private skipping = false;
+  /** A character split between two writes is decoded whole. */
+  private readonly decoder = new StringDecoder('utf8');
   private raw = Buffer.alloc(0);
 
   constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer) {}
@@ -71,16 +75,30 @@ class LineHandle implements FileHandle {
       if (this.raw.length > 1024 * 1024) throw new AudiofsError('EFBIG', 'write', '', 'more than 1 MiB (expected a short text)');
       return data.length;
     }
-    this.pending += data.toString('utf8');
+    let text = this.decoder.write(data);
+    if (this.skipping) {
+      // The rest of a line already refused as too long: dropped up to its end.
+      const nl = text.indexOf('\n');
+      if (nl < 0) return data.length;
+      this.skipping = false;
+      text = text.slice(nl + 1);
+    }
+    this.pending += text;
     let nl: number;
     while ((nl = this.pending.indexOf('\n')) >= 0) {
       const line = this.pending.slice(0, nl);
       this.pending = this.pending.slice(nl + 1);
+      if (Buffer.byteLength(line) > MAX_LINE) {
+        this.pending = '';
+        throw tooLong(line);
+      }
       await this.applyLine(line);
     }
     if (Buffer.byteLength(this.pending) > MAX_LINE) {
+      const line = this.pending;
       this.pending = '';
-      throw new AudiofsError('EINVAL', 'write', '', `line longer than ${MAX_LINE} bytes (expected a line of at most 64 KiB)`);
+      this.skipping = true;
+      throw tooLong(line);
     }
     return data.length;
   }
@@ -102,6 +120,7 @@ class LineHandle implements FileHandle {
 
   async release(): Promise<void> {
     this.pending = '';
+    this.skipping = false;
     this.raw = Buffer.alloc(0);
   }
 
@@ -111,4 +130,10 @@ class LineHandle implements FileHandle {
     await this.options.apply(text);
     this.file.touch();
   }
+}
+
+/** The refusal of a line over MAX_LINE: it quotes the start of the line only. */
+function tooLong(line: string): CtlError {
+  const excerpt = `${line.slice(0, 64)}...`;
+  return new CtlError('EINVAL', '', excerpt, `line longer than ${MAX_LINE} bytes (expected a line of at most 64 KiB)`);
 }
