@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, open, readFile, readdir } from 'node:fs/promises';
+import { appendFile, open, opendir, readFile, readdir } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { entriesInOrder, exists, mountAudiofs, run, waitFor, type TestMount } from '../helpers/mount.js';
@@ -33,16 +33,17 @@ async function readNow(path: string): Promise<string> {
 /** The whole tree's names (in readdir order) and every ctl and cmd file's text. */
 async function snapshot(): Promise<unknown> {
   const tree: Record<string, unknown> = {};
-  const walk = async (rel: string, depth: number): Promise<void> => {
-    const names = await entriesInOrder(m.path(rel));
-    tree[rel || '/'] = names;
-    for (const n of names) {
-      const p = join(rel, n);
-      if (n === 'ctl' || n === 'cmd' || n === 'sched') tree[p] = await readFile(m.path(p), 'utf8');
-      else if (depth < 2 && !['status', 'log', 'comments', 'in', 'out', 'err'].includes(n)) await walk(p, depth + 1);
+  const walk = async (rel: string): Promise<void> => {
+    const names: string[] = [];
+    for await (const d of await opendir(m.path(rel))) {
+      names.push(d.name);
+      const p = join(rel, d.name);
+      if (d.isDirectory()) await walk(p);
+      else if (['ctl', 'cmd', 'sched'].includes(d.name)) tree[p] = await readFile(m.path(p), 'utf8');
     }
+    tree[rel || '/'] = names;
   };
-  await walk('', 0);
+  await walk('');
   return tree;
 }
 
