@@ -157,7 +157,7 @@ test('the shell sees the errno: /bin/echo into ctl fails with exit 1 and the str
 test('Plan 9 quoting end to end: one stage with exactly the argv the rules give, and no shell runs', async () => {
   const line = "q print-args '%s|%s' 'a''b' ';$(touch y)>y' `touch y` >y 'two words' '' '|'";
   await m.ctl(line);
-  assert.deepEqual(await entriesInOrder(m.path('q')), ['in', 'out', 'ctl', 'print-args']);
+  assert.deepEqual((await entriesInOrder(m.path('q'))).filter((n) => !['in', 'out', 'ctl', 'mixer'].includes(n)), ['print-args'], 'one stage');
   assert.equal(await readFile(m.path('q/print-args/cmd'), 'utf8'), "print-args '%s|%s' 'a''b' ';$(touch y)>y' `touch y` >y 'two words' '' '|'\n");
   await m.ctl('play', 'q/ctl');
   await waitFor(async () => /exited 0/.test(await readFile(m.path('status'), 'utf8')), 'print-args to exit');
