@@ -1,5 +1,7 @@
 // The audiofs command line: mount (foreground), start|stop|restart|status (daemon), export.
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { loadConfig } from '../lib/config/load-config.js';
 import { serve } from '../lib/vfs/serve.js';
 
 const USAGE = `usage: audiofs mount DIR [--config FILE] [--debug]
@@ -45,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'mount':
       if (rest.length !== 1) return usage('mount takes one directory');
-      return mountForeground(rest[0], { debug: values.debug ?? false });
+      return mountForeground(rest[0], { debug: values.debug ?? false, configFile: values.config });
     default:
       return usage(command === undefined ? 'a command is needed' : `unknown command '${command}'`);
   }
@@ -56,9 +58,12 @@ function usage(why: string): number {
   return 2;
 }
 
-async function mountForeground(dir: string, options: { debug: boolean }): Promise<number> {
+async function mountForeground(dir: string, options: { debug: boolean; configFile?: string }): Promise<number> {
+  const mountDir = resolve(dir);
+  const { config } = await loadConfig(options.configFile, { mountDir });
   const served = await serve({
-    mountpoint: dir,
+    mountpoint: mountDir,
+    config,
     debug: options.debug,
     echo: (line) => process.stderr.write(line),
   });

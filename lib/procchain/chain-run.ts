@@ -3,7 +3,7 @@ import type { LogLevel } from '../base/logger.js';
 import type { Chain } from './chain.js';
 import { Feeder } from './feeder.js';
 import type { InputStore } from './input-store.js';
-import { pump } from './pump.js';
+import { pump, type PumpState } from './pump.js';
 import { applySched } from './sched.js';
 import type { Stage } from './stage.js';
 import { StageProcess } from './stage-process.js';
@@ -41,6 +41,7 @@ export class ChainRun {
   private resolveDone!: () => void;
   private readonly targets = new Map<Stage, Target>();
   private readonly holds = new Map<Stage, HoldTarget>();
+  private readonly pumps = new Map<Stage, PumpState>();
   private readonly replacing = new Set<StageProcess>();
   private feeder: Feeder | undefined;
   private readonly sinkTarget: Target;
@@ -92,8 +93,10 @@ export class ChainRun {
     if (!proc || proc.state === 'exited' || this.ended) return;
     const hold = new HoldTarget();
     this.holds.set(stage, hold);
-    await this.quiesce(stage);
+    // Let it finish what it was given, stop it, and pass on what it had already written: nothing lost.
+    await this.quiesce(stage, { quietMs: 50, limitMs: 2000, input: true });
     proc.stop();
+    await this.quiesce(stage, { quietMs: 30, limitMs: 1000, input: false });
     this.holds.delete(stage);
     hold.release(this.routeFrom(this.chain.stages.indexOf(stage) - 1));
   }
@@ -171,7 +174,8 @@ export class ChainRun {
           if (this.replacing.has(proc)) return;
           stage.lastExit = exit;
           const how = exit.signal ? `killed by ${exit.signal}` : `exited with ${exit.exitCode}`;
-          const bad = exit.signal ? !this.ended : exit.exitCode !== 0;
+          const sentByUs = proc.terminating && (exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL');
+          const bad = exit.signal ? !sentByUs : exit.exitCode !== 0;
           options.log(bad ? 'warn' : 'debug', `${label}: ${how}${bad ? `; stderr: ${stage.err.tail(3) || '(none)'}` : ''}`);
         },
       },
@@ -184,7 +188,7 @@ export class ChainRun {
       await applySched(proc.pid, stage.sched).catch((e: Error) => options.log('warn', `${label}/sched: ${e.message}`));
     }
     const outTap = streamTarget(stage.out);
-    pump(proc.stdout, {
+    this.pumps.set(stage, pump(proc.stdout, {
       targets: () => [outTap, this.routeOf(stage)],
       onEnd: () => {
         stage.out.end();
@@ -192,7 +196,7 @@ export class ChainRun {
         const i = this.chain.stages.indexOf(stage);
         if (i >= this.entry && !stage.bypassed) this.routeFrom(i).end();
       },
-    });
+    }));
   }
 
   /** Where a stage's output goes now. */
@@ -218,18 +222,16 @@ export class ChainRun {
     return this.sinkTarget;
   }
 
-  /** Waits until a stage has taken what was written to it and gone quiet (bounded). */
-  private async quiesce(stage: Stage): Promise<void> {
-    const target = this.targets.get(stage);
+  /** Waits (bounded) until a stage's output has gone quiet while nothing holds it back, and (input) its stdin is flushed. */
+  private async quiesce(stage: Stage, options: { quietMs: number; limitMs: number; input: boolean }): Promise<void> {
     const proc = stage.proc!;
-    const deadline = Date.now() + 500;
-    await Promise.race([target?.whenWritable(), sleep(300)]);
-    let last = -1;
+    const deadline = Date.now() + options.limitMs;
     while (Date.now() < deadline) {
-      const seen = stage.out.written;
-      if (seen === last && proc.stdin.writableLength === 0) return;
-      last = seen;
-      await sleep(25);
+      const p = this.pumps.get(stage);
+      if (!p || p.ended) return;
+      const flushed = !options.input || proc.stdin.writableLength === 0;
+      if (flushed && !p.held && Date.now() - p.lastData >= options.quietMs) return;
+      await sleep(10);
     }
   }
 

@@ -10,7 +10,8 @@ export type InputTypeSetting = 'auto' | 'midi' | 'pcm' | 'wav';
 export class Chain {
   readonly name: string;
   stages: Stage[] = [];
-  readonly input: InputStore;
+  /** NAME/in: stored (or, with `realtime on`, a live input forwarded as it arrives). */
+  input: InputStore;
   readonly out = new LiveStream();
   inputType: InputTypeSetting = 'auto';
   /** `realtime on` in NAME/ctl: the input is a live device, forwarded as it arrives. */

@@ -3,7 +3,7 @@ import type { Bytes } from '../base/units.js';
 /** What an `in` file stores: bytes written at offsets, read back, fed to a process on play. */
 export interface InputStore {
   readonly size: Bytes;
-  write(offset: Bytes, data: Buffer): Promise<void> | void;
+  write(offset: Bytes, data: Buffer): Promise<unknown> | void;
   read(offset: Bytes, length: Bytes): Promise<Buffer> | Buffer;
   truncate(size: Bytes): Promise<void> | void;
 }

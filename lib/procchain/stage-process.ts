@@ -25,6 +25,8 @@ export class StageProcess {
   readonly stdin: Writable;
   readonly stdout: Readable;
   state: ProcessState = 'running';
+  /** audiofs asked it to end (so a signal death is expected, not a crash). */
+  terminating = false;
   exitCode: number | null = null;
   signal: string | null = null;
   /** Resolves when the process has exited and been reaped. */
@@ -85,6 +87,7 @@ export class StageProcess {
 
   /** Ends the whole group: SIGTERM (and SIGCONT, so a stopped group sees it), SIGKILL after `graceMs`. */
   async terminate(graceMs = 1000): Promise<void> {
+    this.terminating = true;
     if (this.state === 'exited') {
       this.signalGroup('SIGKILL');
       return;

@@ -9,7 +9,12 @@ import { quoteWord } from '../procchain/tokenize.js';
  */
 export function projectLines(project: Project): string {
   const lines: string[] = [];
-  if (!project.realtime) lines.push('realtime off');
+  const t = project.transport;
+  if (!t.realtime) lines.push('realtime off');
+  if (t.loop) lines.push(`loop ${t.loop.from} ${t.loop.to}`);
+  if (t.stepBars !== null) lines.push(`steps ${t.stepBars}`);
+  if (project.outputs.out.collecting) lines.push('collect on');
+  if (project.engine.trace) lines.push('trace on');
   for (const chain of project.chains.values()) {
     const stages = chain.stages;
     if (stages.length === 0 || stages.some((s) => s.argv.length === 0)) continue;

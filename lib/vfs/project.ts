@@ -1,16 +1,21 @@
 import { AudiofsError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { formatEnv, type PcmFormat } from '../base/pcm-format.js';
+import { Engine } from '../mix/engine.js';
+import { applyStripText, defaultStrip, formatStrip, type StripSettings } from '../mix/strip.js';
+import { formatChannelMap } from '../mix/trace.js';
 import { Chain } from '../procchain/chain.js';
-import { ChainRun } from '../procchain/chain-run.js';
-import type { InputStore } from '../procchain/input-store.js';
+import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { resolveCommand } from '../procchain/resolve-command.js';
 import { parseSchedLine, applySched } from '../procchain/sched.js';
 import { Stage } from '../procchain/stage.js';
 import { nextStageName, stageNames } from '../procchain/stage-names.js';
 import { splitStages, type StageArgv } from '../procchain/tokenize.js';
 import { parseChainLine, parseRootLine, type RootCommand } from './ctl-grammar.js';
+import { LiveInput } from './live-input.js';
 import { checkName, CHAIN_FILES, ROOT_FILES } from './names.js';
+import { Outputs } from './outputs.js';
+import { Transport } from './transport.js';
 
 /** What a project needs from the process hosting it. */
 export interface ProjectOptions {
@@ -26,22 +31,76 @@ export interface ProjectOptions {
   makeStore?: () => InputStore;
   /** --debug: trace each spawned command line. */
   trace?: (message: string) => void;
+  /** Frames per engine period (default 512). */
+  period?: number;
 }
-
-/** The transport's state. */
-export type TransportState = 'stopped' | 'playing' | 'paused';
 
 /** The studio: chains in order, the transport and its settings; what the ctl files drive. */
 export class Project {
   readonly chains = new Map<string, Chain>();
-  transport: TransportState = 'stopped';
-  realtime = true;
+  readonly strips = new Map<Chain, StripSettings>();
+  readonly engine: Engine;
+  readonly outputs: Outputs;
+  readonly transport: Transport;
+  /** /comments: free text for humans, never parsed. */
+  readonly comments = new MemoryInputStore();
   /** Called after any change worth saving or showing (the tree updates mtimes). */
   onChange: () => void = () => undefined;
   /** Who has an `in` file open for writing (kept by the tree). */
   writersOpen: (store: InputStore) => boolean = () => false;
 
-  constructor(readonly options: ProjectOptions) {}
+  constructor(readonly options: ProjectOptions) {
+    this.engine = new Engine({ format: options.format, period: options.period, logger: options.logger });
+    this.outputs = new Outputs(this.engine, options.logger, options.format);
+    this.transport = new Transport({
+      chains: () => [...this.chains.values()],
+      format: options.format,
+      logger: options.logger,
+      env: options.env,
+      cwd: options.cwd,
+      writersOpen: (store) => this.writersOpen(store),
+      trace: options.trace,
+      changed: () => this.onChange(),
+      stripOf: (chain) => this.stripOf(chain),
+    }, this.engine, this.outputs);
+  }
+
+  /** Export mode off (realtime) or on. */
+  get realtime(): boolean {
+    return this.transport.realtime;
+  }
+
+  /** A chain's mixer strip. */
+  stripOf(chain: Chain): StripSettings {
+    let s = this.strips.get(chain);
+    if (!s) this.strips.set(chain, (s = defaultStrip()));
+    return s;
+  }
+
+  /** What NAME/mixer reads back. */
+  mixerText(chain?: Chain): string {
+    return chain ? formatStrip(this.stripOf(chain)) : formatStrip(this.engine.mixer.master, { master: true });
+  }
+
+  /** A write to NAME/mixer or /mixer: all lines or none. */
+  async applyMixer(text: string, chain?: Chain): Promise<void> {
+    const where = chain ? `/${chain.name}/mixer` : '/mixer';
+    await this.logged(where, text.trim(), async () => {
+      if (!chain) {
+        Object.assign(this.engine.mixer.master, applyStripText(this.engine.mixer.master, text, { master: true, path: where }));
+      } else {
+        const next = applyStripText(this.stripOf(chain), text, { path: where });
+        this.strips.set(chain, next);
+        if (this.engine.sourceNames().includes(chain.name)) this.engine.setStrip(chain.name, next);
+      }
+      this.onChange();
+    });
+  }
+
+  /** What /channels reads: which channels of /out belong to which chain (with trace on). */
+  channelsText(): string {
+    return formatChannelMap(this.engine.channelMap());
+  }
 
   get logger(): Logger {
     return this.options.logger;
@@ -58,12 +117,15 @@ export class Project {
     await this.logged(where, line, async () => {
       const cmd = parseChainLine(line, where);
       switch (cmd.verb) {
-        case 'play': return this.playChain(chain);
-        case 'stop': return this.stopChain(chain);
+        case 'play': return this.transport.playChain(chain);
+        case 'stop': return this.transport.stopChain(chain);
         case 'restart':
-          await this.stopChain(chain);
-          return this.playChain(chain);
-        case 'realtime': chain.liveInput = cmd.on; break;
+          await this.transport.stopChain(chain);
+          return this.transport.playChain(chain);
+        case 'realtime':
+          if (chain.liveInput !== cmd.on) chain.input = cmd.on ? new LiveInput() : this.options.makeStore?.() ?? new MemoryInputStore();
+          chain.liveInput = cmd.on;
+          break;
         case 'type': chain.inputType = cmd.type; break;
       }
       this.onChange();
@@ -87,7 +149,9 @@ export class Project {
   /** Ends a chain's processes and forgets it. */
   async removeChain(chain: Chain): Promise<void> {
     this.chains.delete(chain.name);
+    this.strips.delete(chain);
     await chain.run?.stop();
+    this.engine.removeSource(chain.name);
     chain.out.abort();
     for (const s of chain.stages) s.out.abort();
     this.logger.info(`chain ${chain.name} removed`);
@@ -160,78 +224,36 @@ export class Project {
     this.onChange();
   }
 
-  /** Starts every chain together. */
-  async play(): Promise<void> {
-    const chains = [...this.chains.values()];
-    this.transport = 'playing';
-    await Promise.all(chains.map((c) => this.playChain(c)));
-    this.onChange();
-  }
-
-  /** Stops every chain; their processes end. */
-  async stop(): Promise<void> {
-    await Promise.all([...this.chains.values()].map((c) => this.stopChain(c)));
-    this.transport = 'stopped';
-    this.onChange();
-  }
-
-  /** Ends everything at unmount: every process, every pending read. */
+  /** Ends everything at unmount: every process, every pending read, every output. */
   async shutdown(): Promise<void> {
-    await this.stop();
+    await this.transport.shutdown();
     for (const c of this.chains.values()) {
       c.out.abort();
       for (const s of c.stages) s.out.abort();
     }
-  }
-
-  /** Starts one chain's processes and feeding (a chain already running is left as it is). */
-  async playChain(chain: Chain): Promise<void> {
-    if (chain.run && !chain.run.ended) return;
-    const run = new ChainRun(chain, {
-      lossless: !this.realtime,
-      env: { ...this.options.env, ...formatEnv(this.options.format) },
-      cwd: this.options.cwd,
-      log: (level, message) => this.logger.log(level, message),
-      writersOpen: (store) => this.writersOpen(store),
-      trace: this.options.trace,
-      onEnd: () => this.chainEnded(),
-    });
-    chain.run = run;
-    try {
-      await run.start();
-    } catch (err) {
-      chain.run = undefined;
-      throw new AudiofsError('EIO', 'play', `/${chain.name}`, `chain ${chain.name} could not start: ${(err as Error).message}`);
-    }
-    this.logger.info(`chain ${chain.name} playing`);
-  }
-
-  /** Stops one chain. */
-  async stopChain(chain: Chain): Promise<void> {
-    await chain.run?.stop();
-  }
-
-  private chainEnded(): void {
-    const running = [...this.chains.values()].some((c) => c.run && !c.run.ended);
-    if (!running && this.transport === 'playing') {
-      this.transport = 'stopped';
-      this.logger.info('every chain has ended: transport stopped');
-    }
-    this.onChange();
+    await this.outputs.close();
   }
 
   private async execRoot(cmd: RootCommand): Promise<void> {
+    const t = this.transport;
     switch (cmd.verb) {
       case 'chain': await this.createChain(cmd.name, cmd.stages); return;
-      case 'play': await this.play(); return;
-      case 'stop': await this.stop(); return;
+      case 'play': await t.play(); return;
+      case 'stop': await t.stop(); return;
+      case 'pause': t.pause(); return;
+      case 'seek': await t.seek(cmd.at); return;
+      case 'loop': await t.setLoop(cmd.region); return;
+      case 'steps': t.stepBars = cmd.bars; break;
+      case 'step': await t.step(cmd.n); return;
       case 'realtime':
-        this.realtime = cmd.on;
-        this.onChange();
-        return;
-      default:
-        throw new AudiofsError('EINVAL', 'write', '/ctl', `'${cmd.verb}' is not available yet in this build`);
+        if (t.state !== 'stopped' && t.realtime !== cmd.on) throw new AudiofsError('EBUSY', 'write', '/ctl', `'realtime ${cmd.on ? 'on' : 'off'}': the transport is ${t.state} (expected stop first)`);
+        t.realtime = cmd.on;
+        break;
+      case 'export': await t.export(cmd.file, cmd.region); return;
+      case 'collect': this.outputs.out.setCollect({ on: cmd.on }); break;
+      case 'trace': this.engine.setTrace({ on: cmd.on }); break;
     }
+    this.onChange();
   }
 
   private newStage(name: string, argv: StageArgv, file: string): Stage {

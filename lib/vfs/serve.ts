@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { delimiter } from 'node:path';
 import { LiveStream } from '../base/live-stream.js';
 import { Logger, type LogLevel } from '../base/logger.js';
-import { DEFAULT_FORMAT, type PcmFormat } from '../base/pcm-format.js';
+import type { Config } from '../config/config-types.js';
+import { StoredInput } from '../sequencer/stored-input.js';
 import { FuseMount } from './fuse-adapter.js';
 import { Project } from './project.js';
 import { Tree } from './tree.js';
@@ -14,7 +15,7 @@ export const BIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../.
 /** Options of a served mount. */
 export interface ServeOptions {
   mountpoint: string;
-  format?: PcmFormat;
+  config: Config;
   debug?: boolean;
   logLevel?: LogLevel;
   /** Where log lines also go (the foreground daemon: stderr). */
@@ -30,21 +31,27 @@ export interface Served {
 
 /** Mounts a new project at a directory and serves it until close(). */
 export async function serve(options: ServeOptions): Promise<Served> {
-  const logger = new Logger({ level: options.debug ? 'debug' : options.logLevel ?? 'info', echo: options.echo });
+  const { config } = options;
+  const logger = new Logger({ level: options.debug ? 'debug' : options.logLevel ?? config.log.level, echo: options.echo });
+  const spillDir = join(config.stateDir, 'spill');
+  let stores = 0;
   const logStream = new LiveStream({ limit: 1024 * 1024 });
   logger.follow((line) => logStream.write(Buffer.from(line)));
   const path = [process.env.PATH ?? '/usr/bin:/bin', BIN_DIR].join(delimiter);
   const project = new Project({
-    format: options.format ?? DEFAULT_FORMAT,
+    format: { rate: config.rate, channels: config.channels },
+    period: config.period,
     logger,
+    makeStore: () => new StoredInput({ spillDir, name: `in-${++stores}` }),
     cwd: process.cwd(),
     path,
-    env: { ...process.env, PATH: path },
+    env: { ...process.env, PATH: path, AUDIOFS_STATE_DIR: config.stateDir },
     trace: options.debug ? (m) => logger.debug(m) : undefined,
   });
   const tree = new Tree(project, logStream);
   const mountpoint = resolve(options.mountpoint);
-  const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther: options.allowOther });
+  await project.outputs.apply(config);
+  const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther: options.allowOther ?? config.allowOther });
   await fuse.mount();
   logger.info(`audiofs mounted at ${mountpoint}`);
   let closing: Promise<void> | undefined;

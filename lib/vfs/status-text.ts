@@ -8,6 +8,7 @@ export function statusText(project: Project): string {
     const run = chain.run;
     chains[chain.name] = {
       state: run ? (run.ended ? 'ended' : 'running') : 'idle',
+      ...project.transport.sourceStatus(chain.name),
       input: { bytes: chain.input.size, type: chain.inputType, live: chain.liveInput },
       stages: chain.stages.map((s) => ({
         name: s.name,
@@ -22,8 +23,13 @@ export function statusText(project: Project): string {
     };
   }
   return yaml.dump({
-    transport: project.transport,
-    mode: project.realtime ? 'realtime' : 'export',
+    ...project.transport.status(),
+    outputs: {
+      http: project.outputs.httpAddress ?? 'off',
+      mp3: project.outputs.mp3.map((m) => ({ bitrate: m.bitrate, dropped: m.dropped })),
+      icecast: project.outputs.icecast?.status() ?? 'off',
+      device: project.outputs.device ? 'on' : 'off',
+    },
     chains,
-  }, { lineWidth: -1 });
+  }, { lineWidth: -1, skipInvalid: true });
 }

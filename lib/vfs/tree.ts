@@ -1,6 +1,5 @@
 import { AudiofsError } from '../base/errors.js';
 import { LiveStream } from '../base/live-stream.js';
-import { MemoryInputStore } from '../procchain/input-store.js';
 import type { Chain } from '../procchain/chain.js';
 import type { Stage } from '../procchain/stage.js';
 import type { InputStore } from '../procchain/input-store.js';
@@ -153,8 +152,8 @@ export class Tree {
   }
 
   /** @internal */
-  storeFile(store: InputStore, onWrite: () => void): StoreFile {
-    return new StoreFile({ store: () => store, onWrite, onWriters: (n) => this.countWriters(store, n) });
+  storeFile(store: () => InputStore, onWrite: () => void): StoreFile {
+    return new StoreFile({ store, onWrite, onWriters: (n) => this.countWriters(store(), n) });
   }
 
   private chainOf(name: string, op: string, path: string): Chain {
@@ -183,15 +182,23 @@ class RootDir extends Dir {
   constructor(private readonly tree: Tree) {
     super();
     const project = tree.project;
-    const comments = new MemoryInputStore();
+    const out = project.outputs;
     this.files = {
       ctl: new LineFile({ read: () => projectLines(project), apply: (l) => project.execRootLine(l) }),
+      mixer: new LineFile({ read: () => project.mixerText(), apply: (l) => project.applyMixer(l) }),
       status: new SnapshotFile(() => statusText(project)),
       log: new StreamFile(({ nonblocking }) => tree.log.openReader({
         nonblocking,
         initial: project.logger.recent().map((l) => Buffer.from(l)),
       })),
-      comments: new StoreFile({ store: () => comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange() }),
+      comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange() }),
+      out: new StreamFile(({ nonblocking }) => out.out.openReader({ nonblocking })),
+      'stream.mp3': new StreamFile(({ nonblocking }) => {
+        const stream = out.stream;
+        if (!stream) throw new AudiofsError('ENOENT', 'open', '/stream.mp3', 'no mp3 encoder is configured (mp3: off)');
+        return stream.openReader({ nonblocking, atSync: true });
+      }),
+      channels: new SnapshotFile(() => project.channelsText()),
     };
   }
 
@@ -213,9 +220,10 @@ class ChainDir extends Dir {
     super();
     const project = tree.project;
     this.files = {
-      in: tree.storeFile(chain.input, () => chain.run?.poke()),
+      in: tree.storeFile(() => chain.input, () => chain.run?.poke()),
       out: new StreamFile(({ nonblocking }) => chain.out.openReader({ nonblocking })),
       ctl: new LineFile({ read: () => chainSettings(chain), apply: (l) => project.execChainLine(chain, l) }),
+      mixer: new LineFile({ read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain) }),
     };
   }
 
@@ -249,7 +257,7 @@ class StageDir extends Dir {
         apply: (l) => project.addSched(chain, stage, l),
         clear: () => { stage.sched = []; },
       }),
-      in: tree.storeFile(stage.input, () => chain.run?.inject(stage)),
+      in: tree.storeFile(() => stage.input, () => chain.run?.inject(stage)),
       out: new StreamFile(({ nonblocking }) => stage.out.openReader({ nonblocking })),
       err: new SnapshotFile(() => stage.err.contents()),
     };

@@ -1,7 +1,7 @@
 // Mounts audiofs in a child process (never in the test process: a synchronous call on our own mount
 // would deadlock) on a temporary directory, and always unmounts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, stat, appendFile, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, appendFile, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,11 +31,14 @@ export interface TestMount {
 }
 
 /** Mounts audiofs on a fresh temporary directory. */
-export async function mountAudiofs(options: { args?: string[]; env?: Record<string, string>; path?: string[] } = {}): Promise<TestMount> {
+export async function mountAudiofs(options: { args?: string[]; env?: Record<string, string>; path?: string[]; config?: string } = {}): Promise<TestMount> {
   const tmp = await mkdtemp(join(tmpdir(), 'audiofs-test-'));
   const dir = join(tmp, 'mnt');
+  const configFile = join(tmp, 'config.yaml');
+  // No sound card and a free HTTP port unless a test asks otherwise (tests run side by side).
+  await writeFile(configFile, options.config ?? 'http: 127.0.0.1:0\ndevice: off\n');
   const PATH = [...(options.path ?? []), FIXTURE_BIN, process.env.PATH ?? '/usr/bin:/bin'].join(':');
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/audiofs'), 'mount', dir, ...(options.args ?? [])], {
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/audiofs'), 'mount', dir, '--config', configFile, ...(options.args ?? [])], {
     cwd: tmp,
     env: { ...process.env, PATH, HOME: tmp, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_STATE_HOME: join(tmp, 'state'), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,7 +79,6 @@ test('crashing clients show their exit code or signal and their stderr; a chain 
 });
 
 test('a stage killed by a signal it was not sent is logged as a warning with its stderr', {
-  todo: 'chain-run.ts onExit counts any signal after the run ended as expected: crash-segv closes its stdout, the chain ends, then its SIGSEGV is logged at debug',
 }, async () => {
   const m = await mountAudiofs();
   try {
@@ -168,7 +167,6 @@ test('rm -r of a chain while a reader is blocked on its out: the removal complet
 });
 
 test('a reader blocked on out of a chain that is not playing gets EOF on stop', {
-  todo: 'project.ts stopChain only stops a run: with no run (never played, or ended) the out streams are not ended, so the reader waits for the next play',
 }, async () => {
   const m = await mountAudiofs();
   try {

@@ -1,0 +1,329 @@
+import { AudiofsError } from '../base/errors.js';
+import type { Logger } from '../base/logger.js';
+import { bytesPerSecond, formatEnv, framesToBytes, framesToSeconds, type PcmFormat } from '../base/pcm-format.js';
+import type { Seconds } from '../base/units.js';
+import { readSmf } from '../midi/smf.js';
+import type { Engine, EngineEnd } from '../mix/engine.js';
+import type { StripSettings } from '../mix/strip.js';
+import { FileExportSink } from '../mix/sinks/file-export.js';
+import type { Chain } from '../procchain/chain.js';
+import { ChainRun } from '../procchain/chain-run.js';
+import type { InputStore } from '../procchain/input-store.js';
+import { defaultBars, midiBars, stepRegion, type Bars } from '../sequencer/bars.js';
+import { ChainSource } from './chain-source.js';
+import { inputTypeOf, prepareFeed, type Feed, type Region } from './input-feed.js';
+import type { Outputs } from './outputs.js';
+
+/** The transport's state. */
+export type TransportState = 'stopped' | 'playing' | 'paused';
+
+/** What the transport needs from the project. */
+export interface TransportHost {
+  chains(): Chain[];
+  format: PcmFormat;
+  logger: Logger;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  writersOpen(store: InputStore): boolean;
+  trace?: (message: string) => void;
+  changed(): void;
+  stripOf(chain: Chain): StripSettings;
+}
+
+/** An export in progress or done, for /status. */
+export interface ExportJob {
+  file: string;
+  state: 'rendering' | 'done' | 'failed';
+  seconds: Seconds;
+  error?: string;
+}
+
+/** Play, stop, pause, seek, loop, steps and export over every chain at once, with the engine as the clock. */
+export class Transport {
+  state: TransportState = 'stopped';
+  realtime = true;
+  /** Where the next play starts (seek). */
+  position: Seconds = 0;
+  loop: { from: Seconds; to: Seconds } | null = null;
+  stepBars: number | null = null;
+  exportJob: ExportJob | undefined;
+  /** Where the current pass stops by itself (step N, export A B). */
+  private stopAt: Seconds | undefined;
+  private passStart: Seconds = 0;
+  private sources = new Map<Chain, ChainSource>();
+  private restarting = false;
+
+  constructor(private readonly host: TransportHost, readonly engine: Engine, readonly outputs: Outputs) {
+    engine.on('end', (end: EngineEnd) => this.engineEnded(end));
+    engine.on('drained', () => void this.allEnded());
+    engine.on('period', () => this.onPeriod());
+  }
+
+  /** play: resumes after pause, else starts every chain together from the current position. */
+  async play(): Promise<void> {
+    if (this.state === 'paused') {
+      this.engine.resume();
+      this.state = 'playing';
+      this.host.changed();
+      return;
+    }
+    if (this.state === 'playing') {
+      if (this.host.chains().some((c) => c.run && !c.run.ended)) return;
+      // Every chain has ended and the engine is draining: this play starts a new pass.
+      await this.halt();
+      this.state = 'stopped';
+      this.position = 0;
+    }
+    const from = this.loop && (this.position < this.loop.from || this.position >= this.loop.to) ? this.loop.from : this.position;
+    await this.startPass({ from, to: this.loop?.to });
+  }
+
+  /** stop: every chain's processes end; the next play starts from the beginning (or the last seek). */
+  async stop(): Promise<void> {
+    this.stopAt = undefined;
+    await this.halt();
+    // Every pending read of a chain's out is answered, playing or not.
+    for (const c of this.host.chains()) {
+      c.out.end();
+      for (const s of c.stages) s.out.end();
+    }
+    this.state = 'stopped';
+    this.host.changed();
+  }
+
+  /** pause: the mix stops taking data; the processes wait on their full pipes. */
+  pause(): void {
+    if (this.state !== 'playing') return;
+    this.engine.pause();
+    this.state = 'paused';
+    this.host.changed();
+  }
+
+  /** seek T: the next play starts at T; while playing, every chain restarts fed from T. */
+  async seek(at: Seconds): Promise<void> {
+    this.position = at;
+    if (this.state === 'playing' || this.state === 'paused') {
+      await this.halt();
+      this.state = 'stopped';
+      await this.play();
+    }
+    this.host.changed();
+  }
+
+  /** loop A B (or off): play A..B over and over. */
+  async setLoop(region: { from: Seconds; to: Seconds } | null): Promise<void> {
+    this.loop = region;
+    this.host.changed();
+  }
+
+  /** step N: plays step N of `steps BARS` at once and stops at its end. */
+  async step(n: number): Promise<void> {
+    if (this.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
+    const region = stepRegion(await this.bars(), this.stepBars, n);
+    await this.halt();
+    this.state = 'stopped';
+    this.loop = null;
+    await this.startPass(region, { stopAt: region.to });
+  }
+
+  /** export FILE [A B]: renders in export mode to a file by its extension. */
+  async export(file: string, region: { from: Seconds; to: Seconds } | null): Promise<void> {
+    if (this.state !== 'stopped') await this.stop();
+    const sink = await FileExportSink.open({ file, format: { rate: this.host.format.rate, channels: this.engine.traceChannels() } });
+    const wasRealtime = this.realtime;
+    this.realtime = false;
+    this.exportJob = { file, state: 'rendering', seconds: 0 };
+    this.engine.addSink(sink, { endWithRun: true });
+    const done = this.engine.whenEnded();
+    const from = region?.from ?? 0;
+    try {
+      await this.startPass({ from, to: region?.to }, { stopAt: region?.to });
+    } catch (err) {
+      this.engine.removeSink(sink);
+      await sink.end().catch(() => undefined);
+      this.realtime = wasRealtime;
+      this.exportJob = { file, state: 'failed', seconds: 0, error: (err as Error).message };
+      throw err;
+    }
+    void done.then((end) => {
+      this.realtime = wasRealtime;
+      const job = this.exportJob!;
+      job.seconds = framesToSeconds(end.position, this.host.format) - from;
+      job.state = 'done';
+      this.host.logger.info(`export ${file}: done, ${job.seconds.toFixed(3)} s rendered`);
+      this.host.changed();
+    });
+  }
+
+  /** Starts or stops one chain (NAME/ctl play|stop) inside the current run. */
+  async playChain(chain: Chain): Promise<void> {
+    if (chain.run && !chain.run.ended) return;
+    if (this.state !== 'playing') {
+      await this.startPass({ from: this.position }, { only: chain });
+      return;
+    }
+    await this.startChain(chain, { from: this.position + framesToSeconds(this.engine.position, this.host.format) - this.passStart });
+  }
+
+  /** Stops one chain; its source ends, the others play on. */
+  async stopChain(chain: Chain): Promise<void> {
+    await chain.run?.stop();
+  }
+
+  /** Ends everything (unmount). */
+  async shutdown(): Promise<void> {
+    await this.halt();
+    this.state = 'stopped';
+  }
+
+  /** What /status shows of the transport. */
+  status(): Record<string, unknown> {
+    const e = this.engine.status();
+    return {
+      transport: this.state,
+      mode: this.realtime ? 'realtime' : 'export',
+      position: Number((this.passStart + e.seconds).toFixed(3)),
+      loop: this.loop ? `${this.loop.from} ${this.loop.to}` : 'off',
+      steps: this.stepBars,
+      trace: e.trace,
+      collect: this.outputs.out.collecting,
+      ...(this.exportJob ? { export: { ...this.exportJob, seconds: Number((this.exportJob.state === 'rendering' ? e.seconds : this.exportJob.seconds).toFixed(3)) } } : {}),
+      master: e.master,
+      late_skips: e.lateSkips,
+    };
+  }
+
+  /** Per-chain mix status (levels, xruns). */
+  sourceStatus(name: string): Record<string, unknown> | undefined {
+    const s = this.engine.status().sources.find((x) => x.name === name);
+    return s && { peak_db: s.peakDb, rms_db: s.rmsDb, xruns: s.xruns, buffered_frames: s.buffered };
+  }
+
+  private async startPass(region: Region, options: { stopAt?: Seconds; only?: Chain } = {}): Promise<void> {
+    const mode = this.realtime ? 'realtime' : 'export';
+    this.engine.setMode(mode);
+    this.outputs.setMode(mode);
+    for (const name of this.engine.sourceNames()) this.engine.removeSource(name);
+    this.sources.clear();
+    this.engine.seek(0);
+    this.passStart = region.from;
+    this.stopAt = options.stopAt;
+    this.state = 'playing';
+    const chains = options.only ? [options.only] : this.host.chains();
+    try {
+      await Promise.all(chains.map((c) => this.startChain(c, region)));
+    } catch (err) {
+      await this.halt();
+      this.state = 'stopped';
+      throw err;
+    }
+    await this.engine.start(this.realtime ? { gate: { timeoutMs: 3000 } } : {});
+    this.host.logger.info(`playing from ${region.from} s${region.to !== undefined ? ` to ${region.to} s` : ''} (${mode})`);
+    this.host.changed();
+  }
+
+  private async startChain(chain: Chain, region: Region): Promise<void> {
+    const where = `/${chain.name}`;
+    const feeds = new Map<InputStore, Feed>();
+    const stores = [chain.input, ...chain.stages.map((s) => s.input)].filter((s) => s.size > 0);
+    for (const store of stores) {
+      try {
+        feeds.set(store, await prepareFeed(store, { type: chain.inputType, region, format: this.host.format, where }));
+      } catch (err) {
+        this.host.logger.error(`${where}/in: ${(err as AudiofsError).detail ?? (err as Error).message}; the chain gets no input, the rest plays on`);
+        feeds.set(store, { store, from: store.size, to: store.size, type: 'pcm' });
+      }
+    }
+    const buffer = this.realtime ? framesToBytes(this.engine.period * 4, this.host.format) : bytesPerSecond(this.host.format);
+    const source = new ChainSource(chain.name, this.host.format, { buffer });
+    const old = this.sources.get(chain);
+    if (old) this.engine.removeSource(old.name);
+    this.sources.set(chain, source);
+    const run = new ChainRun(chain, {
+      lossless: !this.realtime,
+      env: { ...this.host.env, ...formatEnv(this.host.format) },
+      cwd: this.host.cwd,
+      log: (level, message) => this.host.logger.log(level, message),
+      sink: source,
+      writersOpen: (store) => this.host.writersOpen(store),
+      feedOverride: (store) => feeds.get(store)?.store,
+      region: (store) => {
+        const f = feeds.get(store);
+        return f ? { from: f.from, to: f.to } : { from: 0 };
+      },
+      trace: this.host.trace,
+      onEnd: () => this.host.changed(),
+    });
+    chain.run = run;
+    this.engine.addSource(source, { strip: this.host.stripOf(chain) });
+    try {
+      await run.start();
+    } catch (err) {
+      this.engine.removeSource(source.name);
+      chain.run = undefined;
+      throw new AudiofsError('EIO', 'play', where, `chain ${chain.name} could not start: ${(err as Error).message}`);
+    }
+  }
+
+  private async halt(): Promise<void> {
+    await this.engine.stop();
+    await Promise.all(this.host.chains().map((c) => c.run?.stop()));
+  }
+
+  private onPeriod(): void {
+    if (this.state !== 'playing' || this.restarting) return;
+    const now = this.passStart + framesToSeconds(this.engine.position, this.host.format);
+    if (this.stopAt !== undefined && now >= this.stopAt) {
+      this.host.logger.info(`reached ${this.stopAt} s: stopping`);
+      void this.stop();
+      return;
+    }
+    if (this.loop && now >= this.loop.to) void this.wrap();
+  }
+
+  private async wrap(): Promise<void> {
+    this.restarting = true;
+    try {
+      await this.halt();
+      this.state = 'stopped';
+      await this.startPass({ from: this.loop!.from, to: this.loop!.to });
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private async allEnded(): Promise<void> {
+    if (this.state !== 'playing' || this.restarting || !this.realtime) return;
+    if (this.loop) return this.wrap();
+    this.host.logger.info('every chain has ended: transport stopped');
+    await this.stop();
+  }
+
+  private engineEnded(end: EngineEnd): void {
+    if (end.reason !== 'drained' || this.restarting) return;
+    if (this.loop && this.exportJob?.state !== 'rendering') {
+      void this.wrap();
+      return;
+    }
+    this.state = 'stopped';
+    this.position = 0;
+    void this.outputs.out.end();
+    this.host.logger.info('every chain has ended: transport stopped');
+    this.host.changed();
+    void Promise.all(this.host.chains().map((c) => c.run?.stop()));
+  }
+
+  /** Bars of the song: from the first MIDI input's time signatures and tempo map, else 4/4 at 120 BPM. */
+  private async bars(): Promise<Bars> {
+    let longest = 0;
+    for (const chain of this.host.chains()) {
+      for (const store of [chain.input, ...chain.stages.map((s) => s.input)]) {
+        if (store.size === 0) continue;
+        const type = await inputTypeOf(store, chain.inputType);
+        if (type === 'midi') return midiBars(readSmf(await store.read(0, store.size)));
+        longest = Math.max(longest, store.size / bytesPerSecond(this.host.format));
+      }
+    }
+    return defaultBars(Math.max(longest, 2));
+  }
+}
