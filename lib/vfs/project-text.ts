@@ -8,13 +8,7 @@ import { quoteWord } from '../procchain/tokenize.js';
  * are what its line would give is one line; other chains (made with mkdir) come back from their directories.
  */
 export function projectLines(project: Project): string {
-  const lines: string[] = [];
-  const t = project.transport;
-  if (!t.realtime) lines.push('realtime off');
-  if (t.loop) lines.push(`loop ${t.loop.from} ${t.loop.to}`);
-  if (t.stepBars !== null) lines.push(`steps ${t.stepBars}`);
-  if (project.outputs.out.collecting) lines.push('collect on');
-  if (project.engine.trace) lines.push('trace on');
+  const lines = transportLines(project);
   for (const chain of project.chains.values()) {
     const stages = chain.stages;
     if (stages.length === 0 || stages.some((s) => s.argv.length === 0)) continue;
@@ -23,4 +17,16 @@ export function projectLines(project: Project): string {
     lines.push(`${quoteWord(chain.name)} ${chain.definition}`);
   }
   return lines.map((l) => `${l}\n`).join('');
+}
+
+/** The /ctl lines of the transport settings that differ from a new mount's (realtime off, loop, steps, collect, trace). */
+export function transportLines(project: Project): string[] {
+  const lines: string[] = [];
+  const t = project.transport;
+  if (!t.realtime) lines.push('realtime off');
+  if (t.loop) lines.push(`loop ${t.loop.from} ${t.loop.to}`);
+  if (t.stepBars !== null) lines.push(`steps ${t.stepBars}`);
+  if (project.outputs.out.collecting) lines.push('collect on');
+  if (project.engine.trace) lines.push('trace on');
+  return lines;
 }

@@ -4,8 +4,11 @@ import { delimiter } from 'node:path';
 import { LiveStream } from '../base/live-stream.js';
 import { Logger, type LogLevel } from '../base/logger.js';
 import type { Config } from '../config/config-types.js';
-import { StoredInput } from '../sequencer/stored-input.js';
+import { StateDir } from '../state/state-dir.js';
 import { FuseMount } from './fuse-adapter.js';
+import { SavedInputs, VersionedInput } from './saved-inputs.js';
+import { StateSaver } from './state-saver.js';
+import { removeStaleSpills } from './stale-spills.js';
 import { Project } from './project.js';
 import { Tree } from './tree.js';
 
@@ -33,8 +36,13 @@ export interface Served {
 export async function serve(options: ServeOptions): Promise<Served> {
   const { config } = options;
   const logger = new Logger({ level: options.debug ? 'debug' : options.logLevel ?? config.log.level, echo: options.echo });
-  const spillDir = join(config.stateDir, 'spill');
+  const state = await new StateDir(config.stateDir).ensure();
+  const spillDir = state.spillDir;
+  await removeStaleSpills(spillDir);
+  const inputs = new SavedInputs(join(spillDir, 'saved'));
+  await inputs.ensure();
   let stores = 0;
+  let saver: StateSaver | undefined;
   const logStream = new LiveStream({ limit: 1024 * 1024 });
   logger.follow((line) => logStream.write(Buffer.from(line)));
   const path = [process.env.PATH ?? '/usr/bin:/bin', BIN_DIR].join(delimiter);
@@ -42,13 +50,16 @@ export async function serve(options: ServeOptions): Promise<Served> {
     format: { rate: config.rate, channels: config.channels },
     period: config.period,
     logger,
-    makeStore: () => new StoredInput({ spillDir, name: `in-${++stores}` }),
+    makeStore: () => new VersionedInput({ spillDir, name: `in-${++stores}` }),
     cwd: process.cwd(),
     path,
     env: { ...process.env, PATH: path, AUDIOFS_STATE_DIR: config.stateDir },
     trace: options.debug ? (m) => logger.debug(m) : undefined,
   });
   const tree = new Tree(project, logStream);
+  saver = new StateSaver(project, state, inputs, logger);
+  await saver.restore();
+  project.onChange = () => saver?.schedule();
   const mountpoint = resolve(options.mountpoint);
   await project.outputs.apply(config);
   const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther: options.allowOther ?? config.allowOther });
@@ -59,6 +70,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     project,
     close: () => (closing ??= (async () => {
       logger.info('unmounting');
+      await saver?.close();
       await project.shutdown();
       logStream.abort();
       await fuse.unmount();

@@ -105,6 +105,7 @@ export class Tree {
     }
     if (parts.length === 1 && node.kind === 'dir') this.chainOf(parts[0], 'chmod', path).mode = mode & 0o7777;
     else if (parts.length > 0) node.mode = mode & 0o7777;
+    this.project.onChange();
   }
 
   /** unlink: clears what a file stores and hides it until it is created again. */
@@ -132,6 +133,8 @@ export class Tree {
   /** @internal a writer opened or closed an `in` file */
   countWriters(store: InputStore, open: number): void {
     this.writers.set(store, open);
+    // A closed writer may let a deferred save of this store go ahead.
+    if (open === 0) this.project.onChange();
     for (const c of this.project.chains.values()) {
       if (c.input === store || c.stages.some((s) => s.input === store)) c.run?.poke();
     }
@@ -255,7 +258,7 @@ class StageDir extends Dir {
       sched: new LineFile({
         read: () => stage.sched.map((l) => `${l}\n`).join(''),
         apply: (l) => project.addSched(chain, stage, l),
-        clear: () => { stage.sched = []; },
+        clear: () => { stage.sched = []; project.onChange(); },
       }),
       in: tree.storeFile(() => stage.input, () => chain.run?.inject(stage)),
       out: new StreamFile(({ nonblocking }) => stage.out.openReader({ nonblocking })),

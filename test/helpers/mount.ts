@@ -31,9 +31,10 @@ export interface TestMount {
 }
 
 /** Mounts audiofs on a fresh temporary directory. */
-export async function mountAudiofs(options: { args?: string[]; env?: Record<string, string>; path?: string[]; config?: string } = {}): Promise<TestMount> {
+export async function mountAudiofs(options: { args?: string[]; env?: Record<string, string>; path?: string[]; config?: string; mountpoint?: string } = {}): Promise<TestMount> {
   const tmp = await mkdtemp(join(tmpdir(), 'audiofs-test-'));
-  const dir = join(tmp, 'mnt');
+  // A mount point outside tmp outlives this mount (a new mount on the same directory after a kill).
+  const dir = options.mountpoint ?? join(tmp, 'mnt');
   const configFile = join(tmp, 'config.yaml');
   // No sound card and a free HTTP port unless a test asks otherwise (tests run side by side).
   await writeFile(configFile, options.config ?? 'http: 127.0.0.1:0\ndevice: off\n');

@@ -1,31 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { comparable, treeSnapshot } from '../helpers/tree-snapshot.js';
 import { join } from 'node:path';
 import { entriesInOrder, mountAudiofs, run, soxSignal, waitFor, type TestMount } from '../helpers/mount.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
-/** Files whose content is live (never compared), by name. */
-const LIVE = new Set(['out', 'log', 'stream.mp3', 'err', 'status', 'channels', 'config']);
-
-/** Every path under a directory with its mode and (for stored files) content, in readdir order. */
-async function snapshot(dir: string, rel = ''): Promise<Map<string, { mode: number; content?: string }>> {
-  const result = new Map<string, { mode: number; content?: string }>();
-  for (const name of await entriesInOrder(join(dir, rel))) {
-    const p = join(rel, name);
-    const s = await stat(join(dir, p));
-    if (s.isDirectory()) {
-      result.set(`${p}/`, { mode: s.mode & 0o7777 });
-      for (const [k, v] of await snapshot(dir, p)) result.set(k, v);
-    } else {
-      const live = LIVE.has(name);
-      result.set(p, { mode: s.mode & 0o7777, content: live ? undefined : (await readFile(join(dir, p))).toString('base64') });
-    }
-  }
-  return result;
-}
-
 /** Plays (export mode) and returns what readers of each chain's out got. */
 async function render(m: TestMount, chains: string[]): Promise<Buffer[]> {
   const reading = chains.map((c) => readFile(m.path(c, 'out')));
@@ -62,10 +43,8 @@ test('tar cf of a project and tar xf into a fresh mount restore it exactly and r
 
     b = await mountAudiofs();
     await run('tar', ['xf', archive, '-C', b.dir]);
-    const want = await snapshot(a.dir);
-    const got = await snapshot(b.dir);
-    assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
-    for (const [k, v] of want) assert.deepEqual(got.get(k), v, `${k} differs`);
+    const want = await treeSnapshot(a.dir);
+    assert.deepEqual(comparable(await treeSnapshot(b.dir)), comparable(want));
     assert.equal(want.get(`fx/${lowpass}/`)?.mode, 0o155);
     assert.equal(Buffer.from(want.get('ctl')!.content!, 'base64').toString().split('\n')[0], 'realtime off');
     assert.deepEqual(await readFile(b.path('status'), 'utf8').then((s) => /pid: \d/.test(s)), false, 'no process started during extraction');

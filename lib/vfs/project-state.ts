@@ -1,0 +1,118 @@
+import { formatArgv } from '../procchain/tokenize.js';
+import type { InputTypeSetting } from '../procchain/chain.js';
+import type { InputStore } from '../procchain/input-store.js';
+import type { Project } from './project.js';
+import { transportLines } from './project-text.js';
+import type { SavedInputs } from './saved-inputs.js';
+
+/** One stage as saved: its name, command, mode, sched lines and the id of its saved input. */
+export interface StageState {
+  name: string;
+  argv: string[];
+  mode: number;
+  sched: string[];
+  input: number | null;
+}
+
+/** One chain as saved, stages in order. */
+export interface ChainState {
+  name: string;
+  mode: number;
+  type: InputTypeSetting;
+  live: boolean;
+  /** NAME/mixer as it reads. */
+  mixer: string;
+  input: number | null;
+  stages: StageState[];
+}
+
+/** What project.json holds: everything needed to rebuild the project without starting a process. */
+export interface ProjectState {
+  version: 1;
+  /** /ctl lines of the transport settings (realtime off, loop, steps, collect, trace). */
+  transport: string[];
+  /** /mixer as it reads. */
+  master: string;
+  /** /comments, base64. */
+  comments: string;
+  chains: ChainState[];
+}
+
+/** Takes a snapshot of the project, saving each changed stored input on the way; `current` is false if one was busy. */
+export async function captureProject(project: Project, inputs: SavedInputs): Promise<{ state: ProjectState; current: boolean; ids: Set<number> }> {
+  let current = true;
+  const ids = new Set<number>();
+  const save = async (store: InputStore, live = false): Promise<number | null> => {
+    if (live) return null;
+    const r = await inputs.save(store, project.writersOpen(store));
+    current &&= r.current;
+    if (r.id !== null) ids.add(r.id);
+    return r.id;
+  };
+  const chains: ChainState[] = [];
+  for (const chain of [...project.chains.values()]) {
+    const stages: StageState[] = [];
+    for (const s of chain.stages) {
+      stages.push({ name: s.name, argv: [...s.argv], mode: s.mode, sched: [...s.sched], input: await save(s.input) });
+    }
+    chains.push({
+      name: chain.name,
+      mode: chain.mode,
+      type: chain.inputType,
+      live: chain.liveInput,
+      mixer: project.mixerText(chain),
+      input: await save(chain.input, chain.liveInput),
+      stages,
+    });
+  }
+  const comments = project.comments.read(0, project.comments.size);
+  return {
+    state: { version: 1, transport: transportLines(project), master: project.mixerText(), comments: comments.toString('base64'), chains },
+    current,
+    ids,
+  };
+}
+
+/** Rebuilds a saved project into an empty one; what cannot be restored is logged and skipped, no process starts. */
+export async function restoreProject(project: Project, state: ProjectState, inputs: SavedInputs): Promise<void> {
+  const log = project.logger;
+  const attempt = async (what: string, f: () => Promise<unknown> | unknown): Promise<void> => {
+    try {
+      await f();
+    } catch (err) {
+      log.error(`state: ${what} not restored: ${(err as Error).message}`);
+    }
+  };
+  for (const line of state.transport) await attempt(`'${line}'`, () => project.execRootLine(line));
+  await attempt('/mixer', () => project.applyMixer(state.master));
+  await attempt('/comments', () => project.comments.write(0, Buffer.from(state.comments, 'base64')));
+  for (const c of state.chains) {
+    await attempt(`chain ${c.name}`, async () => {
+      const chain = await project.createChain(c.name, [], '/state');
+      chain.mode = c.mode;
+      chain.inputType = c.type;
+      if (c.live) await project.execChainLine(chain, 'realtime on');
+      for (const s of c.stages) {
+        const stage = project.addStage(chain, s.name);
+        if (s.argv.length > 0) {
+          await project.setStageCommand(chain, stage, formatArgv(s.argv)).catch(() => {
+            // Kept as written: the command may come back (PATH), and the stage still reads back.
+            stage.argv = s.argv;
+            stage.file = s.argv[0];
+          });
+        }
+        stage.mode = s.mode;
+        stage.sched = [...s.sched];
+        if (s.input !== null) await attempt(`/${c.name}/${s.name}/in`, () => inputs.load(s.input!, stage.input));
+      }
+      await project.applyMixer(c.mixer, chain);
+      if (c.input !== null && !c.live) await attempt(`/${c.name}/in`, () => inputs.load(c.input!, chain.input));
+    });
+  }
+}
+
+/** Whether a parsed JSON value looks like a ProjectState this version reads. */
+export function isProjectState(value: unknown): value is ProjectState {
+  const v = value as ProjectState | undefined;
+  return typeof v === 'object' && v !== null && v.version === 1 && Array.isArray(v.chains) && Array.isArray(v.transport);
+}
