@@ -1,6 +1,8 @@
 // The audiofs command line: mount (foreground), start|stop|restart|status (daemon), export.
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { restartCommand, startCommand, statusCommand, stopCommand } from '../lib/cli/daemon-commands.js';
 import { loadConfig } from '../lib/config/load-config.js';
 import { serve } from '../lib/vfs/serve.js';
 
@@ -26,6 +28,9 @@ ${USAGE}
 Inside the mount: echo 'NAME cmd args | cmd args' >> ctl makes a chain; echo play >> ctl plays.
 See the README for the file tree and the ctl grammar.`;
 
+/** bin/audiofs (the launcher that widens the libuv pool), what the daemon runs. */
+const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), '../../bin/audiofs');
+
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -48,6 +53,12 @@ async function main(argv: string[]): Promise<number> {
     case 'mount':
       if (rest.length !== 1) return usage('mount takes one directory');
       return mountForeground(rest[0], { debug: values.debug ?? false, configFile: values.config });
+    case 'start': case 'stop': case 'restart': case 'status': {
+      if (rest.length !== 1) return usage(`${command} takes one directory`);
+      const options = { dir: rest[0], configFile: values.config, launcher: LAUNCHER, out: (t: string) => process.stdout.write(t) };
+      const run = { start: startCommand, stop: stopCommand, restart: restartCommand, status: statusCommand }[command];
+      return run(options);
+    }
     default:
       return usage(command === undefined ? 'a command is needed' : `unknown command '${command}'`);
   }
