@@ -71,10 +71,11 @@ function usage(why: string): number {
 
 async function mountForeground(dir: string, options: { debug: boolean; configFile?: string }): Promise<number> {
   const mountDir = resolve(dir);
-  const { config } = await loadConfig(options.configFile, { mountDir });
+  const { config, file, found } = await loadConfig(options.configFile, { mountDir });
   const served = await serve({
     mountpoint: mountDir,
     config,
+    configFile: found ? file : undefined,
     debug: options.debug,
     echo: (line) => process.stderr.write(line),
   });

@@ -5,6 +5,7 @@ import { LiveStream } from '../base/live-stream.js';
 import { Logger, type LogLevel } from '../base/logger.js';
 import type { Config } from '../config/config-types.js';
 import { StateDir } from '../state/state-dir.js';
+import { LiveConfig } from './config-file.js';
 import { FuseMount } from './fuse-adapter.js';
 import { SavedInputs, VersionedInput } from './saved-inputs.js';
 import { StateSaver } from './state-saver.js';
@@ -24,6 +25,8 @@ export interface ServeOptions {
   /** Where log lines also go (the foreground daemon: stderr). */
   echo?: (line: string) => void;
   allowOther?: boolean;
+  /** The config file to watch (the --config file, or the default one when it exists). */
+  configFile?: string;
 }
 
 /** A running audiofs: the project, its tree and the mount. */
@@ -56,12 +59,15 @@ export async function serve(options: ServeOptions): Promise<Served> {
     env: { ...process.env, PATH: path, AUDIOFS_STATE_DIR: config.stateDir },
     trace: options.debug ? (m) => logger.debug(m) : undefined,
   });
-  const tree = new Tree(project, logStream);
+  const mountpoint = resolve(options.mountpoint);
+  const live = new LiveConfig(config, { mountDir: mountpoint }, project.outputs, logger);
+  const tree = new Tree(project, logStream, { config: live.file() });
+  await project.outputs.apply(config);
   saver = new StateSaver(project, state, inputs, logger);
   await saver.restore();
   project.onChange = () => saver?.schedule();
-  const mountpoint = resolve(options.mountpoint);
-  await project.outputs.apply(config);
+  // Watched before the mount is ready, so an edit made once ctl appears is never taken for the initial text.
+  if (options.configFile) live.watch(options.configFile);
   const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther: options.allowOther ?? config.allowOther });
   await fuse.mount();
   logger.info(`audiofs mounted at ${mountpoint}`);
@@ -70,6 +76,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     project,
     close: () => (closing ??= (async () => {
       logger.info('unmounting');
+      live.close();
       await saver?.close();
       await project.shutdown();
       logStream.abort();

@@ -42,7 +42,7 @@ export class Tree {
   readonly root: RootDir;
   private readonly writers = new Map<InputStore, number>();
 
-  constructor(readonly project: Project, readonly log: LiveStream) {
+  constructor(readonly project: Project, readonly log: LiveStream, readonly extras: { config?: FileNode } = {}) {
     this.root = new RootDir(this);
     project.writersOpen = (store) => (this.writers.get(store) ?? 0) > 0;
   }
@@ -189,6 +189,7 @@ class RootDir extends Dir {
     this.files = {
       ctl: new LineFile({ read: () => projectLines(project), apply: (l) => project.execRootLine(l) }),
       mixer: new LineFile({ read: () => project.mixerText(), apply: (l) => project.applyMixer(l) }),
+      ...(tree.extras.config ? { config: tree.extras.config } : {}),
       status: new SnapshotFile(() => statusText(project)),
       log: new StreamFile(({ nonblocking }) => tree.log.openReader({
         nonblocking,
