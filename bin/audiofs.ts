@@ -2,13 +2,14 @@
 import { parseArgs } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exportCommand } from '../lib/cli/export-command.js';
 import { restartCommand, startCommand, statusCommand, stopCommand } from '../lib/cli/daemon-commands.js';
 import { loadConfig } from '../lib/config/load-config.js';
 import { serve } from '../lib/vfs/serve.js';
 
 const USAGE = `usage: audiofs mount DIR [--config FILE] [--debug]
        audiofs start|stop|restart|status DIR [--config FILE]
-       audiofs export PROJECT.tar OUT
+       audiofs export PROJECT.tar OUT [--config FILE]
        audiofs --help`;
 
 const HELP = `audiofs: a FUSE filesystem that makes a directory into an audio studio driven by shell tools.
@@ -19,7 +20,7 @@ ${USAGE}
   start DIR      mount as a daemon (pid and log files in the state directory)
   stop DIR       unmount the daemon cleanly
   restart DIR    stop, then start
-  status DIR     whether a daemon serves DIR, its pid, chains and transport
+  status DIR     whether a daemon serves DIR, its pid, chains and transport (exit 3: not running)
   export P.tar OUT  render a project archive to OUT (.wav, .mp3, .raw) without a mount
 
   --config FILE  the YAML configuration (default ~/.config/audiofs/config.yaml)
@@ -53,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
     case 'mount':
       if (rest.length !== 1) return usage('mount takes one directory');
       return mountForeground(rest[0], { debug: values.debug ?? false, configFile: values.config });
+    case 'export':
+      if (rest.length !== 2) return usage('export takes an archive and an output file');
+      return exportCommand({ archive: rest[0], out: rest[1], configFile: values.config, progress: process.stderr });
     case 'start': case 'stop': case 'restart': case 'status': {
       if (rest.length !== 1) return usage(`${command} takes one directory`);
       const options = { dir: rest[0], configFile: values.config, launcher: LAUNCHER, out: (t: string) => process.stdout.write(t) };

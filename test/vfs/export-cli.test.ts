@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FIXTURE_BIN, mountAudiofs, ROOT, run, soxSignal, waitFor } from '../helpers/mount.js';
+
+const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
+
+test('audiofs export of an archive renders the same bytes as the mount\'s export of the same project (WAV and raw)', async () => {
+  const m = await mountAudiofs();
+  try {
+    const input = await soxSignal(m.tmp, 'in.raw', ['3', 'sine', '220', 'pinknoise', 'mix']);
+    const other = await soxSignal(m.tmp, 'other.raw', ['2', 'square', '330']);
+    await m.ctl(`fx sox -D -q ${RAW} - ${RAW} - vol 0.5 | passthrough`);
+    await writeFile(m.path('fx/in'), await readFile(input));
+    await m.ctl('pan -0.5', 'fx/mixer');
+    await m.ctl('two passthrough');
+    await writeFile(m.path('two/passthrough/in'), await readFile(other));
+    await m.ctl('volume 0.5', 'two/mixer');
+    const archive = join(m.tmp, 'p.tar');
+    await run('tar', ['cf', archive, '-C', m.dir, '.']);
+    for (const ext of ['wav', 'raw']) {
+      const fromMount = join(m.tmp, `mount.${ext}`);
+      await m.ctl(`export ${fromMount}`);
+      await waitFor(async () => new RegExp(`file: ${fromMount}\\n\\s+state: done`).test(await readFile(m.path('status'), 'utf8')), 'the mount\'s export');
+      const fromCli = join(m.tmp, `cli.${ext}`);
+      const t0 = Date.now();
+      const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin/audiofs'), 'export', archive, fromCli], {
+        cwd: m.tmp, env: { ...process.env, HOME: m.tmp, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
+      });
+      assert.deepEqual([stdout, stderr], ['', ''], 'no progress bar when stderr is not a terminal, nothing else printed');
+      const a = await readFile(fromMount);
+      const b = await readFile(fromCli);
+      assert.ok(a.length >= 3 * 44100 * 4, `${ext}: ${a.length} bytes rendered (expected at least 3 s)`);
+      assert.ok(a.equals(b), `${ext}: audiofs export (${b.length} bytes, ${Date.now() - t0} ms) differs from the mount's export (${a.length} bytes)`);
+    }
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
