@@ -7,6 +7,8 @@ import type { SavedInputs } from './saved-inputs.js';
 /** The file in the state directory that holds the project. */
 export const PROJECT_JSON = 'project.json';
 
+const RETRY_MS = 1000;
+
 /** Options of a StateSaver. */
 export interface StateSaverOptions {
   /** Quiet time after a change before the snapshot is saved; default 100 ms. */
@@ -54,6 +56,15 @@ export class StateSaver {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    clearTimeout(this.timer);
+  }
+
+  /** A store was busy (a writer open) or changed while it was copied, or the save failed: try again later. */
+  private retry(): void {
+    if (this.closed) return;
+    this.dirty = true;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), RETRY_MS);
   }
 
   private run(): Promise<void> {
@@ -64,9 +75,9 @@ export class StateSaver {
         const { state, current, ids } = await captureProject(this.project, this.inputs);
         await this.state.saveJson(PROJECT_JSON, state);
         await this.inputs.prune(ids);
-        if (!current) this.dirty = true;
+        if (!current) this.retry();
       } catch (err) {
-        this.dirty = true;
+        this.retry();
         this.logger.error(`state: saving the project failed: ${(err as Error).message}`);
       }
     });

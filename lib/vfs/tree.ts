@@ -117,6 +117,7 @@ export class Tree {
     await node.unlink();
     dir.hidden.add(name);
     dir.mtime = new Date();
+    this.project.onChange();
   }
 
   /** create: brings back a file that unlink hid, or opens an existing one for writing. */
