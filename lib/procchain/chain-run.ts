@@ -42,8 +42,11 @@ export class ChainRun {
   private readonly targets = new Map<Stage, Target>();
   private readonly holds = new Map<Stage, HoldTarget>();
   private readonly pumps = new Map<Stage, PumpState>();
+  /** Stages out of the data path now (bypassed): follows the splices as they complete, not the mode bits. */
+  private readonly outOfPath = new Set<Stage>();
   private readonly replacing = new Set<StageProcess>();
   private feeder: Feeder | undefined;
+  private feederDone = false;
   private readonly sinkTarget: Target;
 
   constructor(private readonly chain: Chain, private readonly options: RunOptions) {
@@ -68,6 +71,7 @@ export class ChainRun {
     for (let i = stages.length - 1; i > 0; i--) {
       if (stages[i].input.size > 0) { this.entry = i; break; }
     }
+    for (const s of stages) if (s.bypassed) this.outOfPath.add(s);
     const streams: LiveStream[] = [chain.out, ...stages.map((s) => s.out)];
     for (const s of streams) { s.setLossless(this.options.lossless); s.start(); }
     try {
@@ -87,9 +91,34 @@ export class ChainRun {
     await this.done;
   }
 
+  private splices: Promise<void> = Promise.resolve();
+
   /** Takes a stage out of the data path: lets it finish what it holds, SIGSTOPs it, joins its neighbours. */
-  async spliceOut(stage: Stage): Promise<void> {
+  spliceOut(stage: Stage): Promise<void> {
+    return this.serialize(() => this.doSpliceOut(stage));
+  }
+
+  /** Puts a bypassed stage back: SIGCONT, and the data path goes through it again. */
+  spliceIn(stage: Stage): Promise<void> {
+    return this.serialize(async () => {
+      if (!this.outOfPath.has(stage)) return;
+      stage.proc?.cont();
+      this.outOfPath.delete(stage);
+      this.reconcileEnds();
+    });
+  }
+
+  /** Splices happen one after another, in the order asked (a quick chmod u-rw then u+rw). */
+  private serialize(f: () => Promise<void>): Promise<void> {
+    const next = this.splices.then(f, f);
+    this.splices = next.catch(() => undefined);
+    return next;
+  }
+
+  private async doSpliceOut(stage: Stage): Promise<void> {
     const proc = stage.proc;
+    if (this.outOfPath.has(stage)) return;
+    this.outOfPath.add(stage);
     if (!proc || proc.state === 'exited' || this.ended) return;
     const hold = new HoldTarget();
     this.holds.set(stage, hold);
@@ -99,11 +128,24 @@ export class ChainRun {
     await this.quiesce(stage, { quietMs: 30, limitMs: 1000, input: false });
     this.holds.delete(stage);
     hold.release(this.routeFrom(this.chain.stages.indexOf(stage) - 1));
+    this.reconcileEnds();
   }
 
-  /** Puts a bypassed stage back: SIGCONT, and the data path goes through it again. */
-  spliceIn(stage: Stage): void {
-    stage.proc?.cont();
+  /**
+   * End of file follows the data path as it is now: a stage's stdin (or the chain's output) ends once
+   * its upstream in the path has ended, whatever splices happened in between.
+   */
+  private reconcileEnds(): void {
+    if (this.holds.size > 0 || this.ended) return;
+    const stages = this.chain.stages;
+    let upstreamEnded = this.feederDone;
+    for (let j = this.entry; j < stages.length; j++) {
+      const stage = stages[j];
+      if (this.outOfPath.has(stage)) continue;
+      if (upstreamEnded) this.targets.get(stage)?.end();
+      upstreamEnded = this.pumps.get(stage)?.ended ?? true;
+    }
+    if (upstreamEnded) this.sinkTarget.end();
   }
 
   /** Replaces a stage's process (its command changed), keeping its place in the data path. */
@@ -148,7 +190,12 @@ export class ChainRun {
       writersOpen: () => this.options.writersOpen(store),
       from: from ?? region?.from,
       to: region?.to,
+      onDone: () => {
+        this.feederDone = true;
+        this.reconcileEnds();
+      },
     });
+    this.feederDone = false;
     this.feeder.start();
   }
 
@@ -193,8 +240,7 @@ export class ChainRun {
       onEnd: () => {
         stage.out.end();
         if (this.replacing.has(proc)) return;
-        const i = this.chain.stages.indexOf(stage);
-        if (i >= this.entry && !stage.bypassed) this.routeFrom(i).end();
+        this.reconcileEnds();
       },
     }));
   }
@@ -203,7 +249,7 @@ export class ChainRun {
   private routeOf(stage: Stage): Target {
     const i = this.chain.stages.indexOf(stage);
     if (i < this.entry) return DISCARD;
-    if (stage.bypassed && stage.proc?.state === 'stopped') return DISCARD;
+    if (this.outOfPath.has(stage) && stage.proc?.state === 'stopped') return DISCARD;
     return this.routeFrom(i);
   }
 
@@ -217,7 +263,7 @@ export class ChainRun {
     for (let j = Math.max(i, this.entry); j < stages.length; j++) {
       const hold = this.holds.get(stages[j]);
       if (hold) return hold;
-      if (!stages[j].bypassed) return this.targets.get(stages[j]) ?? DISCARD;
+      if (!this.outOfPath.has(stages[j])) return this.targets.get(stages[j]) ?? DISCARD;
     }
     return this.sinkTarget;
   }

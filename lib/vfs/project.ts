@@ -218,7 +218,7 @@ export class Project {
     const run = chain.run;
     if (run && !run.ended) {
       if (now) await run.spliceOut(stage);
-      else run.spliceIn(stage);
+      else await run.spliceIn(stage);
     }
     this.logger.info(`stage ${chain.name}/${stage.name} ${now ? 'bypassed' : 'back in the chain'}`);
     this.onChange();

@@ -190,6 +190,7 @@ export class Transport {
       ...(this.exportJob ? { export: { ...this.exportJob, seconds: Number((this.exportJob.state === 'rendering' ? e.seconds : this.exportJob.seconds).toFixed(3)) } } : {}),
       master: e.master,
       late_skips: e.lateSkips,
+      engine: e.state,
     };
   }
 

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { entriesInOrder, mountAudiofs, pipeline, soxSignal, waitFor, ROOT, type TestMount } from '../helpers/mount.js';
+import { entriesInOrder, mountAudiofs, pipeline, soxSignal, waitFor, ROOT, type TestMount, openReader } from '../helpers/mount.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
@@ -25,7 +25,7 @@ after(async () => {
 
 /** Plays the project and returns what a reader of `file` got (opened before play). */
 async function playAndRead(file: string): Promise<Buffer> {
-  const reading = readFile(m.path(file));
+  const reading = await openReader(m.path(file));
   await m.ctl('play');
   return reading;
 }
@@ -36,7 +36,7 @@ test('a chain of sox stages gives, through audiofs, the same bytes as the same s
   assert.equal((await entriesInOrder(m.dir))[0], 'ctl', 'readdir of / lists ctl first');
   await writeFile(m.path('fx/in'), await readFile(input));
   assert.equal((await stat(m.path('fx/in'))).size, (await stat(input)).size, 'in stores what was written');
-  const tap = readFile(m.path('fx', NAMES[0], 'out'));
+  const tap = await openReader(m.path('fx', NAMES[0], 'out'));
   const out = await playAndRead('fx/out');
   const expected = await pipeline(STAGES.join(' | '), input);
   assert.equal(out.length, expected.length);
@@ -70,7 +70,7 @@ test('bypass during play splices the stage out and back in with nothing lost or 
   await m.ctl(`live passthrough | ${SOX('vol 0.5')} | passthrough`);
   const big = await soxSignal(m.tmp, 'big.raw', ['60', 'sine', '440']);
   await writeFile(m.path('live/in'), await readFile(big));
-  const reading = readFile(m.path('live/out'));
+  const reading = await openReader(m.path('live/out'));
   await m.ctl('play');
   const stageDir = m.path('live', 'sox');
   await waitFor(async () => /out_bytes: [1-9]/.test(await readFile(m.path('status'), 'utf8')), 'output');

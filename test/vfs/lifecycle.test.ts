@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, open, readFile, readdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import yaml from 'js-yaml';
-import { alive, clientsOf, exists, mountAudiofs, run, soxSignal, waitFor, type TestMount } from '../helpers/mount.js';
+import { alive, clientsOf, exists, mountAudiofs, run, soxSignal, waitFor, type TestMount, openReader } from '../helpers/mount.js';
 
 interface StageStatus { name: string; pid: number | null; state: string; exit_code?: number | null; signal?: string | null }
 interface Status { transport: string; chains: Record<string, { state: string; stages: StageStatus[] }> }
@@ -56,7 +56,7 @@ test('crashing clients show their exit code or signal and their stderr; a chain 
     await m.ctl('segv passthrough | crash-segv');
     await m.ctl('good passthrough | passthrough');
     for (const c of ['three', 'segv', 'good']) await writeFile(m.path(c, 'in'), input);
-    const out = readFile(m.path('good/out'));
+    const out = await openReader(m.path('good/out'));
     await m.ctl('play');
     const got = await out;
     assert.equal(got.length, input.length);

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { clientsOf, mountAudiofs, ROOT, type TestMount } from '../helpers/mount.js';
+import { clientsOf, mountAudiofs, ROOT, type TestMount, openReader } from '../helpers/mount.js';
 
 const MIDI = '/work/shared/fixtures/midi/bach_format0.mid';
 const BIN = join(ROOT, 'bin');
@@ -35,7 +35,7 @@ async function shell(pipeline: string, input?: string): Promise<Buffer> {
 async function playChain(name: string, pipeline: string, input?: string): Promise<Buffer> {
   await m.ctl(`${name} ${pipeline}`);
   if (input) await writeFile(m.path(name, 'in'), await readFile(input));
-  const out = readFile(m.path(name, 'out'));
+  const out = await openReader(m.path(name, 'out'));
   await m.ctl('play', `${name}/ctl`);
   return out;
 }

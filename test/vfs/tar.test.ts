@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { comparable, treeSnapshot } from '../helpers/tree-snapshot.js';
 import { join } from 'node:path';
-import { entriesInOrder, mountAudiofs, run, soxSignal, waitFor, type TestMount } from '../helpers/mount.js';
+import { entriesInOrder, mountAudiofs, run, soxSignal, waitFor, type TestMount, openReader } from '../helpers/mount.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
 /** Plays (export mode) and returns what readers of each chain's out got. */
 async function render(m: TestMount, chains: string[]): Promise<Buffer[]> {
-  const reading = chains.map((c) => readFile(m.path(c, 'out')));
+  const reading = await Promise.all(chains.map((c) => openReader(m.path(c, 'out'))));
   await m.ctl('play');
   const outs = await Promise.all(reading);
   await waitFor(async () => /transport: stopped/.test(await readFile(m.path('status'), 'utf8')), 'the transport to stop');
