@@ -1,8 +1,8 @@
 // The mixer in the mount (export mode): /out against sox -m and sox remix, the mixer files, trace and /status.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants } from 'node:fs';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { playAndRead, readLog } from '../helpers/live-read.js';
 import { mountAudiofs, run, soxSignal, type TestMount } from '../helpers/mount.js';
 
 const RAW = ['-t', 'raw', '-r', '44100', '-e', 'signed', '-b', '16', '-c', '2'];
@@ -25,28 +25,6 @@ before(async () => {
 after(async () => {
   assert.equal(await m.close(), 0);
 });
-
-/** Reads a live file of the mount from before `play` until it ends (opened first: nothing is missed). */
-export async function playAndRead(mount: TestMount, file: string, line = 'play'): Promise<Buffer> {
-  const fh = await open(mount.path(file), 'r');
-  try {
-    const reading = fh.readFile();
-    await mount.ctl(line);
-    return await reading;
-  } finally {
-    await fh.close();
-  }
-}
-
-/** What /log holds now (opened O_NONBLOCK: a blocking reader of a live file waits for more, like tail -f). */
-export async function readLog(mount: TestMount): Promise<string> {
-  const fh = await open(mount.path('log'), constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    return (await fh.readFile()).toString('utf8');
-  } finally {
-    await fh.close();
-  }
-}
 
 /** sox with raw project-format inputs and output; `args` between the inputs and the output are effects after. */
 async function sox(inputs: Array<{ file: string; v?: number }>, effects: string[] = [], options: { mix?: boolean } = {}): Promise<Buffer> {
