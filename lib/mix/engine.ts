@@ -95,6 +95,9 @@ export class Engine extends EventEmitter {
   private tracing = false;
   private drainedSaid = false;
   private lateSkips = 0;
+  private passEnd: Frames | undefined;
+  private seamFade: Frames = 0;
+  private passBegin: Frames = 0;
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -182,6 +185,17 @@ export class Engine extends EventEmitter {
   seek(position: Frames): void {
     this.pos = position;
     this.anchor();
+  }
+
+  /**
+   * Where the current pass ends by itself (a loop's B, a step's end, an export region), in frames from
+   * its start: the run ends there to the frame ('drained'). `fade` ramps the pass in and out so a
+   * loop's seam never clicks (0: exact edges, as exports of a region need).
+   */
+  setPassEnd(end: Frames | undefined, options: { fade?: Frames } = {}): void {
+    this.passEnd = end;
+    this.seamFade = options.fade ?? 0;
+    this.passBegin = this.pos;
   }
 
   get trace(): boolean {
@@ -282,7 +296,7 @@ export class Engine extends EventEmitter {
       if (this.currentMode === 'export') {
         await this.untilReady(gen);
         if (!this.live(gen) || this.currentMode !== 'export') continue;
-        const frames = this.exportFrames();
+        const frames = this.clampToPassEnd(this.exportFrames());
         if (frames === 0) {
           this.currentState = 'ended';
           await this.finishRun('drained');
@@ -299,8 +313,39 @@ export class Engine extends EventEmitter {
           this.logger.warn(`mix: the engine fell ${late.toFixed(3)} s behind its clock; skipping ahead instead of catching up`);
           this.anchor();
         }
-        await this.mixOnce(this.period, { awaitSinks: false });
+        const frames = this.clampToPassEnd(this.period);
+        if (frames === 0) {
+          this.currentState = 'ended';
+          await this.finishRun('drained');
+          return;
+        }
+        await this.mixOnce(frames, { awaitSinks: false });
         this.sayDrained();
+      }
+    }
+  }
+
+  private clampToPassEnd(frames: Frames): Frames {
+    if (this.passEnd === undefined) return frames;
+    return Math.max(0, Math.min(frames, this.passBegin + this.passEnd - this.pos));
+  }
+
+  /** Ramps the first and last `seamFade` frames of the pass (linear; both ends meet at silence, so no step). */
+  private fadeSeams(pcm: Buffer, channels: number): void {
+    const fade = this.seamFade;
+    if (fade <= 0) return;
+    const frames = pcm.length / (2 * channels);
+    const start = this.pos - this.passBegin;
+    const end = this.passEnd;
+    if (start >= fade && (end === undefined || start + frames <= end - fade)) return;
+    for (let f = 0; f < frames; f++) {
+      const at = start + f;
+      let g = at < fade ? at / fade : 1;
+      if (end !== undefined && end - at <= fade) g = Math.min(g, (end - at - 1) / fade);
+      if (g >= 1) continue;
+      for (let c = 0; c < channels; c++) {
+        const i = (f * channels + c) * 2;
+        pcm.writeInt16LE(Math.round(pcm.readInt16LE(i) * Math.max(0, g)), i);
       }
     }
   }
@@ -364,6 +409,8 @@ export class Engine extends EventEmitter {
       inputs.push({ pcm, strip: e.strip, meter: e.meter });
     }
     const result = this.mixer.mix(inputs, frames, { trace: this.tracing });
+    this.fadeSeams(result.mix, this.format.channels);
+    if (result.trace) this.fadeSeams(result.trace, result.trace.length / framesToBytes(frames, { ...this.format, channels: 1 }));
     this.pos += frames;
     const pending: Promise<void>[] = [];
     for (const sink of [...this.sinks.keys()]) {

@@ -1,6 +1,6 @@
 import { AudiofsError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
-import { bytesPerSecond, formatEnv, framesToBytes, framesToSeconds, type PcmFormat } from '../base/pcm-format.js';
+import { bytesPerSecond, formatEnv, framesToBytes, framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
 import type { Seconds } from '../base/units.js';
 import { readSmf } from '../midi/smf.js';
 import type { Engine, EngineEnd } from '../mix/engine.js';
@@ -13,6 +13,9 @@ import { defaultBars, midiBars, stepRegion, type Bars } from '../sequencer/bars.
 import { ChainSource } from './chain-source.js';
 import { inputTypeOf, prepareFeed, type Feed, type Region } from './input-feed.js';
 import type { Outputs } from './outputs.js';
+
+/** The fade at each end of a loop's pass: a few milliseconds, so the seam never clicks. */
+const LOOP_SEAM_FADE: Seconds = 0.005;
 
 /** The transport's state. */
 export type TransportState = 'stopped' | 'playing' | 'paused';
@@ -82,6 +85,8 @@ export class Transport {
   async stop(): Promise<void> {
     this.stopAt = undefined;
     await this.halt();
+    // In export mode /out ends when the transport stops.
+    if (!this.realtime) void this.outputs.out.end();
     // Every pending read of a chain's out is answered, playing or not.
     for (const c of this.host.chains()) {
       c.out.end();
@@ -207,6 +212,11 @@ export class Transport {
     for (const name of this.engine.sourceNames()) this.engine.removeSource(name);
     this.sources.clear();
     this.engine.seek(0);
+    const end = options.stopAt ?? region.to;
+    // The run ends to the frame at a step's or region's end; a loop's passes fade in and out so the seam never clicks.
+    this.engine.setPassEnd(end === undefined ? undefined : secondsToFrames(end - region.from, this.host.format), {
+      fade: this.loop && options.stopAt === undefined ? secondsToFrames(LOOP_SEAM_FADE, this.host.format) : 0,
+    });
     this.passStart = region.from;
     this.stopAt = options.stopAt;
     this.state = 'playing';
@@ -273,13 +283,9 @@ export class Transport {
 
   private onPeriod(): void {
     if (this.state !== 'playing' || this.restarting) return;
+    // The engine ends the pass to the frame at a step's, a region's or a loop's end ('drained').
     const now = this.passStart + framesToSeconds(this.engine.position, this.host.format);
-    if (this.stopAt !== undefined && now >= this.stopAt) {
-      this.host.logger.info(`reached ${this.stopAt} s: stopping`);
-      void this.stop();
-      return;
-    }
-    if (this.loop && now >= this.loop.to) void this.wrap();
+    if (this.loop && this.stopAt === undefined && now >= this.loop.to + 0.5) void this.wrap();
   }
 
   private async wrap(): Promise<void> {
