@@ -99,9 +99,10 @@ function sliceTrack(track: MidiEvent[], index: number, plan: Plan): MidiEvent[] 
       const key = noteKey(e.status, e.data1);
       const starts = open.get(key);
       if (!starts) continue;
-      const keep = starts.filter((tick) => tick === e.tick);
-      if (keep.length > 0 && keep.length < starts.length) open.set(key, keep);
-      else open.delete(key);
+      // One off ends one note: the oldest that started before it (a note started at this very tick outlives it).
+      const i = starts.findIndex((tick) => tick < e.tick);
+      starts.splice(i >= 0 ? i : 0, 1);
+      if (starts.length === 0) open.delete(key);
     }
     body.push(moved);
   }
