@@ -50,6 +50,11 @@ export class LiveInput implements InputStore {
     this.forget(this.total);
   }
 
+  /** Drops what waits to be fed (the chain stopped): a writer held back by a full buffer goes on. */
+  discard(): void {
+    this.forget(this.total);
+  }
+
   /** Drops what lies before `offset` (it has been fed) and wakes waiting writers. */
   private forget(offset: Bytes): void {
     while (this.chunks.length > 0 && this.base + this.chunks[0].length <= offset) {

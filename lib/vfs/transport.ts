@@ -12,6 +12,7 @@ import type { InputStore } from '../procchain/input-store.js';
 import { defaultBars, midiBars, stepRegion, type Bars } from '../sequencer/bars.js';
 import { ChainSource } from './chain-source.js';
 import { inputTypeOf, prepareFeed, type Feed, type Region } from './input-feed.js';
+import { LiveInput } from './live-input.js';
 import type { Outputs } from './outputs.js';
 
 /** The fade at each end of a loop's pass: a few milliseconds, so the seam never clicks. */
@@ -279,6 +280,8 @@ export class Transport {
   private async halt(): Promise<void> {
     await this.engine.stop();
     await Promise.all(this.host.chains().map((c) => c.run?.stop()));
+    // A live input's writer waiting on a full buffer must not wait for a chain that no longer reads.
+    for (const c of this.host.chains()) if (c.input instanceof LiveInput) c.input.discard();
   }
 
   private onPeriod(): void {

@@ -157,14 +157,15 @@ export async function entriesInOrder(path: string): Promise<string[]> {
  * Opens a live file now and reads it to end of file in the background: the reader takes part from the
  * moment open() returns, so start it before `play` (a plain readFile() may open after play began).
  */
-export async function openReader(path: string): Promise<Promise<Buffer>> {
+export async function openReader(path: string): Promise<{ all: Promise<Buffer> }> {
   const fs = await import('node:fs/promises');
   const handle = await fs.open(path, 'r');
-  return (async () => {
+  const all = (async () => {
     try {
       return await handle.readFile();
     } finally {
       await handle.close();
     }
   })();
+  return { all };
 }

@@ -25,7 +25,7 @@ after(async () => {
 
 /** Plays the project and returns what a reader of `file` got (opened before play). */
 async function playAndRead(file: string): Promise<Buffer> {
-  const reading = await openReader(m.path(file));
+  const reading = (await openReader(m.path(file))).all;
   await m.ctl('play');
   return reading;
 }
@@ -36,7 +36,7 @@ test('a chain of sox stages gives, through audiofs, the same bytes as the same s
   assert.equal((await entriesInOrder(m.dir))[0], 'ctl', 'readdir of / lists ctl first');
   await writeFile(m.path('fx/in'), await readFile(input));
   assert.equal((await stat(m.path('fx/in'))).size, (await stat(input)).size, 'in stores what was written');
-  const tap = await openReader(m.path('fx', NAMES[0], 'out'));
+  const tap = (await openReader(m.path('fx', NAMES[0], 'out'))).all;
   const out = await playAndRead('fx/out');
   const expected = await pipeline(STAGES.join(' | '), input);
   assert.equal(out.length, expected.length);
@@ -70,7 +70,7 @@ test('bypass during play splices the stage out and back in with nothing lost or 
   await m.ctl(`live passthrough | ${SOX('vol 0.5')} | passthrough`);
   const big = await soxSignal(m.tmp, 'big.raw', ['60', 'sine', '440']);
   await writeFile(m.path('live/in'), await readFile(big));
-  const reading = await openReader(m.path('live/out'));
+  const reading = (await openReader(m.path('live/out'))).all;
   await m.ctl('play');
   const stageDir = m.path('live', 'sox');
   await waitFor(async () => /out_bytes: [1-9]/.test(await readFile(m.path('status'), 'utf8')), 'output');
@@ -110,6 +110,10 @@ test('commands with a / are looked up under each PATH directory (audio/synth)', 
 });
 
 test('mkdir NAME makes an empty chain that passes input through; mkdir NAME/STAGE plus cmd adds a stage', async () => {
+  const outer = m;
+  m = await mountAudiofs();
+  await m.ctl('realtime off');
+  try {
   await mkdir(m.path('hand'));
   await writeFile(m.path('hand/in'), await readFile(input));
   assert.ok((await playAndRead('hand/out')).equals(await readFile(input)), 'an empty chain passes its input through');
@@ -119,4 +123,8 @@ test('mkdir NAME makes an empty chain that passes input through; mkdir NAME/STAG
   assert.ok((await playAndRead('hand/out')).equals(await pipeline(SOX('vol 0.5'), input)));
   await writeFile(m.path('hand/gain/cmd'), `${SOX('vol 0.25')}\n`);
   assert.ok((await playAndRead('hand/out')).equals(await pipeline(SOX('vol 0.25'), input)), 'writing cmd changes the stage');
+  } finally {
+    await m.close();
+    m = outer;
+  }
 });

@@ -56,7 +56,7 @@ test('crashing clients show their exit code or signal and their stderr; a chain 
     await m.ctl('segv passthrough | crash-segv');
     await m.ctl('good passthrough | passthrough');
     for (const c of ['three', 'segv', 'good']) await writeFile(m.path(c, 'in'), input);
-    const out = await openReader(m.path('good/out'));
+    const out = (await openReader(m.path('good/out'))).all;
     await m.ctl('play');
     const got = await out;
     assert.equal(got.length, input.length);

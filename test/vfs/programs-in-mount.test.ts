@@ -35,7 +35,7 @@ async function shell(pipeline: string, input?: string): Promise<Buffer> {
 async function playChain(name: string, pipeline: string, input?: string): Promise<Buffer> {
   await m.ctl(`${name} ${pipeline}`);
   if (input) await writeFile(m.path(name, 'in'), await readFile(input));
-  const out = await openReader(m.path(name, 'out'));
+  const out = (await openReader(m.path(name, 'out'))).all;
   await m.ctl('play', `${name}/ctl`);
   return out;
 }

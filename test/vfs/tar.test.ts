@@ -9,9 +9,9 @@ const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
 /** Plays (export mode) and returns what readers of each chain's out got. */
 async function render(m: TestMount, chains: string[]): Promise<Buffer[]> {
-  const reading = await Promise.all(chains.map((c) => openReader(m.path(c, 'out'))));
+  const readers = await Promise.all(chains.map((c) => openReader(m.path(c, 'out'))));
   await m.ctl('play');
-  const outs = await Promise.all(reading);
+  const outs = await Promise.all(readers.map((r) => r.all));
   await waitFor(async () => /transport: stopped/.test(await readFile(m.path('status'), 'utf8')), 'the transport to stop');
   return outs;
 }
