@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_FORMAT } from '../lib/base/pcm-format.js';
 import { analyzePcm } from '../lib/dj/analyze.js';
 import { decodeTrack } from '../lib/dj/decode.js';
+import { SHARED_MIDI } from '../test/helpers/shared.js';
 
-const MIDI = '/work/shared/fixtures/midi';
+const MIDI = SHARED_MIDI;
 const BIN = fileURLToPath(new URL('../../bin/audiofs-dj', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dj-bench-'));
 const seconds = (t0: number): number => (performance.now() - t0) / 1000;

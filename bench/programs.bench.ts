@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SHARED_MIDI } from '../test/helpers/shared.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin');
-const MIDI = '/work/shared/fixtures/midi/bach_846.mid';
+const MIDI = SHARED_MIDI + '/bach_846.mid';
 const RATE = 44100;
 const NOISE_SECONDS = 60;
 const RAW = `-t raw -r ${RATE} -e signed -b 16 -c 2`;

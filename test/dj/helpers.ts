@@ -6,7 +6,7 @@ import { join } from 'node:path';
 const run = promisify(execFile);
 
 /** The shared MIDI fixtures. */
-export const MIDI_DIR = '/work/shared/fixtures/midi';
+export const MIDI_DIR = SHARED_MIDI;
 
 /** Renders the first `seconds` of a MIDI file to a 44.1 kHz stereo WAV with timidity (time 0 = MIDI time 0). */
 export async function renderMidi(mid: string, dir: string, seconds: number): Promise<string> {
@@ -43,6 +43,7 @@ while seconds(k * ppq) < limit:
 print(' '.join(map(str, out)))
 print(60e6 / tempos[-1][1] if len(tempos) == 1 else 60 / ((out[-1] - out[0]) / (len(out) - 1)))
 `;
+import { SHARED_MIDI } from '../helpers/shared.js';
 
 /** Quarter-note beat times (from the first note's beat on) and the tempo, from the MIDI tempo map via /usr/bin/python3 mido. */
 export async function midiBeats(mid: string, seconds: number): Promise<{ beats: number[]; tempo: number }> {

@@ -1,5 +1,6 @@
 // Reads the pretty_midi ground truth beside a fixture: `track NAME`, then `note<TAB>start<TAB>end` lines.
 import { readFile } from 'node:fs/promises';
+import { SHARED_MIDI } from '../helpers/shared.js';
 
 /** One note of the ground truth. */
 export interface TruthNote {
@@ -10,7 +11,7 @@ export interface TruthNote {
 }
 
 /** The shared MIDI fixtures. */
-export const MIDI_FIXTURES = '/work/shared/fixtures/midi';
+export const MIDI_FIXTURES = SHARED_MIDI;
 
 /** Every note of `NAME.mid.txt`, with the name of the track it is under. */
 export async function groundTruth(name: string): Promise<TruthNote[]> {

@@ -37,6 +37,7 @@ for msg in mido.MidiFile(sys.argv[1]):
         starts.append([t, msg.note, t + 0.25])
 print(json.dumps(starts))
 `;
+import { SHARED_MIDI } from '../helpers/shared.js';
 
 const RATE = 44100;
 
@@ -67,7 +68,7 @@ test('a file written by mido: every note sounds at its pitch and starts within 5
 test('bach_format0.mid: notes after a rest start within 5 ms of the pretty_midi ground truth', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'audiofs-synth-'));
   try {
-    const fixtures = '/work/shared/fixtures/midi';
+    const fixtures = SHARED_MIDI;
     const truthText = await readFile(join(fixtures, 'bach_format0.mid.txt'), 'latin1');
     const spans = truthText.split('\n').filter((l) => /^\d+\t/.test(l)).map((l) => l.split('\t').map(Number));
     spans.sort((a, b) => a[1] - b[1]);

@@ -5,8 +5,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { clientsOf, mountAudiofs, ROOT, type TestMount, openReader } from '../helpers/mount.js';
+import { SHARED_MIDI } from '../helpers/shared.js';
 
-const MIDI = '/work/shared/fixtures/midi/bach_format0.mid';
+const MIDI = SHARED_MIDI + '/bach_format0.mid';
 const BIN = join(ROOT, 'bin');
 
 let m: TestMount;

@@ -6,9 +6,10 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mountAudiofs, ROOT, run, sleep, soxSignal, waitFor, type TestMount } from '../helpers/mount.js';
 import { playAndRead, readLog } from '../helpers/live-read.js';
+import { SHARED_MIDI } from '../helpers/shared.js';
 
 const SECOND = 44100 * 4;
-const CLAIRE = '/work/shared/fixtures/midi/claire_de_lune.mid';
+const CLAIRE = SHARED_MIDI + '/claire_de_lune.mid';
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 
 let m: TestMount;
