@@ -257,7 +257,8 @@ export class Transport {
       cwd: this.host.cwd,
       log: (level, message) => this.host.logger.log(level, message),
       sink: source,
-      writersOpen: (store) => this.host.writersOpen(store),
+      // A live input is a device: its chain listens until stopped, whether a writer is open or not.
+      writersOpen: (store) => store instanceof LiveInput || this.host.writersOpen(store),
       feedOverride: (store) => feeds.get(store)?.store,
       region: (store) => {
         const f = feeds.get(store);
