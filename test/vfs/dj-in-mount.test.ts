@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mountAudiofs, run, waitFor } from '../helpers/mount.js';
+
+test('audiofs-dj inside audiofs: track paths written to radio/in feed /stream.mp3, now-playing lines in err and /log', async () => {
+  const m = await mountAudiofs();
+  try {
+    const tracks: string[] = [];
+    for (const [i, f] of [[1, 330], [2, 440]] as const) {
+      const wav = join(m.tmp, `t${i}.wav`);
+      await run('sox', ['-D', '-q', '-n', '-r', '44100', '-c', '2', '-b', '16', wav, 'synth', '10', 'sine', String(f), 'tremolo', '2', '90']);
+      tracks.push(wav);
+    }
+    await m.ctl('radio audiofs-dj --fade-out 1 --fade-in 0.5');
+    await writeFile(m.path('radio/in'), tracks.map((t) => `${t}\n`).join(''));
+    const reader = await import('node:fs/promises').then((fs) => fs.open(m.path('stream.mp3'), 'r'));
+    await m.ctl('play');
+    const chunks: Buffer[] = [];
+    const deadline = Date.now() + 6000;
+    while (Date.now() < deadline) {
+      const buf = Buffer.alloc(16384);
+      const { bytesRead } = await reader.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(buf.subarray(0, bytesRead));
+    }
+    await reader.close();
+    const mp3 = Buffer.concat(chunks);
+    assert.ok(mp3.length > 16000, `/stream.mp3 delivered ${mp3.length} bytes in 6 s`);
+    assert.equal(mp3[0], 0xff, 'the stream starts on an MP3 frame header');
+    const file = join(m.tmp, 'got.mp3');
+    await writeFile(file, mp3);
+    const { stdout } = await run('mpg123', ['-q', '-s', file], { encoding: 'buffer', maxBuffer: 1 << 26 } as never) as unknown as { stdout: Buffer };
+    assert.ok(stdout.length > 4 * 44100, `mpg123 decodes ${stdout.length} bytes of PCM from it`);
+    const err = await waitFor(async () => {
+      const text = await readFile(m.path('radio/audiofs-dj/err'), 'utf8');
+      return /"action":"fade-in"/.test(text) && text;
+    }, 'the now-playing line in err');
+    assert.match(err as string, /\{"action":"fade-in".*"to":".*t1\.wav"/);
+    const { stdout: log } = await run('dd', [`if=${m.path('log')}`, 'iflag=nonblock', 'status=none']);
+    assert.match(log, /radio\/audiofs-dj: \{"action":"fade-in"/, 'the now-playing line in /log, tagged with the chain and stage');
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
