@@ -9,7 +9,7 @@ import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { resolveCommand } from '../procchain/resolve-command.js';
 import { parseSchedLine, applySched } from '../procchain/sched.js';
 import { Stage } from '../procchain/stage.js';
-import { nextStageName, stageNames } from '../procchain/stage-names.js';
+import { stageNames } from '../procchain/stage-names.js';
 import { splitStages, type StageArgv } from '../procchain/tokenize.js';
 import { parseChainLine, parseRootLine, type RootCommand } from './ctl-grammar.js';
 import { LiveInput } from './live-input.js';
@@ -277,10 +277,5 @@ export class Project {
       this.logger.error(`${where}: '${line}' refused: ${detail}`);
       throw err;
     }
-  }
-
-  /** The name a new stage of `chain` would get for `argv` (mkdir-less additions). */
-  stageNameFor(chain: Chain, argv: StageArgv): string {
-    return nextStageName(argv, [...CHAIN_FILES, ...chain.stages.map((s) => s.name)]);
   }
 }

@@ -84,8 +84,3 @@ export async function serve(options: ServeOptions): Promise<Served> {
     })()),
   };
 }
-
-/** The path of a file inside the mount (for messages). */
-export function inMount(mountpoint: string, ...parts: string[]): string {
-  return join(mountpoint, ...parts);
-}
