@@ -10,6 +10,9 @@ import type { Sink } from './sink.js';
 import { defaultStrip, type StripSettings } from './strip.js';
 import { traceChannelMap, type ChannelAssignment } from './trace.js';
 
+/** Periods mixed at once in export mode, at most. */
+const EXPORT_BATCH = 32;
+
 /** realtime: paced by the clock, late sources give silence (xruns); export: waits for every source, no clock. */
 export type EngineMode = 'realtime' | 'export';
 /** The transport as the engine sees it. */
@@ -391,12 +394,23 @@ export class Engine extends EventEmitter {
 
   /** Frames of the next export period: a full one, the last partial one once every source is complete, 0 when all drained. */
   private exportFrames(): Frames {
+    // No clock in export mode: mix as much as every unfinished source has ready (whole periods, up to
+    // EXPORT_BATCH of them) so the per-period cost does not bound the throughput.
+    const cap = this.period * EXPORT_BATCH;
+    let ready = cap;
     let longest: Frames = 0;
+    let unfinished = false;
     for (const e of this.entries.values()) {
-      if (!isComplete(e.source)) return this.period;
-      longest = Math.max(longest, bytesToFrames(e.source.available(), this.format));
+      const available = bytesToFrames(e.source.available(), this.format);
+      if (!isComplete(e.source)) {
+        unfinished = true;
+        ready = Math.min(ready, available);
+      } else {
+        longest = Math.max(longest, available);
+      }
     }
-    return Math.min(longest, this.period);
+    if (unfinished) return Math.max(this.period, ready - (ready % this.period));
+    return Math.min(longest, cap);
   }
 
   private async mixOnce(frames: Frames, options: { awaitSinks: boolean }): Promise<void> {

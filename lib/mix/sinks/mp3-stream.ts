@@ -55,6 +55,8 @@ export class Mp3Stream implements Sink {
   }
 
   write(pcm: Buffer): void | Promise<void> {
+    // Nobody listens (no /stream.mp3 reader, HTTP listener or Icecast source): encoding would only slow the mix.
+    if (this.stream.readerCount === 0) return;
     if (this.encoder.backlog > this.maxBacklog) {
       if (this.mode === 'export') {
         return new Promise<void>((resolve) => this.drainWaiters.push(resolve)).then(() => this.write(pcm));
