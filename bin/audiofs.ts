@@ -73,8 +73,15 @@ function usage(why: string): number {
   return 2;
 }
 
+/** An internal error must never take the mount (and every client) down: it is logged and the mount serves on. */
+function keepServing(log: (line: string) => void): void {
+  process.on('unhandledRejection', (err) => log(`audiofs: internal error (the mount serves on): ${(err as Error)?.stack ?? String(err)}\n`));
+  process.on('uncaughtException', (err) => log(`audiofs: internal error (the mount serves on): ${err.stack ?? String(err)}\n`));
+}
+
 async function mountForeground(dir: string, options: { debug: boolean; configFile?: string }): Promise<number> {
   const mountDir = resolve(dir);
+  keepServing((line) => process.stderr.write(line));
   const { config, file, found } = await loadConfig(options.configFile, { mountDir });
   const served = await serve({
     mountpoint: mountDir,

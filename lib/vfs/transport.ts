@@ -293,11 +293,14 @@ export class Transport {
   }
 
   private async wrap(): Promise<void> {
+    if (this.restarting || !this.loop) return;
     this.restarting = true;
     try {
       await this.halt();
       this.state = 'stopped';
-      await this.startPass({ from: this.loop!.from, to: this.loop!.to });
+      await this.startPass({ from: this.loop.from, to: this.loop.to });
+    } catch (err) {
+      this.host.logger.error(`loop: the next pass could not start: ${(err as Error).message}`);
     } finally {
       this.restarting = false;
     }
