@@ -1,7 +1,8 @@
 // Mounts audiofs in a child process (never in the test process: a synchronous call on our own mount
 // would deadlock) on a temporary directory, and always unmounts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, stat, appendFile, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, appendFile, readFile, writeFile, readlink, opendir, open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,7 +124,7 @@ export async function clientsOf(tmp: string): Promise<number[]> {
   const pids: number[] = [];
   for (const p of stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0)) {
     const env = await readFile(`/proc/${p}/environ`, 'utf8').catch(() => '');
-    const cwd = await import('node:fs/promises').then((fs) => fs.readlink(`/proc/${p}/cwd`)).catch(() => '');
+    const cwd = await readlink(`/proc/${p}/cwd`).catch(() => '');
     if (env.includes('AUDIOFS_CHAIN=') && cwd.startsWith(tmp) && (await alive(p))) pids.push(p);
   }
   return pids;
@@ -149,7 +150,7 @@ export async function soxSignal(dir: string, name: string, spec: string[]): Prom
 /** Directory entries in the order the file system gives them (fs.readdir sorts; opendir does not). */
 export async function entriesInOrder(path: string): Promise<string[]> {
   const names: string[] = [];
-  for await (const d of await import('node:fs/promises').then((fs) => fs.opendir(path))) names.push(d.name);
+  for await (const d of await opendir(path)) names.push(d.name);
   return names;
 }
 
@@ -158,8 +159,7 @@ export async function entriesInOrder(path: string): Promise<string[]> {
  * moment open() returns, so start it before `play` (a plain readFile() may open after play began).
  */
 export async function openReader(path: string): Promise<{ all: Promise<Buffer> }> {
-  const fs = await import('node:fs/promises');
-  const handle = await fs.open(path, 'r');
+  const handle = await open(path, 'r');
   const all = (async () => {
     try {
       return await handle.readFile();
@@ -168,4 +168,14 @@ export async function openReader(path: string): Promise<{ all: Promise<Buffer> }
     }
   })();
   return { all };
+}
+
+/** Reads a live file of the mount for `ms` milliseconds. */
+export async function readFor(path: string, ms: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const s = createReadStream(path, { highWaterMark: 16384 });
+  s.on('data', (c) => chunks.push(c as Buffer));
+  await sleep(ms);
+  s.destroy();
+  return Buffer.concat(chunks);
 }

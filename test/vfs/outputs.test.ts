@@ -1,11 +1,10 @@
 // The outputs of the mix in the mount: exports to files, /stream.mp3, HTTP, a real icecast2, the sound card (ALSA file PCM).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { mountAudiofs, ROOT, run, sleep, soxSignal, waitFor, type TestMount } from '../helpers/mount.js';
+import { mountAudiofs, ROOT, run, sleep, soxSignal, waitFor, type TestMount, readFor } from '../helpers/mount.js';
 import { freePort, IcecastServer } from '../mix/sinks/icecast.js';
 import { readLog } from '../helpers/live-read.js';
 
@@ -52,15 +51,6 @@ function startsOnFrame(b: Buffer): boolean {
   return b.length > 4 && b[0] === 0xff && (b[1] & 0xe0) === 0xe0 && ((b[1] >> 1) & 3) === 1;
 }
 
-/** Reads a live file of the mount for `ms` milliseconds. */
-async function readFor(path: string, ms: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const s = createReadStream(path, { highWaterMark: 16384 });
-  s.on('data', (c) => chunks.push(c as Buffer));
-  await sleep(ms);
-  s.destroy();
-  return Buffer.concat(chunks);
-}
 
 /** GETs `url` for `ms` milliseconds. */
 function httpFor(url: string, ms: number): Promise<Buffer> {

@@ -1,10 +1,10 @@
 // The sequencer in the mount: the rendezvous in realtime, PCM and MIDI seek, loop seams, steps, live inputs, bad inputs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mountAudiofs, ROOT, run, sleep, soxSignal, waitFor, type TestMount } from '../helpers/mount.js';
+import { mountAudiofs, ROOT, run, sleep, soxSignal, waitFor, type TestMount, readFor } from '../helpers/mount.js';
 import { playAndRead, readLog } from '../helpers/live-read.js';
 import { SHARED_MIDI } from '../helpers/shared.js';
 
@@ -24,15 +24,6 @@ after(async () => {
   assert.equal(await m.close(), 0);
 });
 
-/** Reads a live file for `ms` milliseconds. */
-async function readFor(path: string, ms: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const s = createReadStream(path, { highWaterMark: 16384 });
-  s.on('data', (c) => chunks.push(c as Buffer));
-  await sleep(ms);
-  s.destroy();
-  return Buffer.concat(chunks);
-}
 
 function peak(pcm: Buffer): number {
   let p = 0;
