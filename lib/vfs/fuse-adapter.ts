@@ -24,10 +24,19 @@ export interface MountOptions {
 
 type Cb = (code: number, ...rest: unknown[]) => void;
 
+/** An open file: what it reads and writes, and the node it was opened on (for fstat after removal). */
+interface OpenFile {
+  handle: FileHandle;
+  node: VNode;
+  /** Its path when opened: under nopath, read, write and release get "" instead. */
+  path: string;
+}
+
 /** A mounted tree. */
 export class FuseMount {
   private readonly fuse: FuseType;
-  private readonly handles = new Map<number, FileHandle>();
+  private readonly files = new Map<number, OpenFile>();
+  private readonly dirs = new Map<number, VNode>();
   private nextFd = 1;
   private readonly uid = process.getuid?.() ?? 0;
   private readonly gid = process.getgid?.() ?? 0;
@@ -39,7 +48,10 @@ export class FuseMount {
       autoUnmount: true,
       allowOther: options.allowOther ?? false,
       // Option values are joined into -o unescaped: this is how direct_io (and the rest) reach libfuse.
-      fsname: 'audiofs,direct_io,big_writes,hard_remove,attr_timeout=0,entry_timeout=0,negative_timeout=0',
+      // nopath: libfuse then locks no path for read, write and release, so a read waiting on a live
+      // stream does not hold up unlink, rmdir and mkdir; those ops get "" and work from the handle
+      // (vendor/fuse-native/PATCHED.md).
+      fsname: 'audiofs,direct_io,big_writes,hard_remove,nopath,attr_timeout=0,entry_timeout=0,negative_timeout=0',
       timeout: { default: 60_000, read: false },
     });
   }
@@ -62,36 +74,50 @@ export class FuseMount {
       init: (cb: Cb) => cb(0),
       statfs: (_p: string, cb: Cb) => cb(0, { bsize: 4096, frsize: 4096, blocks: 1 << 20, bfree: 1 << 19, bavail: 1 << 19, files: 1 << 16, ffree: 1 << 15, favail: 1 << 15, fsid: 0, flag: 0, namemax: 255 }),
       getattr: (p: string, cb: Cb) => this.run('getattr', p, cb, async (cb) => cb(0, this.stat(t.resolve(p, 'getattr')))),
-      fgetattr: (p: string, _fd: number, cb: Cb) => this.run('fgetattr', p, cb, async (cb) => cb(0, this.stat(t.resolve(p, 'getattr')))),
+      fgetattr: (p: string, fd: number, cb: Cb) => this.run('fgetattr', this.pathOf(fd, p), cb, async (cb) => cb(0, this.stat(this.file(fd, 'fgetattr').node))),
       access: (_p: string, _m: number, cb: Cb) => cb(0),
-      readdir: (p: string, cb: Cb) => this.run('readdir', p, cb, async (cb) => {
-        const node = t.resolve(p, 'readdir');
-        if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'readdir', p);
+      opendir: (p: string, _flags: number, cb: Cb) => this.run('opendir', p, cb, async (cb) => {
+        const node = t.resolve(p, 'opendir');
+        if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'opendir', p);
+        const fd = this.nextFd++;
+        this.dirs.set(fd, node);
+        cb(0, fd);
+      }),
+      readdir: (p: string, fd: number, cb: Cb) => this.run('readdir', p, cb, async (cb) => {
+        const node = this.dirs.get(fd);
+        if (node?.kind !== 'dir') throw new AudiofsError('EBADF', 'readdir', p);
         cb(0, node.entries());
       }),
+      releasedir: (_p: string, fd: number, cb: Cb) => {
+        this.dirs.delete(fd);
+        cb(0);
+      },
       open: (p: string, flags: number, cb: Cb) => this.run('open', p, cb, async (cb) => {
         const node = t.resolve(p, 'open');
         if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'open', p);
-        cb(0, this.remember(await node.open(openMode(flags))));
+        cb(0, this.remember(await node.open(openMode(flags)), node, p));
       }),
-      create: (p: string, _mode: number, cb: Cb) => this.run('create', p, cb, async (cb) => cb(0, this.remember(await t.create(p)))),
-      read: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('read', p, cb, async (cb) => {
-        const data = await this.handle(fd, p).read(pos, len);
+      create: (p: string, _mode: number, cb: Cb) => this.run('create', p, cb, async (cb) => {
+        const handle = await t.create(p);
+        cb(0, this.remember(handle, t.resolve(p, 'create'), p));
+      }),
+      read: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('read', this.pathOf(fd, p), cb, async (cb) => {
+        const data = await this.file(fd, 'read').handle.read(pos, len);
         data.copy(buf, 0, 0, Math.min(len, data.length));
         cb(Math.min(len, data.length));
       }),
-      write: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('write', p, cb, async (cb) => {
-        cb(await this.handle(fd, p).write(pos, Buffer.from(buf.subarray(0, len))));
+      write: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('write', this.pathOf(fd, p), cb, async (cb) => {
+        cb(await this.file(fd, 'write').handle.write(pos, Buffer.from(buf.subarray(0, len))));
       }),
-      flush: (p: string, fd: number, cb: Cb) => this.run('flush', p, cb, async (cb) => {
-        await this.handles.get(fd)?.flush();
+      flush: (p: string, fd: number, cb: Cb) => this.run('flush', this.pathOf(fd, p), cb, async (cb) => {
+        await this.files.get(fd)?.handle.flush();
         cb(0);
       }),
       fsync: (_p: string, _d: number, _fd: number, cb: Cb) => cb(0),
-      release: (p: string, fd: number, cb: Cb) => this.run('release', p, cb, async (cb) => {
-        const h = this.handles.get(fd);
-        this.handles.delete(fd);
-        await h?.release();
+      release: (p: string, fd: number, cb: Cb) => this.run('release', this.pathOf(fd, p), cb, async (cb) => {
+        const open = this.files.get(fd);
+        this.files.delete(fd);
+        await open?.handle.release();
         cb(0);
       }),
       truncate: (p: string, size: number, cb: Cb) => this.run('truncate', p, cb, async (cb) => {
@@ -100,13 +126,10 @@ export class FuseMount {
         await node.truncate(size);
         cb(0);
       }),
-      ftruncate: (p: string, fd: number, size: number, cb: Cb) => this.run('ftruncate', p, cb, async (cb) => {
-        const h = this.handle(fd, p);
-        if (h.truncate) await h.truncate(size);
-        else {
-          const node = t.resolve(p, 'ftruncate');
-          if (node.kind === 'file') await node.truncate(size);
-        }
+      ftruncate: (p: string, fd: number, size: number, cb: Cb) => this.run('ftruncate', this.pathOf(fd, p), cb, async (cb) => {
+        const { handle, node } = this.file(fd, 'ftruncate');
+        if (handle.truncate) await handle.truncate(size);
+        else if (node.kind === 'file') await node.truncate(size);
         cb(0);
       }),
       unlink: (p: string, cb: Cb) => this.run('unlink', p, cb, async (cb) => t.unlink(p).then(ok(cb))),
@@ -143,16 +166,21 @@ export class FuseMount {
     });
   }
 
-  private remember(handle: FileHandle): number {
+  private remember(handle: FileHandle, node: VNode, path: string): number {
     const fd = this.nextFd++;
-    this.handles.set(fd, handle);
+    this.files.set(fd, { handle, node, path });
     return fd;
   }
 
-  private handle(fd: number, path: string): FileHandle {
-    const h = this.handles.get(fd);
-    if (!h) throw new AudiofsError('EBADF', 'read', path);
-    return h;
+  /** The path an operation on an open file is reported under. */
+  private pathOf(fd: number, path: string): string {
+    return path || (this.files.get(fd)?.path ?? `handle ${fd}`);
+  }
+
+  private file(fd: number, op: string): OpenFile {
+    const open = this.files.get(fd);
+    if (!open) throw new AudiofsError('EBADF', op, `handle ${fd}`);
+    return open;
   }
 
   private stat(node: VNode): Record<string, unknown> {

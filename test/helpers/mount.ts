@@ -70,9 +70,14 @@ export async function mountAudiofs(options: { args?: string[]; env?: Record<stri
     output: () => out,
     close: () => (closed ??= (async () => {
       proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        proc.kill('SIGKILL');
+      }, 15_000);
       const code = await exited;
       clearTimeout(timer);
+      if (killed) console.error(`audiofs at ${dir} did not end within 15 s of SIGTERM; its output:\n${out.slice(-4000)}`);
       const mounts = await readFile('/proc/mounts', 'utf8');
       const still = mounts.includes(` ${dir} `);
       if (still) await run('fusermount', ['-uz', dir]).catch(() => undefined);
