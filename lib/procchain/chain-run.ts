@@ -4,7 +4,7 @@ import type { Chain } from './chain.js';
 import { Feeder } from './feeder.js';
 import type { InputStore } from './input-store.js';
 import { pump, type PumpState } from './pump.js';
-import { applySched } from './sched.js';
+import { launchOf } from './launch.js';
 import type { Stage } from './stage.js';
 import { StageProcess } from './stage-process.js';
 import { DISCARD, StdinTarget, type Target } from './target.js';
@@ -202,20 +202,26 @@ export class ChainRun {
   private async spawn(stage: Stage): Promise<void> {
     const { options, chain } = this;
     const env = { ...options.env, AUDIOFS_CHAIN: chain.name, AUDIOFS_STAGE: stage.name };
-    options.trace?.(`spawn ${chain.name}/${stage.name}: ${[stage.file, ...stage.argv.slice(1)].map((a) => JSON.stringify(a)).join(' ')}`);
+    const launch = launchOf(stage.argv, stage.file);
+    options.trace?.(`spawn ${chain.name}/${stage.name}: ${[stage.file, ...launch.args].map((a) => JSON.stringify(a)).join(' ')}`);
     let partial = '';
     const label = `${chain.name}/${stage.name}`;
     const proc = await StageProcess.spawn(
-      { file: stage.file, args: stage.argv.slice(1), env, cwd: options.cwd },
+      { file: stage.file, args: launch.args, env, cwd: options.cwd },
       {
-        onStderr: (b) => {
+        onStderr: (chunk) => {
+          const b = launch.stderr(chunk);
           stage.err.push(b);
           const text = partial + b.toString('utf8');
           const lines = text.split('\n');
           partial = lines.pop() ?? '';
           for (const l of lines) options.log('info', `${label}: ${l}`);
         },
+        onTerminate: () => launch.end(),
         onExit: (exit) => {
+          const rest = launch.flush();
+          stage.err.push(rest);
+          partial += rest.toString('utf8');
           if (partial) options.log('info', `${label}: ${partial}`);
           partial = '';
           if (this.replacing.has(proc)) return;
@@ -228,11 +234,14 @@ export class ChainRun {
       },
     );
     stage.proc = proc;
+    stage.launch = launch;
     stage.lastExit = undefined;
     this.targets.set(stage, new StdinTarget(proc.stdin));
     if (stage.bypassed) proc.stop();
     if (stage.sched.length > 0) {
-      await applySched(proc.pid, stage.sched).catch((e: Error) => options.log('warn', `${label}/sched: ${e.message}`));
+      const applied = launch.sched(proc.pid, stage.sched).catch((e: Error) => options.log('warn', `${label}/sched: ${e.message}`));
+      // A remote stage reports its process id once connected; the pumps do not wait for that.
+      if (!launch.host) await applied;
     }
     const outTap = streamTarget(stage.out);
     this.pumps.set(stage, pump(proc.stdout, {

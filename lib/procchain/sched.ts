@@ -55,5 +55,6 @@ export async function applySched(pid: number, lines: readonly string[]): Promise
 }
 
 function tool(): Options {
-  return { stdio: guardedStdio() as unknown as Options['stdio'] };
+  // execa's exit cleanup would re-raise a SIGTERM that arrives meanwhile and cut audiofs's own shutdown short.
+  return { stdio: guardedStdio() as unknown as Options['stdio'], cleanup: false };
 }

@@ -14,6 +14,8 @@ export interface SpawnSpec {
 export interface StageProcessEvents {
   onStderr?: (chunk: Buffer) => void;
   onExit?: (exit: { exitCode: number | null; signal: string | null }) => void;
+  /** audiofs is ending the process while it runs (what the group signals cannot reach ends here). */
+  onTerminate?: () => void;
 }
 
 /** The life of a stage's process: running, stopped (SIGSTOP), or exited with a code or signal. */
@@ -33,7 +35,7 @@ export class StageProcess {
   readonly exited: Promise<void>;
   private readonly child: ResultPromise;
 
-  private constructor(child: ResultPromise, events: StageProcessEvents) {
+  private constructor(child: ResultPromise, private readonly events: StageProcessEvents) {
     this.child = child;
     this.pid = child.pid!;
     this.stdin = child.stdin!;
@@ -92,6 +94,7 @@ export class StageProcess {
       this.signalGroup('SIGKILL');
       return;
     }
+    this.events.onTerminate?.();
     this.signalGroup('SIGTERM');
     this.signalGroup('SIGCONT');
     const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);

@@ -1,6 +1,7 @@
 import { LiveStream } from '../base/live-stream.js';
 import { ByteRing } from './byte-ring.js';
 import { MemoryInputStore, type InputStore } from './input-store.js';
+import type { Launch } from './launch.js';
 import type { StageProcess } from './stage-process.js';
 import { formatArgv, type StageArgv } from './tokenize.js';
 
@@ -26,6 +27,8 @@ export class Stage {
   readonly out = new LiveStream();
   readonly err = new ByteRing(STDERR_KEPT);
   proc: StageProcess | undefined;
+  /** How `proc` was started (locally or over ssh), and so how sched lines reach it. */
+  launch: Launch | undefined;
   lastExit: StageExit | undefined;
 
   constructor(options: { name: string; argv: StageArgv; file: string; input?: InputStore }) {

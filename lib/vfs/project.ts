@@ -7,7 +7,7 @@ import { formatChannelMap } from '../mix/trace.js';
 import { Chain } from '../procchain/chain.js';
 import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { resolveCommand } from '../procchain/resolve-command.js';
-import { parseSchedLine, applySched } from '../procchain/sched.js';
+import { parseSchedLine } from '../procchain/sched.js';
 import { Stage } from '../procchain/stage.js';
 import { stageNames } from '../procchain/stage-names.js';
 import { splitStages, type StageArgv } from '../procchain/tokenize.js';
@@ -199,8 +199,8 @@ export class Project {
     const where = `/${chain.name}/${stage.name}/sched`;
     await this.logged(where, line, async () => {
       parseSchedLine(line, where);
-      if (stage.proc && stage.proc.state !== 'exited') {
-        await applySched(stage.proc.pid, [line]).catch((e: Error) => {
+      if (stage.proc && stage.launch && stage.proc.state !== 'exited') {
+        await stage.launch.sched(stage.proc.pid, [line]).catch((e: Error) => {
           throw new AudiofsError('EINVAL', 'write', where, `'${line}': ${e.message.split('\n')[0]}`);
         });
       }

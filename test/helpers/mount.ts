@@ -77,7 +77,10 @@ export async function mountAudiofs(options: { args?: string[]; env?: Record<stri
       }, 15_000);
       const code = await exited;
       clearTimeout(timer);
-      if (killed) console.error(`audiofs at ${dir} did not end within 15 s of SIGTERM; its output:\n${out.slice(-4000)}`);
+      if (code !== 0) {
+        const how = killed ? 'did not end within 15 s of SIGTERM' : `ended with ${code ?? proc.signalCode}`;
+        console.error(`audiofs at ${dir} ${how}; its output:\n${out.slice(-4000)}`);
+      }
       const mounts = await readFile('/proc/mounts', 'utf8');
       const still = mounts.includes(` ${dir} `);
       if (still) await run('fusermount', ['-uz', dir]).catch(() => undefined);
