@@ -3,7 +3,7 @@ import type { Frames, Seconds } from '../base/units.js';
 import { DEFAULT_FORMAT, bytesToFrames, framesToBytes, framesToSeconds, type PcmFormat } from '../base/pcm-format.js';
 import { Logger } from '../base/logger.js';
 import { MonotonicClock, type Clock } from './clock.js';
-import { Mixer, type MixInput } from './mixer.js';
+import { Mixer, type MixInput, type MixResult } from './mixer.js';
 import { Meter, type Levels } from './meter.js';
 import { isComplete, type MixSource } from './source.js';
 import type { Sink } from './sink.js';
@@ -333,14 +333,18 @@ export class Engine extends EventEmitter {
     return Math.max(0, Math.min(frames, this.passBegin + this.passEnd - this.pos));
   }
 
-  /** Ramps the first and last `seamFade` frames of the pass (linear; both ends meet at silence, so no step). */
-  private fadeSeams(pcm: Buffer, channels: number): void {
+  /**
+   * Ramps the first and last `seamFade` frames of the pass (linear; both ends meet at silence, so no step).
+   * A period with a ramp in it is faded in a copy: the mix may be a source's own buffer, shared with its taps.
+   */
+  private fadeSeams(mixed: Buffer, channels: number): Buffer {
     const fade = this.seamFade;
-    if (fade <= 0) return;
-    const frames = pcm.length / (2 * channels);
+    if (fade <= 0) return mixed;
+    const frames = mixed.length / (2 * channels);
     const start = this.pos - this.passBegin;
     const end = this.passEnd;
-    if (start >= fade && (end === undefined || start + frames <= end - fade)) return;
+    if (start >= fade && (end === undefined || start + frames <= end - fade)) return mixed;
+    const pcm = Buffer.from(mixed);
     for (let f = 0; f < frames; f++) {
       const at = start + f;
       let g = at < fade ? at / fade : 1;
@@ -351,6 +355,7 @@ export class Engine extends EventEmitter {
         pcm.writeInt16LE(Math.round(pcm.readInt16LE(i) * Math.max(0, g)), i);
       }
     }
+    return pcm;
   }
 
   private anchor(): void {
@@ -422,9 +427,11 @@ export class Engine extends EventEmitter {
       if (pcm.length < want && !complete && this.currentMode === 'realtime') e.xruns++;
       inputs.push({ pcm, strip: e.strip, meter: e.meter });
     }
-    const result = this.mixer.mix(inputs, frames, { trace: this.tracing });
-    this.fadeSeams(result.mix, this.format.channels);
-    if (result.trace) this.fadeSeams(result.trace, result.trace.length / framesToBytes(frames, { ...this.format, channels: 1 }));
+    const mixed = this.mixer.mix(inputs, frames, { trace: this.tracing });
+    const result: MixResult = {
+      mix: this.fadeSeams(mixed.mix, this.format.channels),
+      ...(mixed.trace ? { trace: this.fadeSeams(mixed.trace, mixed.trace.length / framesToBytes(frames, { ...this.format, channels: 1 })) } : {}),
+    };
     this.pos += frames;
     const pending: Promise<void>[] = [];
     for (const sink of [...this.sinks.keys()]) {

@@ -24,12 +24,11 @@ export class Meter {
     this.counts = new Float64Array(windowPeriods);
   }
 
-  /** Accumulates one sample value (s16 scale) of the current period. */
-  add(v: number): void {
-    const a = v < 0 ? -v : v;
-    if (a > this.peak) this.peak = a;
-    this.square += v * v;
-    this.count++;
+  /** Accumulates samples (s16 scale) of the current period, summarised: their largest magnitude, sum of squares and count. */
+  addBlock(peak: number, sumOfSquares: number, count: number): void {
+    if (peak > this.peak) this.peak = peak;
+    this.square += sumOfSquares;
+    this.count += count;
   }
 
   /** Closes the current period into the window. */

@@ -1,6 +1,7 @@
 import type { GainFactor, Frames } from '../base/units.js';
 import { framesToBytes, type PcmFormat } from '../base/pcm-format.js';
 import { Meter } from './meter.js';
+import { accumulate, allocSamples, blockLevels, clip16, clipInto, int16View } from './sample-loops.js';
 import { defaultStrip, type StripSettings } from './strip.js';
 
 /** One source's period for the mixer: its PCM (shorter than the period means silence after it), strip and meter. */
@@ -16,20 +17,6 @@ export interface MixResult {
   readonly trace?: Buffer;
 }
 
-const S16_MAX = 32767;
-const S16_MIN = -32768;
-
-function clip16(v: number): number {
-  const r = Math.round(v);
-  return r > S16_MAX ? S16_MAX : r < S16_MIN ? S16_MIN : r;
-}
-
-/** The samples of s16le PCM as an Int16Array (a view when aligned; little-endian hosts, as Node's are). */
-function int16View(b: Buffer): Int16Array {
-  if (b.byteOffset % 2 === 0) return new Int16Array(b.buffer, b.byteOffset, b.length >> 1);
-  return new Int16Array(Uint8Array.from(b).buffer, 0, b.length >> 1);
-}
-
 /** The gain of each channel of a strip: volume, balance on stereo pairs, mute and solo. */
 export function channelGains(strip: StripSettings, channels: number, options: { anySolo: boolean }): Float64Array {
   const gains = new Float64Array(channels);
@@ -42,6 +29,13 @@ export function channelGains(strip: StripSettings, channels: number, options: { 
     if (strip.pan < 0) gains[2 * p + 1] *= 1 + strip.pan;
   }
   return gains;
+}
+
+/** The one input heard (some gain not 0) when it is heard at unity on every channel; undefined otherwise. */
+function soleUnityInput(gains: readonly Float64Array[]): number | undefined {
+  const heard = gains.flatMap((g, n) => (g.some((x) => x !== 0) ? [n] : []));
+  if (heard.length !== 1 || !gains[heard[0]].every((x) => x === 1)) return undefined;
+  return heard[0];
 }
 
 /** Sums sources with their strips in a Float64 buffer and clips once, at the output, to s16. */
@@ -60,35 +54,66 @@ export class Mixer {
   mix(inputs: readonly MixInput[], frames: Frames, options: { trace?: boolean } = {}): MixResult {
     const ch = this.format.channels;
     const samples = frames * ch;
+    const anySolo = inputs.some((i) => i.strip.solo);
+    const gains = inputs.map((i) => channelGains(i.strip, ch, { anySolo }));
+    const master: GainFactor = this.master.mute ? 0 : this.master.volume.gain;
+    const sole = master === 1 && !options.trace ? soleUnityInput(gains) : undefined;
+    const mix = sole === undefined ? this.sum(inputs, gains, samples, master) : this.passThrough(inputs, sole, samples);
+    for (const input of inputs) input.meter.commit();
+    this.meter.commit();
+    return options.trace ? { mix, trace: this.traced(inputs, gains, frames) } : { mix };
+  }
+
+  /** The general case: every input scaled into the accumulator, the master applied, clipped once. */
+  private sum(inputs: readonly MixInput[], gains: readonly Float64Array[], samples: number, master: GainFactor): Buffer {
     if (this.acc.length < samples) this.acc = new Float64Array(samples);
     const acc = this.acc;
     acc.fill(0, 0, samples);
-    const anySolo = inputs.some((i) => i.strip.solo);
-    const traceWidth = inputs.length * ch;
-    const trace = options.trace ? Buffer.alloc(framesToBytes(frames, { rate: this.format.rate, channels: Math.max(1, traceWidth) })) : undefined;
     inputs.forEach((input, n) => {
-      const gains = channelGains(input.strip, ch, { anySolo });
       const pcm = int16View(input.pcm);
       const have = Math.min(samples, pcm.length);
-      for (let i = 0; i < have; i++) {
-        const v = pcm[i] * gains[i % ch];
-        acc[i] += v;
-        input.meter.add(v);
-        if (trace) trace.writeInt16LE(clip16(v), (Math.floor(i / ch) * traceWidth + n * ch + (i % ch)) * 2);
-      }
-      input.meter.commit();
+      accumulate(acc, pcm, have, gains[n], input.meter);
     });
-    const master: GainFactor = this.master.mute ? 0 : this.master.volume.gain;
-    const out = Buffer.alloc(samples * 2);
-    const view = int16View(out);
-    for (let i = 0; i < samples; i++) {
-      const v = acc[i] * master;
-      const c = clip16(v);
-      if (c !== Math.round(v)) this.clipped++;
-      this.meter.add(c);
-      view[i] = c;
-    }
-    this.meter.commit();
-    return trace ? { mix: out, trace } : { mix: out };
+    const out = allocSamples(samples);
+    this.clipped += clipInto(out.view, acc, master);
+    const { peak, square } = blockLevels(out.view, samples);
+    this.meter.addBlock(peak, square, samples);
+    return out.buffer;
+  }
+
+  /**
+   * One input heard at unity and the master at unity: the mix is that input's samples (nothing can clip),
+   * the input's own buffer when it fills the period, else a copy padded with silence.
+   */
+  private passThrough(inputs: readonly MixInput[], sole: number, samples: number): Buffer {
+    inputs.forEach((input, n) => {
+      if (n !== sole) input.meter.addBlock(0, 0, Math.min(samples, input.pcm.length >> 1));
+    });
+    const { pcm } = inputs[sole];
+    const view = int16View(pcm);
+    const have = Math.min(samples, view.length);
+    const { peak, square } = blockLevels(view, have);
+    inputs[sole].meter.addBlock(peak, square, have);
+    this.meter.addBlock(peak, square, samples);
+    if (have === samples && pcm.length === samples * 2) return pcm;
+    const out = allocSamples(samples);
+    out.view.set(view.subarray(0, have));
+    return out.buffer;
+  }
+
+  /** With trace on: every input on its own channels, scaled by its strip and clipped. */
+  private traced(inputs: readonly MixInput[], gains: readonly Float64Array[], frames: Frames): Buffer {
+    const ch = this.format.channels;
+    const width = inputs.length * ch;
+    const out = allocSamples(framesToBytes(frames, { rate: this.format.rate, channels: Math.max(1, width) }) / 2);
+    inputs.forEach((input, n) => {
+      const pcm = int16View(input.pcm);
+      const have = Math.min(frames * ch, pcm.length);
+      for (let i = 0; i < have; i++) {
+        const c = i % ch;
+        out.view[Math.floor(i / ch) * width + n * ch + c] = clip16(pcm[i] * gains[n][c]);
+      }
+    });
+    return out.buffer;
   }
 }

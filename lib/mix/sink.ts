@@ -7,6 +7,8 @@ export interface Sink {
   /**
    * Takes one period of mixed PCM (project format). In realtime mode it must not block the engine:
    * return at once. In export mode the engine awaits the returned promise (backpressure).
+   * The sink may keep `pcm`: nobody changes it afterwards, and neither may the sink (it can be a
+   * source's own buffer, shared with that chain's taps).
    */
   write(pcm: Buffer): void | Promise<void>;
   /** Flushes and closes (encoders write their last frames). */

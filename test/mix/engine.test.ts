@@ -198,3 +198,26 @@ test('meters: a full-scale-minus-6dB sine reads -6 dBFS peak and -9 dBFS RMS', a
   assert.deepEqual([s.master.peakDb, s.master.rmsDb], [s.sources[0].peakDb, s.sources[0].rmsDb]);
   assert.equal(s.master.clipped, 0);
 });
+
+test('a loop seam fade changes the mix only: the source buffer the mix passed through (shared with taps) is left as it was', async () => {
+  const engine = new Engine({ mode: 'export', period: 100 });
+  const frames = 1000;
+  const fade = 200;
+  const pcm = ramp(frames);
+  const before = Buffer.from(pcm);
+  engine.addSource(bufferSource('a', pcm));
+  const sink = new MemorySink();
+  engine.addSink(sink);
+  engine.setPassEnd(frames, { fade });
+  const ended = engine.whenEnded();
+  await engine.start();
+  await ended;
+  assert.ok(pcm.equals(before), 'the source buffer is unchanged');
+  const want = Buffer.from(before);
+  for (let f = 0; f < frames; f++) {
+    const g = Math.max(0, Math.min(f < fade ? f / fade : 1, frames - f <= fade ? (frames - f - 1) / fade : 1));
+    for (let c = 0; c < 2; c++) want.writeInt16LE(Math.round(before.readInt16LE((f * 2 + c) * 2) * g), (f * 2 + c) * 2);
+  }
+  assert.ok(sink.data.equals(want), 'the mix is faded in over the first 200 frames and out over the last 200');
+  assert.ok(sink.data.subarray(framesToBytes(fade, F), framesToBytes(frames - fade, F)).equals(before.subarray(framesToBytes(fade, F), framesToBytes(frames - fade, F))));
+});

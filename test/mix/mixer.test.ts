@@ -98,3 +98,29 @@ sys.stdout.buffer.write(np.clip(d[0] + d[1], -32768, 32767).astype('<i2').tobyte
 `, Buffer.concat([C, D]));
   assertSame(loud, want, 0);
 });
+
+test('one source heard at unity passes through bit for bit, a short one padded with silence; muted ones only metered', async () => {
+  const alone = await render([{ name: 'a', pcm: A }]);
+  assert.ok(alone.equals(A), 'the mix is the source itself');
+  const withMuted = await render([{ name: 'a', pcm: A, lines: 'mute on' }, { name: 'b', pcm: B }]);
+  assert.ok(withMuted.equals(Buffer.concat([B, Buffer.alloc(A.length - B.length)])), 'b alone, then silence to the length of a');
+});
+
+test('levels are those of the scaled samples, as numpy computes them, on every path of the mixer', async () => {
+  const levels = (pcm: Buffer, scale: [number, number]) => numpy(`
+d = np.frombuffer(sys.stdin.buffer.read(), dtype='<i2').astype(np.float64).reshape(-1, 2) * [${scale.join(', ')}]
+peak = np.abs(d).max()
+rms = np.sqrt((d * d).mean())
+sys.stdout.write('%.1f %.1f' % (20 * np.log10(peak / 32768), 20 * np.log10(rms / 32768)))
+`, pcm).toString().split(' ').map(Number);
+  for (const [lines, scale] of [['', [1, 1]], ['volume 0.5', [0.5, 0.5]], ['pan 0.25\nvolume 2', [1.5, 2]]] as const) {
+    const engine = new Engine({ mode: 'export', period: 44100 });
+    engine.addSource(bufferSource('a', A.subarray(0, 44100 * 4)), { strip: applyStripText(defaultStrip(), lines) });
+    const ended = engine.whenEnded();
+    await engine.start();
+    await ended;
+    const s = engine.status().sources[0];
+    const [peak, rms] = levels(A.subarray(0, 44100 * 4), [...scale]);
+    assert.ok(Math.abs(s.peakDb - peak) <= 0.1 && Math.abs(s.rmsDb - rms) <= 0.1, `'${lines}': ${s.peakDb}/${s.rmsDb} dBFS, numpy ${peak}/${rms}`);
+  }
+});

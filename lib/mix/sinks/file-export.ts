@@ -38,7 +38,11 @@ export class FileExportSink implements Sink {
   /** PCM bytes received. */
   received: Bytes = 0;
   private offset: Bytes = 0;
-  private writes: Promise<unknown> = Promise.resolve();
+  /** Data not yet handed to the file, in order: everything that came while the last write ran. */
+  private queue: Buffer[] = [];
+  private queuedBytes: Bytes = 0;
+  private flushing: Promise<void> | undefined;
+  private failure: Error | undefined;
   private readonly maxBacklog: Bytes;
 
   private constructor(
@@ -68,21 +72,26 @@ export class FileExportSink implements Sink {
     return new FileExportSink(options.file, temp, kind, handle, options.format, encoder);
   }
 
+  /** Queues the period for the file; waits only while more than a second of audio waits to be written. */
   async write(pcm: Buffer): Promise<void> {
+    if (this.failure) throw this.failure;
     this.received += pcm.length;
     if (this.encoder) {
       const encoded = this.encoder.encode(Buffer.from(pcm));
       if (this.encoder.backlog > this.maxBacklog) await encoded;
       return;
     }
-    await this.append(pcm);
+    this.append(pcm);
+    if (this.queuedBytes > this.maxBacklog) await this.flushing;
+    if (this.failure) throw this.failure;
   }
 
   /** Completes the file (WAV sizes, last MP3 frames) and renames it to its name. */
   async end(): Promise<void> {
     try {
       if (this.encoder) await this.encoder.finish();
-      await this.writes;
+      await this.flushing;
+      if (this.failure) throw this.failure;
       if (this.kind === 'wav') await this.handle.write(wavHeader(this.format, this.received), 0, WAV_HEADER_BYTES, 0);
       await this.handle.close();
       await rename(this.temp, this.file);
@@ -98,11 +107,28 @@ export class FileExportSink implements Sink {
     await unlink(this.temp).catch(() => undefined);
   }
 
-  private append(data: Buffer): Promise<unknown> {
-    const at = this.offset;
-    this.offset += data.length;
-    const copy = Buffer.from(data);
-    this.writes = this.writes.then(() => this.handle.write(copy, 0, copy.length, at));
-    return this.writes;
+  /** Queues data for the file as it is: the engine and the encoder never change a buffer once handed on. */
+  private append(data: Buffer): void {
+    this.queue.push(data);
+    this.queuedBytes += data.length;
+    this.flushing ??= this.flush();
+  }
+
+  /** Writes the queue in as few system calls as it allows: one writev for all that came during the last write. */
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0 && !this.failure) {
+        const buffers = this.queue;
+        const bytes = this.queuedBytes;
+        this.queue = [];
+        this.queuedBytes = 0;
+        await this.handle.writev(buffers, this.offset);
+        this.offset += bytes;
+      }
+    } catch (err) {
+      this.failure = err as Error;
+    } finally {
+      this.flushing = undefined;
+    }
   }
 }

@@ -90,3 +90,14 @@ test('the file appears under its name only when complete', async () => {
   assert.equal(readFileSync(file).length, 4044);
   assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.startsWith('.late.wav.')), []);
 });
+
+test('a raw export written from many small periods holds every byte in order (queued writes coalesce)', async () => {
+  const file = join(tmp.dir, 'many.raw');
+  const sink = await FileExportSink.open({ file, format: { rate: 44100, channels: 2 } });
+  const writes: Array<Promise<void>> = [];
+  for (let off = 0; off < A.length; off += 4 * 37) writes.push(sink.write(A.subarray(off, Math.min(A.length, off + 4 * 37))));
+  await Promise.all(writes);
+  await sink.end();
+  assert.ok(readFileSync(file).equals(A), 'the file is the periods, concatenated');
+  assert.equal(sink.received, A.length);
+});
