@@ -397,10 +397,11 @@ export class Engine extends EventEmitter {
     }
   }
 
-  /** Frames of the next export period: a full one, the last partial one once every source is complete, 0 when all drained. */
+  /** Frames of the next export step: at least a period, the last partial one once every source is complete, 0 when all drained. */
   private exportFrames(): Frames {
-    // No clock in export mode: mix as much as every unfinished source has ready (whole periods, up to
-    // EXPORT_BATCH of them) so the per-period cost does not bound the throughput.
+    // No clock in export mode: mix all that every unfinished source has ready (at least a period, since
+    // untilReady() waited for one; at most EXPORT_BATCH periods), so the per-step cost does not bound the
+    // throughput, and a chain's chunks are taken whole, as they came, without being copied together.
     const cap = this.period * EXPORT_BATCH;
     let ready = cap;
     let longest: Frames = 0;
@@ -414,8 +415,7 @@ export class Engine extends EventEmitter {
         longest = Math.max(longest, available);
       }
     }
-    if (unfinished) return Math.max(this.period, ready - (ready % this.period));
-    return Math.min(longest, cap);
+    return unfinished ? ready : Math.min(longest, cap);
   }
 
   private async mixOnce(frames: Frames, options: { awaitSinks: boolean }): Promise<void> {
