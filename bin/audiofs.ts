@@ -16,7 +16,7 @@ const HELP = `audiofs: a FUSE filesystem that makes a directory into an audio st
 
 ${USAGE}
 
-  mount DIR      mount in the foreground; SIGINT or SIGTERM unmounts cleanly and ends every client
+  mount DIR      mount in the foreground; SIGINT, SIGTERM or SIGHUP unmounts cleanly and ends every client
   start DIR      mount as a daemon (pid and log files in the state directory)
   stop DIR       unmount the daemon cleanly
   restart DIR    stop, then start
@@ -81,6 +81,9 @@ function keepServing(log: (line: string) => void): void {
 
 async function mountForeground(dir: string, options: { debug: boolean; configFile?: string }): Promise<number> {
   const mountDir = resolve(dir);
+  // When whoever reads our stderr goes away (a closed terminal, a killed parent), writes fail with EPIPE:
+  // the mount serves on and /log keeps every line.
+  process.stderr.on('error', () => undefined);
   keepServing((line) => process.stderr.write(line));
   const { config, file, found } = await loadConfig(options.configFile, { mountDir });
   const served = await serve({
@@ -94,6 +97,7 @@ async function mountForeground(dir: string, options: { debug: boolean; configFil
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
   });
   await served.close();
   return 0;

@@ -4,7 +4,7 @@
 export type ErrnoName =
   | 'ENOENT' | 'EEXIST' | 'EINVAL' | 'EIO' | 'EISDIR' | 'ENOTDIR' | 'ENOTEMPTY'
   | 'EPERM' | 'EACCES' | 'EBUSY' | 'ENAMETOOLONG' | 'EFBIG' | 'ENOSPC' | 'ENODATA'
-  | 'ENOTSUP' | 'EAGAIN' | 'EBADF' | 'ENOSYS' | 'EROFS' | 'EXDEV';
+  | 'ENOTSUP' | 'EAGAIN' | 'EBADF' | 'ENOSYS' | 'EROFS' | 'EXDEV' | 'EPIPE';
 
 const DESCRIPTIONS: Record<ErrnoName, string> = {
   ENOENT: 'no such file or directory',
@@ -27,6 +27,7 @@ const DESCRIPTIONS: Record<ErrnoName, string> = {
   ENOSYS: 'function not implemented',
   EROFS: 'read-only file system',
   EXDEV: 'cross-device link',
+  EPIPE: 'broken pipe',
 };
 
 /** An error that carries an errno name, the operation and the path it happened on. */

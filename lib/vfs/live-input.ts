@@ -1,17 +1,38 @@
+import { AudiofsError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from '../procchain/input-store.js';
+
+/** What a live input is told when it is made. */
+export interface LiveInputOptions {
+  /** Bytes held for the chain; a writer waits while they are all taken. Default 256 KiB. */
+  limit?: Bytes;
+  /** How long a writer waits on a full buffer that nothing takes from before its write fails. Default 5 s. */
+  stallMs?: number;
+  /** The file's path, for the error. */
+  where?: string;
+  /** Told why a write failed (for /log). */
+  onRefused?: (detail: string) => void;
+}
 
 /**
  * A chain's `in` in `realtime on` mode: data written is forwarded as it arrives, through a bounded
  * buffer (a writer waits while it is full), and forgotten once fed: memory stays flat however long it runs.
+ * A writer that waits longer than `stallMs` without the chain taking anything (it is not playing) gets
+ * EPIPE, as a pipe's writer does when nobody reads: a write in flight cannot be interrupted (not even by
+ * SIGKILL) and holds the kernel's lock on the file, so that `rm` of the chain would wait for it.
  */
 export class LiveInput implements InputStore {
   private chunks: Buffer[] = [];
   private base: Bytes = 0;
   private total: Bytes = 0;
   private waiters: Array<() => void> = [];
+  private readonly limit: Bytes;
+  private readonly stallMs: number;
 
-  constructor(private readonly limit: Bytes = 256 * 1024) {}
+  constructor(private readonly options: LiveInputOptions = {}) {
+    this.limit = options.limit ?? 256 * 1024;
+    this.stallMs = options.stallMs ?? 5000;
+  }
 
   get size(): Bytes {
     return this.total;
@@ -23,7 +44,13 @@ export class LiveInput implements InputStore {
   }
 
   async write(_offset: Bytes, data: Buffer): Promise<void> {
-    while (this.buffered >= this.limit) await new Promise<void>((r) => this.waiters.push(r));
+    while (this.buffered >= this.limit) {
+      if (!(await this.room())) {
+        const detail = `nothing took from this live input for ${this.stallMs / 1000} s (the chain is not playing): write refused (expected play first, or 'realtime off' in its ctl to store what is written)`;
+        this.options.onRefused?.(detail);
+        throw new AudiofsError('EPIPE', 'write', this.options.where ?? 'in', detail);
+      }
+    }
     this.chunks.push(Buffer.from(data));
     this.total += data.length;
   }
@@ -53,6 +80,21 @@ export class LiveInput implements InputStore {
   /** Drops what waits to be fed (the chain stopped): a writer held back by a full buffer goes on. */
   discard(): void {
     this.forget(this.total);
+  }
+
+  /** Resolves true when a writer may try again, false when nothing was taken for `stallMs`. */
+  private room(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        resolve(false);
+      }, this.stallMs);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.waiters.push(wake);
+    });
   }
 
   /** Drops what lies before `offset` (it has been fed) and wakes waiting writers. */

@@ -123,13 +123,18 @@ export class Project {
           await this.transport.stopChain(chain);
           return this.transport.playChain(chain);
         case 'realtime':
-          if (chain.liveInput !== cmd.on) chain.input = cmd.on ? new LiveInput() : this.options.makeStore?.() ?? new MemoryInputStore();
+          if (chain.liveInput !== cmd.on) chain.input = cmd.on ? this.liveInputOf(chain) : this.options.makeStore?.() ?? new MemoryInputStore();
           chain.liveInput = cmd.on;
           break;
         case 'type': chain.inputType = cmd.type; break;
       }
       this.onChange();
     });
+  }
+
+  private liveInputOf(chain: Chain): LiveInput {
+    const where = `/${chain.name}/in`;
+    return new LiveInput({ where, onRefused: (detail) => this.options.logger.warn(`${where}: ${detail}`) });
   }
 
   /** Makes a chain from `NAME cmd args | cmd args`; nothing is made when any command is missing. */

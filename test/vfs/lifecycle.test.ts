@@ -170,6 +170,51 @@ test('while readers are blocked on a chain\'s out and a stage\'s out, mkdir, cmd
   }
 });
 
+test('a writer held on the live in of a chain that is not playing gets EPIPE after 5 s, with a line in /log, and rm -r then completes', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('live passthrough');
+    await m.ctl('realtime on', 'live/ctl');
+    const writer = spawn('dd', ['if=/dev/zero', `of=${m.path('live/in')}`, 'bs=64k', 'count=100'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    writer.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const ended = new Promise<number | null>((r) => writer.once('close', (code) => r(code)));
+    const start = performance.now();
+    // The write in flight holds the kernel's lock on live/in: the unlink of rm -r waits for its answer.
+    assert.equal((await reader(['rm', '-r', m.path('live')]).done).code, 0);
+    const took = performance.now() - start;
+    assert.ok(took > 4000 && took < 9000, `rm -r took ${took.toFixed(0)} ms`);
+    assert.equal(await ended, 1);
+    assert.match(err, /Broken pipe/);
+    assert.match((await readNow(m.path('log'))).toString(), /warn \/live\/in: nothing took from this live input for 5 s \(the chain is not playing\): write refused/);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+test('a mount whose stderr reader went away serves on (no spin on EPIPE), and SIGHUP unmounts cleanly', async () => {
+  const m = await mountAudiofs();
+  try {
+    m.proc.stderr!.destroy();
+    m.proc.stdout!.destroy();
+    // Refused lines are echoed to stderr: each write there now fails with EPIPE.
+    for (let i = 0; i < 3; i++) await assert.rejects(m.ctl('plya'), { code: 'EINVAL' });
+    const cpu = async () => {
+      const f = (await readFile(`/proc/${m.proc.pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    };
+    const before = await cpu();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok((await cpu()) - before < 30, 'under 0.3 s of CPU in 1 s');
+    assert.ok((await timed(() => readFile(m.path('status')))) < 500);
+    const exited = new Promise<number | null>((r) => m.proc.once('exit', (code) => r(code)));
+    m.proc.kill('SIGHUP');
+    assert.equal(await exited, 0);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
 test('a reader blocked on out of a chain that is not playing gets EOF on stop', {
 }, async () => {
   const m = await mountAudiofs();

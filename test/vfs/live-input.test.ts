@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LiveInput } from '../../lib/vfs/live-input.js';
+
+test('a live input holds a writer while full and lets it on as the chain takes data, in order', async () => {
+  const input = new LiveInput({ limit: 4, stallMs: 1000 });
+  await input.write(0, Buffer.from('abcd'));
+  let second = false;
+  const writing = input.write(4, Buffer.from('ef')).then(() => (second = true));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(second, false, 'the writer waits while the buffer is full');
+  assert.equal(input.read(0, 4).toString(), 'abcd');
+  assert.equal(second, false, 'what was read is forgotten only when the next read starts after it');
+  assert.equal(input.read(4, 10).toString(), '');
+  await writing;
+  assert.equal(input.read(4, 10).toString(), 'ef');
+});
+
+test('a writer that nothing takes from for stallMs gets EPIPE and what was refused is not stored', async () => {
+  const refused: string[] = [];
+  const input = new LiveInput({ limit: 4, stallMs: 100, where: '/live/in', onRefused: (d) => refused.push(d) });
+  await input.write(0, Buffer.from('abcd'));
+  const start = performance.now();
+  await assert.rejects(input.write(4, Buffer.from('ef')), (e: any) => e.code === 'EPIPE' && /\/live\/in/.test(e.message));
+  assert.ok(performance.now() - start >= 95);
+  assert.equal(refused.length, 1);
+  assert.match(refused[0], /not playing\): write refused \(expected play first/);
+  assert.equal(input.size, 4);
+  assert.equal(input.read(0, 10).toString(), 'abcd');
+});
