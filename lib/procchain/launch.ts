@@ -101,6 +101,7 @@ class RemoteLaunch implements Launch {
   private readonly remotePid: Promise<number>;
   private foundPid!: (pid: number) => void;
   private found = false;
+  private ended = false;
   private partial = Buffer.alloc(0);
 
   constructor(private readonly file: string, private readonly ssh: SshCommand) {
@@ -142,7 +143,9 @@ class RemoteLaunch implements Launch {
 
   end(): void {
     // Without a terminal, sshd does not signal the remote command when the connection goes: end its session.
-    if (this.found) void this.pid().then((pid) => this.onHost(`pkill -TERM -s ${pid}`)).catch(() => undefined);
+    if (!this.found || this.ended) return;
+    this.ended = true;
+    void this.pid().then((pid) => this.onHost(`pkill -TERM -s ${pid}`)).catch(() => undefined);
   }
 
   /** The remote shell's pid, once it has reported it. */
