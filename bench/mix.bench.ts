@@ -14,7 +14,7 @@ const GEN_SECONDS = 120; // each of the 8 generators in benchmark 2
 const GEN_FREQS = [220, 277, 330, 392, 440, 523, 659, 784];
 const REPS = 3; // each side of benchmarks 1 and 2, alternating
 const RT_SECONDS = 60; // realtime trial length
-const RT_COUNTS = [24, 32, 40, 48, 64, 80, 96, 128]; // tried in turn until one has an xrun
+const RT_COUNTS = [24, 32, 40, 48, 64, 80, 96, 112, 128, 160]; // tried in turn until one has an xrun or a late skip
 // MIX_BENCH=export runs benchmarks 1 and 2 only, MIX_BENCH=realtime benchmark 3 only; both by default.
 const PARTS = (process.env.MIX_BENCH ?? 'export,realtime').split(',');
 
@@ -133,7 +133,8 @@ async function realtimeCapacity(): Promise<string> {
       await rt.ctl('stop');
       for (const c of names) await rm(rt.path(c), { recursive: true });
       rows.push(`| ${n} | ${RT_SECONDS} s | ${st.mode} | ${st.position} s | ${xruns} | ${Math.max(...perChain)} | ${st.late_skips} |`);
-      if (!(xruns === 0)) {
+      // A late skip is time the mix lost (the engine fell 0.25 s behind its clock): not realtime either.
+      if (!(xruns === 0 && st.late_skips === 0)) {
         failed = n;
         break;
       }
@@ -143,13 +144,13 @@ async function realtimeCapacity(): Promise<string> {
     await rt.close();
   }
   return [
-    `Realtime mode (default config, period 512, device off), N chains \`sox -n synth 600 sine F | sox lowpass 2000\`, each trial ${RT_SECONDS} s; stops at the first N with xruns.`,
+    `Realtime mode (default config, period 512, device off), N chains \`sox -n synth 600 sine F | sox lowpass 2000\`, each trial ${RT_SECONDS} s; stops at the first N with xruns or engine late skips.`,
     '',
     '| N chains | played | mode | position at read | xruns (sum over chains) | max xruns of one chain | engine late skips |',
     '|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `Largest N with zero xruns over ${RT_SECONDS} s: **${best}**; ${failed === undefined ? `every N tried passed (${RT_COUNTS[RT_COUNTS.length - 1]} the largest)` : `the first with xruns: ${failed}`}.`,
+    `Largest N that played ${RT_SECONDS} s in realtime (zero xruns, no late skip): **${best}**; ${failed === undefined ? `every N tried did (${RT_COUNTS[RT_COUNTS.length - 1]} the largest)` : `the first that did not: ${failed}`}.`,
   ].join('\n');
 }
 
