@@ -92,9 +92,9 @@ export class Mixer {
     const { pcm } = inputs[sole];
     const view = int16View(pcm);
     const have = Math.min(samples, view.length);
-    const { peak, square } = blockLevels(view, have);
-    inputs[sole].meter.addBlock(peak, square, have);
-    this.meter.addBlock(peak, square, samples);
+    const heard = view.subarray(0, have);
+    inputs[sole].meter.addSamples(heard, have);
+    this.meter.addSamples(heard, samples);
     if (have === samples && pcm.length === samples * 2) return pcm;
     const out = allocSamples(samples);
     out.view.set(view.subarray(0, have));
