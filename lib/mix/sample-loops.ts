@@ -3,8 +3,8 @@ import type { GainFactor } from '../base/units.js';
 import type { Meter } from './meter.js';
 
 /** The largest and smallest s16 sample. */
-export const S16_MAX = 32767;
-export const S16_MIN = -32768;
+const S16_MAX = 32767;
+const S16_MIN = -32768;
 
 /** round(v), clipped to s16. */
 export function clip16(v: number): number {
