@@ -1,4 +1,4 @@
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { copyFile, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -83,6 +83,20 @@ export class StoredInput {
       const { bytesRead } = await this.file!.read(out, 0, count, offset);
       return out.subarray(0, bytesRead);
     });
+  }
+
+  /**
+   * Copies the contents to a new file at `path` (mode 0600); once spilled, the kernel copies it
+   * (copy_file_range) and no data passes through JavaScript. A write meanwhile may or may not be in the
+   * copy: a caller that needs it exact compares a version before and after.
+   */
+  async copyTo(path: string): Promise<void> {
+    const source = await this.queue.run(async () => {
+      this.assertLive('copy');
+      return this.memory ? Buffer.from(this.memory.subarray(0, this.length)) : this.filePath!;
+    });
+    if (typeof source === 'string') await copyFile(source, path);
+    else await writeFile(path, source, { mode: 0o600 });
   }
 
   /** Cuts or extends (with zeros) the contents to `size` bytes. */

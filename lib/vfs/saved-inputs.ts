@@ -56,17 +56,7 @@ export class SavedInputs {
     const id = known?.id ?? this.nextId++;
     const file = this.fileOf(id);
     const temp = `${file}.tmp`;
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      for (let at = 0; at < store.size; at += CHUNK) {
-        const chunk = await store.read(at, CHUNK);
-        if (chunk.length === 0) break;
-        await handle.write(chunk, 0, chunk.length, at);
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await copyInto(store, temp);
     await rename(temp, file);
     this.saved.set(store, { id, version });
     return { id, current: versionOf(store) === version };
@@ -104,6 +94,31 @@ export class SavedInputs {
 
   private fileOf(id: number): string {
     return join(this.dir, `${id}.in`);
+  }
+}
+
+/** Writes what `store` holds to a new file and syncs it (a stored input is copied by the kernel). */
+async function copyInto(store: InputStore, path: string): Promise<void> {
+  if (store instanceof StoredInput) await store.copyTo(path);
+  else await writeChunks(store, path);
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeChunks(store: InputStore, path: string): Promise<void> {
+  const handle = await open(path, 'w', 0o600);
+  try {
+    for (let at = 0; at < store.size; at += CHUNK) {
+      const chunk = await store.read(at, CHUNK);
+      if (chunk.length === 0) break;
+      await handle.write(chunk, 0, chunk.length, at);
+    }
+  } finally {
+    await handle.close();
   }
 }
 

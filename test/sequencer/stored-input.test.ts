@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -80,6 +80,25 @@ test('random writes, holes, truncates and reads match a plain buffer, across the
     await input.dispose();
     assert.deepEqual(await readdir(dir), []);
     await assert.rejects(input.read(0, 1), { message: 'stored input read: expected a live input, got one already disposed' });
+  });
+});
+
+test('copyTo writes the same bytes as a file model, in memory and once spilled, with mode 0600', async () => {
+  await withDir(async (dir) => {
+    const input = new StoredInput({ spillDir: dir, memoryLimit: 5000, name: 'copy' });
+    const model = new FileModel();
+    const random = seeded(7);
+    for (const size of [3000, 9000]) {
+      const buf = Buffer.from(Array.from({ length: size }, () => Math.floor(random() * 256)));
+      await input.write(1000, buf);
+      model.write(1000, buf);
+      const copy = join(dir, `copy-${size}`);
+      await input.copyTo(copy);
+      assert.equal(input.spilled, size > 5000);
+      assert.deepEqual(await readFile(copy), model.data);
+      assert.equal((await stat(copy)).mode & 0o777, 0o600);
+    }
+    await input.dispose();
   });
 });
 
