@@ -4,70 +4,15 @@ import { DEFAULT_FORMAT, bytesToFrames, framesToBytes, framesToSeconds, type Pcm
 import { Logger } from '../base/logger.js';
 import { MonotonicClock, type Clock } from './clock.js';
 import { Mixer, type MixInput, type MixResult } from './mixer.js';
-import { Meter, type Levels } from './meter.js';
+import { Meter } from './meter.js';
 import { isComplete, type MixSource } from './source.js';
 import type { Sink } from './sink.js';
 import { defaultStrip, type StripSettings } from './strip.js';
 import { traceChannelMap, type ChannelAssignment } from './trace.js';
-
-/** Periods mixed at once in export mode, at most. */
-const EXPORT_BATCH = 32;
-
-/** realtime: paced by the clock, late sources give silence (xruns); export: waits for every source, no clock. */
-export type EngineMode = 'realtime' | 'export';
-/** The transport as the engine sees it. */
-export type EngineState = 'stopped' | 'running' | 'paused' | 'ended';
-
-/** Options of an Engine. */
-export interface EngineOptions {
-  format?: PcmFormat;
-  /** Frames per period (default 512). */
-  period?: Frames;
-  mode?: EngineMode;
-  clock?: Clock;
-  logger?: Logger;
-  /** Realtime: how late the engine may fall (a stalled process) before it skips ahead instead of catching up (default 0.25 s). */
-  maxLate?: Seconds;
-}
-
-/** Options of start(). */
-export interface StartOptions {
-  /** Rendezvous: start the clock only once every source has a first period ready, or after timeoutMs. */
-  gate?: { timeoutMs: number };
-}
-
-/** Options of addSink(). */
-export interface AddSinkOptions {
-  /** End the sink (and remove it) when the run ends: export files. */
-  endWithRun?: boolean;
-}
-
-/** How a run ended: every source drained (export mode) or stop(). */
-export interface EngineEnd {
-  reason: 'drained' | 'stopped';
-  position: Frames;
-}
-
-/** One source in /status. */
-export interface SourceStatus extends Levels {
-  name: string;
-  xruns: number;
-  buffered: Frames;
-  ended: boolean;
-}
-
-/** The engine's part of /status, as a plain object. */
-export interface EngineStatus {
-  state: EngineState;
-  mode: EngineMode;
-  position: Frames;
-  seconds: Seconds;
-  trace: boolean;
-  /** Times the realtime clock fell more than maxLate behind and skipped ahead. */
-  lateSkips: number;
-  sources: SourceStatus[];
-  master: Levels & { clipped: number };
-}
+import type { AddSinkOptions, EngineEnd, EngineMode, EngineOptions, EngineState, EngineStatus, StartOptions } from './engine-types.js';
+import { PassEnd } from './pass-end.js';
+import { allReady, exportFrames, notReady } from './source-readiness.js';
+import { Wakeup } from './wakeup.js';
 
 interface Entry {
   source: MixSource;
@@ -92,15 +37,13 @@ export class Engine extends EventEmitter {
   private pos: Frames = 0;
   private generation = 0;
   private loop: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
+  private readonly wakeup = new Wakeup();
   private anchorTime: Seconds = 0;
   private anchorPos: Frames = 0;
   private tracing = false;
   private drainedSaid = false;
   private lateSkips = 0;
-  private passEnd: Frames | undefined;
-  private seamFade: Frames = 0;
-  private passBegin: Frames = 0;
+  private readonly passEnd = new PassEnd();
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -116,11 +59,11 @@ export class Engine extends EventEmitter {
   /** Adds a source (a chain's output); its strip starts at unity unless given. */
   addSource(source: MixSource, options: { strip?: StripSettings } = {}): void {
     if (this.entries.has(source.name)) throw new Error(`source '${source.name}' is already in the mix (expected a new name)`);
-    const unsubscribe = source.onChange(() => this.poke());
+    const unsubscribe = source.onChange(() => this.wakeup.poke());
     this.entries.set(source.name, { source, strip: options.strip ?? defaultStrip(), meter: new Meter(), xruns: 0, unsubscribe });
     this.drainedSaid = false;
     this.emit('layout', this.channelMap());
-    this.poke();
+    this.wakeup.poke();
   }
 
   /** Removes a source; unknown names are ignored. */
@@ -130,7 +73,7 @@ export class Engine extends EventEmitter {
     e.unsubscribe();
     this.entries.delete(name);
     this.emit('layout', this.channelMap());
-    this.poke();
+    this.wakeup.poke();
   }
 
   /** The names of the sources, in mixing order. */
@@ -172,7 +115,7 @@ export class Engine extends EventEmitter {
     this.currentMode = mode;
     for (const sink of this.sinks.keys()) sink.setMode?.(mode);
     this.anchor();
-    this.poke();
+    this.wakeup.poke();
   }
 
   get state(): EngineState {
@@ -196,9 +139,7 @@ export class Engine extends EventEmitter {
    * loop's seam never clicks (0: exact edges, as exports of a region need).
    */
   setPassEnd(end: Frames | undefined, options: { fade?: Frames } = {}): void {
-    this.passEnd = end;
-    this.seamFade = options.fade ?? 0;
-    this.passBegin = this.pos;
+    this.passEnd.set(end, { fade: options.fade ?? 0, position: this.pos });
   }
 
   get trace(): boolean {
@@ -235,7 +176,7 @@ export class Engine extends EventEmitter {
     if (this.currentState !== 'running') return;
     this.currentState = 'paused';
     this.generation++;
-    this.poke();
+    this.wakeup.poke();
   }
 
   /** Resumes after pause(); the clock re-anchors, so no catch-up burst. */
@@ -249,7 +190,7 @@ export class Engine extends EventEmitter {
     if (this.currentState === 'stopped' || this.currentState === 'ended') return;
     this.currentState = 'stopped';
     this.generation++;
-    this.poke();
+    this.wakeup.poke();
     await this.loop;
     await this.finishRun('stopped');
   }
@@ -299,7 +240,7 @@ export class Engine extends EventEmitter {
       if (this.currentMode === 'export') {
         await this.untilReady(gen);
         if (!this.live(gen) || this.currentMode !== 'export') continue;
-        const frames = this.clampToPassEnd(this.exportFrames());
+        const frames = this.passEnd.clamp(exportFrames(this.sources(), { period: this.period, format: this.format }), this.pos);
         if (frames === 0) {
           this.currentState = 'ended';
           await this.finishRun('drained');
@@ -316,7 +257,7 @@ export class Engine extends EventEmitter {
           this.logger.warn(`mix: the engine fell ${late.toFixed(3)} s behind its clock; skipping ahead instead of catching up`);
           this.anchor();
         }
-        const frames = this.clampToPassEnd(this.period);
+        const frames = this.passEnd.clamp(this.period, this.pos);
         if (frames === 0) {
           this.currentState = 'ended';
           await this.finishRun('drained');
@@ -328,94 +269,30 @@ export class Engine extends EventEmitter {
     }
   }
 
-  private clampToPassEnd(frames: Frames): Frames {
-    if (this.passEnd === undefined) return frames;
-    return Math.max(0, Math.min(frames, this.passBegin + this.passEnd - this.pos));
-  }
-
-  /**
-   * Ramps the first and last `seamFade` frames of the pass (linear; both ends meet at silence, so no step).
-   * A period with a ramp in it is faded in a copy: the mix may be a source's own buffer, shared with its taps.
-   */
-  private fadeSeams(mixed: Buffer, channels: number): Buffer {
-    const fade = this.seamFade;
-    if (fade <= 0) return mixed;
-    const frames = mixed.length / (2 * channels);
-    const start = this.pos - this.passBegin;
-    const end = this.passEnd;
-    if (start >= fade && (end === undefined || start + frames <= end - fade)) return mixed;
-    const pcm = Buffer.from(mixed);
-    for (let f = 0; f < frames; f++) {
-      const at = start + f;
-      let g = at < fade ? at / fade : 1;
-      if (end !== undefined && end - at <= fade) g = Math.min(g, (end - at - 1) / fade);
-      if (g >= 1) continue;
-      for (let c = 0; c < channels; c++) {
-        const i = (f * channels + c) * 2;
-        pcm.writeInt16LE(Math.round(pcm.readInt16LE(i) * Math.max(0, g)), i);
-      }
-    }
-    return pcm;
-  }
-
   private anchor(): void {
     this.anchorTime = this.clock.now();
     this.anchorPos = this.pos;
   }
 
-  private poke(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+  private sources(): MixSource[] {
+    return [...this.entries.values()].map((e) => e.source);
   }
 
   private allReady(): boolean {
-    const want = framesToBytes(this.period, this.format);
-    for (const e of this.entries.values()) {
-      if (e.source.available() < want && !isComplete(e.source)) return false;
-    }
-    return true;
+    return allReady(this.sources(), framesToBytes(this.period, this.format));
   }
 
   private async untilReady(gen: number): Promise<void> {
-    while (this.live(gen) && this.currentMode === 'export' && !this.allReady()) {
-      await new Promise<void>((resolve) => { this.wake = resolve; });
-    }
+    while (this.live(gen) && this.currentMode === 'export' && !this.allReady()) await this.wakeup.wait();
   }
 
   private async gate(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.allReady() && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-        this.wake = () => { clearTimeout(t); resolve(); };
-      });
-    }
+    while (!this.allReady() && Date.now() < deadline) await this.wakeup.wait(deadline - Date.now());
     if (!this.allReady()) {
-      const late = [...this.entries.values()].filter((e) => !isComplete(e.source) && e.source.available() < framesToBytes(this.period, this.format));
-      this.logger.warn(`mix: start gate timed out after ${timeoutMs} ms; not ready: ${late.map((e) => e.source.name).join(', ')}`);
+      const late = notReady(this.sources(), framesToBytes(this.period, this.format));
+      this.logger.warn(`mix: start gate timed out after ${timeoutMs} ms; not ready: ${late.map((s) => s.name).join(', ')}`);
     }
-  }
-
-  /** Frames of the next export step: at least a period, the last partial one once every source is complete, 0 when all drained. */
-  private exportFrames(): Frames {
-    // No clock in export mode: mix all that every unfinished source has ready (at least a period, since
-    // untilReady() waited for one; at most EXPORT_BATCH periods), so the per-step cost does not bound the
-    // throughput, and a chain's chunks are taken whole, as they came, without being copied together.
-    const cap = this.period * EXPORT_BATCH;
-    let ready = cap;
-    let longest: Frames = 0;
-    let unfinished = false;
-    for (const e of this.entries.values()) {
-      const available = bytesToFrames(e.source.available(), this.format);
-      if (!isComplete(e.source)) {
-        unfinished = true;
-        ready = Math.min(ready, available);
-      } else {
-        longest = Math.max(longest, available);
-      }
-    }
-    return unfinished ? ready : Math.min(longest, cap);
   }
 
   private async mixOnce(frames: Frames, options: { awaitSinks: boolean }): Promise<void> {
@@ -429,8 +306,8 @@ export class Engine extends EventEmitter {
     }
     const mixed = this.mixer.mix(inputs, frames, { trace: this.tracing });
     const result: MixResult = {
-      mix: this.fadeSeams(mixed.mix, this.format.channels),
-      ...(mixed.trace ? { trace: this.fadeSeams(mixed.trace, mixed.trace.length / framesToBytes(frames, { ...this.format, channels: 1 })) } : {}),
+      mix: this.passEnd.fadeSeams(mixed.mix, this.format.channels, this.pos),
+      ...(mixed.trace ? { trace: this.passEnd.fadeSeams(mixed.trace, mixed.trace.length / framesToBytes(frames, { ...this.format, channels: 1 }), this.pos) } : {}),
     };
     this.pos += frames;
     const pending: Promise<void>[] = [];

@@ -6,6 +6,7 @@ export * from './mixer.js';
 export * from './clock.js';
 export * from './fifo-source.js';
 export * from './trace.js';
+export * from './engine-types.js';
 export * from './engine.js';
 export * from './output-config.js';
 export * from './sinks/mp3-frames.js';
