@@ -39,15 +39,22 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   await syncDirectory(dir);
 }
 
-/** Makes a directory's entries (a rename, a new file) durable. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** Makes what was written to a file durable (fsync by path). */
+export async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   try {
     await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes a directory's entries (a rename, a new file) durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  try {
+    await syncFile(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
-  } finally {
-    await handle.close();
   }
 }

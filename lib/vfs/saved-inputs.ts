@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from '../procchain/input-store.js';
 import { StoredInput } from '../sequencer/stored-input.js';
-import { syncDirectory } from '../state/write-file-atomic.js';
+import { syncDirectory, syncFile } from '../state/write-file-atomic.js';
 
 const CHUNK: Bytes = 1024 * 1024;
 
@@ -101,12 +101,7 @@ export class SavedInputs {
 async function copyInto(store: InputStore, path: string): Promise<void> {
   if (store instanceof StoredInput) await store.copyTo(path);
   else await writeChunks(store, path);
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await syncFile(path);
 }
 
 async function writeChunks(store: InputStore, path: string): Promise<void> {
