@@ -28,6 +28,8 @@ export interface Launch {
 /** ssh options that take an argument (ssh(1), OpenSSH 9). */
 const SSH_OPTIONS_WITH_ARGUMENT = new Set('BbcDEeFIiJLlmOopQRSWw');
 const MARKER = 'audiofs-remote-pid';
+/** The marker line among whole lines of stderr (read as latin1, so that string offsets are byte offsets). */
+const MARKER_LINE = new RegExp(`^${MARKER} (\\d+)$`, 'm');
 /** How long a sched line waits for a remote stage to report its pid. */
 const REMOTE_PID_WAIT_MS = 15_000;
 /** How long an instruction run on a stage's host may take. */
@@ -113,20 +115,18 @@ class RemoteLaunch implements Launch {
 
   stderr(chunk: Buffer): Buffer {
     if (this.found) return chunk;
+    // Until the marker has come, an unfinished line is held back: it may be the start of the marker.
     const text = Buffer.concat([this.partial, chunk]);
-    const end = text.lastIndexOf(0x0a) + 1;
-    this.partial = text.subarray(end);
-    const passed: string[] = [];
-    for (const line of text.subarray(0, end).toString('utf8').split('\n').slice(0, -1)) {
-      const m = this.found ? null : new RegExp(`^${MARKER} (\\d+)$`).exec(line);
-      if (m) {
-        this.found = true;
-        this.foundPid(Number(m[1]));
-      } else passed.push(`${line}\n`);
+    const whole = text.lastIndexOf(0x0a) + 1;
+    const m = MARKER_LINE.exec(text.subarray(0, whole).toString('latin1'));
+    if (!m) {
+      this.partial = text.subarray(whole);
+      return text.subarray(0, whole);
     }
-    const rest = this.found ? this.partial : Buffer.alloc(0);
-    if (this.found) this.partial = Buffer.alloc(0);
-    return Buffer.concat([Buffer.from(passed.join('')), rest]);
+    this.found = true;
+    this.partial = Buffer.alloc(0);
+    this.foundPid(Number(m[1]));
+    return Buffer.concat([text.subarray(0, m.index), text.subarray(m.index + m[0].length + 1)]);
   }
 
   flush(): Buffer {

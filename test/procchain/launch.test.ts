@@ -32,6 +32,11 @@ test('a remote launch asks the remote shell for its pid first and takes the mark
   assert.deepEqual(seen, ['Warning: added host\n', 'sox WARN clip', 'ped 3 samples\n', '']);
 });
 
+test('a remote launch passes the bytes around the marker as they are (UTF-8 included)', () => {
+  const launch = launchOf(['ssh', 'host', 'cat'], '/usr/bin/ssh');
+  assert.equal(String(launch.stderr(Buffer.from('é1\naudiofs-remote-pid 12\né2\npart'))), 'é1\né2\npart');
+});
+
 test('a remote launch keeps an unfinished line until the process ends', () => {
   const launch = launchOf(['ssh', 'host', 'cat'], '/usr/bin/ssh');
   assert.equal(String(launch.stderr(Buffer.from('ssh: connect to host: refused'))), '');
