@@ -10,7 +10,7 @@ TEST_CONCURRENCY ?= 2
 
 all: build
 
-deps: debian node_modules/.audiofs-installed
+deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built
 
 debian:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -22,6 +22,13 @@ debian:
 
 node_modules/.audiofs-installed: package.json package-lock.json | debian
 	npm ci --no-audit --no-fund
+	touch $@
+
+# The vendored fuse-native again after an edit of its sources (npm ci copied it into node_modules).
+VENDORED_FUSE := $(wildcard vendor/fuse-native/*.c vendor/fuse-native/*.h vendor/fuse-native/*.js vendor/fuse-native/binding.gyp)
+node_modules/fuse-native/.audiofs-built: $(VENDORED_FUSE) | node_modules/.audiofs-installed
+	cp $(VENDORED_FUSE) node_modules/fuse-native/
+	cd node_modules/fuse-native && node "$$(dirname "$$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$$(npm config get nodedir)" >/dev/null
 	touch $@
 
 build: deps

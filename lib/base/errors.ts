@@ -4,7 +4,7 @@
 export type ErrnoName =
   | 'ENOENT' | 'EEXIST' | 'EINVAL' | 'EIO' | 'EISDIR' | 'ENOTDIR' | 'ENOTEMPTY'
   | 'EPERM' | 'EACCES' | 'EBUSY' | 'ENAMETOOLONG' | 'EFBIG' | 'ENOSPC' | 'ENODATA'
-  | 'ENOTSUP' | 'EAGAIN' | 'EBADF' | 'ENOSYS' | 'EROFS' | 'EXDEV' | 'EPIPE';
+  | 'ENOTSUP' | 'EAGAIN' | 'EBADF' | 'ENOSYS' | 'EROFS' | 'EXDEV' | 'EPIPE' | 'EINTR';
 
 const DESCRIPTIONS: Record<ErrnoName, string> = {
   ENOENT: 'no such file or directory',
@@ -28,6 +28,7 @@ const DESCRIPTIONS: Record<ErrnoName, string> = {
   EROFS: 'read-only file system',
   EXDEV: 'cross-device link',
   EPIPE: 'broken pipe',
+  EINTR: 'interrupted system call',
 };
 
 /** An error that carries an errno name, the operation and the path it happened on. */

@@ -3,7 +3,7 @@
 import { readdir, readlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type FuseType from 'fuse-native';
-import { AudiofsError, CtlError, errnoNameOf } from '../base/errors.js';
+import { AudiofsError, CtlError, errnoNameOf, type ErrnoName } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { guardDescriptor } from '../procchain/spawn-guard.js';
 import type { Tree } from './tree.js';
@@ -141,10 +141,11 @@ export class FuseMount {
       rename: (p: string, _d: string, cb: Cb) => this.run('rename', p, cb, async (cb) => {
         throw new AudiofsError('EPERM', 'rename', p, 'names in the tree are fixed (remove and create instead)');
       }),
-      getxattr: (_p: string, _n: string, _pos: number, cb: Cb) => cb(0, null),
-      listxattr: (_p: string, cb: Cb) => cb(0, []),
-      setxattr: (_p: string, _n: string, _v: Buffer, _pos: number, _f: number, cb: Cb) => cb(Fuse.ENOTSUP),
-      removexattr: (_p: string, _n: string, cb: Cb) => cb(Fuse.ENOTSUP),
+      // Extended attributes are not kept: every xattr call is answered EOPNOTSUPP (cp -a then falls back to chmod).
+      getxattr: (p: string, _n: string, _pos: number, cb: Cb) => this.run('getxattr', p, cb, notSupported),
+      listxattr: (p: string, cb: Cb) => this.run('listxattr', p, cb, notSupported),
+      setxattr: (p: string, _n: string, _v: Buffer, _pos: number, _f: number, cb: Cb) => this.run('setxattr', p, cb, notSupported),
+      removexattr: (p: string, _n: string, cb: Cb) => this.run('removexattr', p, cb, notSupported),
     };
   }
 
@@ -154,6 +155,12 @@ export class FuseMount {
     const once: Cb = (code, ...rest) => {
       if (answered) return;
       answered = true;
+      if (!Number.isInteger(code)) {
+        // fuse-native throws on anything but a number and the kernel request then waits for ever.
+        this.logger.error(`fuse: ${op} ${path}: internal error: answered with ${String(code)} (expected an errno number)`);
+        code = errnoNumber('EIO');
+        rest = [];
+      }
       if (this.options.debug) this.logger.debug(`fuse: ${op} ${path} -> ${code}`);
       cb(code, ...rest);
     };
@@ -162,7 +169,7 @@ export class FuseMount {
       // A line refused before it reached the project (too long) is logged here, as the project logs the others.
       if (err instanceof CtlError) this.logger.error(`${path}: '${err.line}' refused: ${err.detail}`);
       if (!(err instanceof AudiofsError) && name === 'EIO') this.logger.error(`fuse: ${op} ${path}: ${(err as Error)?.stack ?? String(err)}`);
-      once(Fuse[name] ?? Fuse.EIO);
+      once(errnoNumber(name));
     });
   }
 
@@ -196,6 +203,18 @@ export class FuseMount {
       ctime: node.mtime,
     };
   }
+}
+
+/** The negative errno fuse-native answers with for an errno name (ENOTSUP is Linux's EOPNOTSUPP). */
+export function errnoNumber(name: ErrnoName): number {
+  const key = name === 'ENOTSUP' ? 'EOPNOTSUPP' : name;
+  const n = (Fuse as unknown as Record<string, unknown>)[key];
+  if (typeof n !== 'number') throw new Error(`fuse-native has no errno ${key}`);
+  return n;
+}
+
+async function notSupported(): Promise<void> {
+  throw new AudiofsError('ENOTSUP', 'xattr', '', 'extended attributes are not kept');
 }
 
 /** The descriptors of this process that are open on /dev/fuse. */

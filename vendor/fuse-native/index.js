@@ -423,7 +423,8 @@ class Fuse extends Nanoresource {
       }
       return
     }
-    this.ops.getattr(path, (err, stat) => {
+    // audiofs: upstream called ops.getattr(path) here; under nopath the path is "" and only the handle says which file.
+    this.ops.fgetattr(path, fd, (err, stat) => {
       if (err) return signal(err)
       return signal(0, getStatArray(stat))
     })
