@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 DEB_PACKAGES := libfuse2 fuse sox libsox-fmt-all mpg123 lame timidity freepats icecast2 \
 	aubio-tools alsa-utils libasound2 libasound2-dev python3-numpy python3-mido g++ make python3 \
-	openssh-client openssh-server procps
+	openssh-client openssh-server procps vim-tiny nano rsync libarchive-tools tmux
 TESTS = $(shell find dist/test -name '*.test.js' | sort)
 TEST_CONCURRENCY ?= 2
 
@@ -28,7 +28,7 @@ node_modules/.audiofs-installed: package.json package-lock.json | debian
 VENDORED_FUSE := $(wildcard vendor/fuse-native/*.c vendor/fuse-native/*.h vendor/fuse-native/*.js vendor/fuse-native/binding.gyp)
 node_modules/fuse-native/.audiofs-built: $(VENDORED_FUSE) | node_modules/.audiofs-installed
 	cp $(VENDORED_FUSE) node_modules/fuse-native/
-	cd node_modules/fuse-native && node "$$(dirname "$$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$$(npm config get nodedir)" >/dev/null
+	cd node_modules/fuse-native && node "$$(dirname "$$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$$(npm config get nodedir)" >build.log 2>&1 || { cat build.log; exit 1; }
 	touch $@
 
 build: deps

@@ -56,7 +56,8 @@ export class Logger {
   log(level: LogLevel, message: string): void {
     if (RANK[level] < RANK[this.level]) return;
     const stamp = this.now().toISOString();
-    for (const part of message.split('\n')) {
+    for (const raw of message.split('\n')) {
+      const part = escapeControls(raw);
       if (part === '') continue;
       const line = `${stamp} ${level} ${part}\n`;
       this.lines.push(line);
@@ -85,4 +86,9 @@ export class Logger {
   flush(): Promise<void> {
     return this.fileQueue;
   }
+}
+
+/** Text from users and clients made safe for a terminal: control characters (escape sequences) as \xNN. */
+export function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -23,7 +23,7 @@ export class Stage {
   /** Directory permission bits; the stage is bypassed unless the owner may read and write. */
   mode = 0o755;
   sched: string[] = [];
-  readonly input: InputStore;
+  input: InputStore;
   readonly out = new LiveStream();
   readonly err = new ByteRing(STDERR_KEPT);
   proc: StageProcess | undefined;

@@ -74,7 +74,12 @@ export class FuseMount {
       init: (cb: Cb) => cb(0),
       statfs: (_p: string, cb: Cb) => cb(0, { bsize: 4096, frsize: 4096, blocks: 1 << 20, bfree: 1 << 19, bavail: 1 << 19, files: 1 << 16, ffree: 1 << 15, favail: 1 << 15, fsid: 0, flag: 0, namemax: 255 }),
       getattr: (p: string, cb: Cb) => this.run('getattr', p, cb, async (cb) => cb(0, this.stat(t.resolve(p, 'getattr')))),
-      fgetattr: (p: string, fd: number, cb: Cb) => this.run('fgetattr', this.pathOf(fd, p), cb, async (cb) => cb(0, this.stat(this.file(fd, 'fgetattr').node))),
+      fgetattr: (p: string, fd: number, cb: Cb) => this.run('fgetattr', this.pathOf(fd, p), cb, async (cb) => {
+        const open = this.files.get(fd);
+        // A directory's handle (fstat of an opened directory) or a file's.
+        if (!open) return cb(0, this.stat(this.dirs.get(fd) ?? this.file(fd, 'fgetattr').node));
+        cb(0, this.stat(open.node, open.handle.size?.()));
+      }),
       access: (_p: string, _m: number, cb: Cb) => cb(0),
       opendir: (p: string, _flags: number, cb: Cb) => this.run('opendir', p, cb, async (cb) => {
         const node = t.resolve(p, 'opendir');
@@ -86,7 +91,7 @@ export class FuseMount {
       readdir: (p: string, fd: number, cb: Cb) => this.run('readdir', p, cb, async (cb) => {
         const node = this.dirs.get(fd);
         if (node?.kind !== 'dir') throw new AudiofsError('EBADF', 'readdir', p);
-        cb(0, node.entries());
+        cb(0, ['.', '..', ...node.entries()]);
       }),
       releasedir: (_p: string, fd: number, cb: Cb) => {
         this.dirs.delete(fd);
@@ -138,9 +143,7 @@ export class FuseMount {
       chmod: (p: string, mode: number, cb: Cb) => this.run('chmod', p, cb, async (cb) => t.chmod(p, mode).then(ok(cb))),
       chown: (p: string, _u: number, _g: number, cb: Cb) => this.run('chown', p, cb, async (cb) => { t.resolve(p, 'chown'); cb(0); }),
       utimens: (p: string, _a: number, _m: number, cb: Cb) => this.run('utimens', p, cb, async (cb) => { t.resolve(p, 'utimens'); cb(0); }),
-      rename: (p: string, _d: string, cb: Cb) => this.run('rename', p, cb, async (cb) => {
-        throw new AudiofsError('EPERM', 'rename', p, 'names in the tree are fixed (remove and create instead)');
-      }),
+      rename: (p: string, dest: string, cb: Cb) => this.run('rename', p, cb, async (cb) => t.rename(p, dest).then(ok(cb))),
       // Extended attributes are not kept: every xattr call is answered EOPNOTSUPP (cp -a then falls back to chmod).
       getxattr: (p: string, _n: string, _pos: number, cb: Cb) => this.run('getxattr', p, cb, notSupported),
       listxattr: (p: string, cb: Cb) => this.run('listxattr', p, cb, notSupported),
@@ -190,11 +193,15 @@ export class FuseMount {
     return open;
   }
 
-  private stat(node: VNode): Record<string, unknown> {
+  private stat(node: VNode, openSize?: number): Record<string, unknown> {
     const dir = node.kind === 'dir';
+    const size = dir ? 4096 : openSize ?? node.size();
     return {
       mode: (dir ? S_IFDIR : S_IFREG) | node.mode,
-      size: dir ? 4096 : node.size(),
+      size,
+      // du counts what is stored, in 512-byte blocks.
+      blocks: Math.ceil(size / 512),
+      blksize: 4096,
       nlink: dir ? 2 : 1,
       uid: this.uid,
       gid: this.gid,

@@ -1,17 +1,26 @@
 import { StringDecoder } from 'node:string_decoder';
 import { AudiofsError, CtlError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
+import type { InputStore } from '../procchain/input-store.js';
 import type { FileHandle, FileNode, OpenMode } from './vnode.js';
 
 /** The longest line a command file takes. */
 export const MAX_LINE: Bytes = 64 * 1024;
 
+/** The longest text a settings file takes whole (/config, or a file renamed onto a command file). */
+export const MAX_TEXT: Bytes = 1024 * 1024;
+
 /** What a command file means. */
 export interface LineFileOptions {
   /** What reading gives (the current state as lines). */
   read: () => string;
-  /** Applies one line; throwing fails the write that carried it. */
-  apply: (line: string) => Promise<void> | void;
+  /**
+   * Applies one line; throwing fails the write that carried it. `rewrite` is true when the file was opened
+   * to be written anew (O_TRUNC, or created again after an unlink, as tar and editors do).
+   */
+  apply: (line: string, how: { rewrite: boolean }) => Promise<void> | void;
+  /** A renamed file's whole text as one validated write (default: its lines, each as rewritten). */
+  replace?: (text: string) => Promise<void> | void;
   /** The whole text at once instead of line by line (the YAML /config): applied at close. */
   whole?: boolean;
   /** truncate(2) to 0 or unlink(2): clear what the file stores (sched lines), or nothing (ctl). */
@@ -36,12 +45,32 @@ export class LineFile implements FileNode {
   }
 
   async open(mode: OpenMode): Promise<FileHandle> {
-    if (mode.truncate && mode.write) await this.truncate(0);
-    return new LineHandle(this, this.options, Buffer.from(this.options.read()));
+    const rewrite = mode.truncate && mode.write;
+    if (rewrite) await this.truncate(0);
+    return new LineHandle(this, this.options, Buffer.from(this.options.read()), rewrite);
+  }
+
+  async replace(from: InputStore): Promise<boolean> {
+    if (from.size > MAX_TEXT) throw new AudiofsError('EFBIG', 'rename', '', `${from.size} bytes (expected a text of at most 1 MiB)`);
+    const raw = Buffer.from(await from.read(0, from.size));
+    const text = raw.toString('utf8');
+    if (text.includes('\uFFFD')) throw new AudiofsError('EINVAL', 'rename', '', 'the text is not valid UTF-8');
+    if (this.options.replace) {
+      await this.options.replace(text);
+    } else if (this.options.whole) {
+      await this.options.apply(text, { rewrite: true });
+    } else {
+      const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+      for (const line of lines) await this.options.apply(line, { rewrite: true });
+    }
+    this.touch();
+    return false;
   }
 
   async truncate(size: Bytes): Promise<void> {
-    if (size === 0) await this.options.clear?.();
+    if (size === this.size() && size !== 0) return;
+    if (size !== 0) throw new AudiofsError('EINVAL', 'truncate', '', `to ${size} bytes (expected 0: a command file takes whole lines)`);
+    await this.options.clear?.();
     this.touch();
   }
 
@@ -63,7 +92,11 @@ class LineHandle implements FileHandle {
   private readonly decoder = new StringDecoder('utf8');
   private raw = Buffer.alloc(0);
 
-  constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer) {}
+  constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer, private readonly rewrite: boolean) {}
+
+  size(): Bytes {
+    return this.file.size();
+  }
 
   async read(position: Bytes, length: Bytes): Promise<Buffer> {
     return this.snapshot.subarray(position, position + length);
@@ -72,7 +105,7 @@ class LineHandle implements FileHandle {
   async write(_position: Bytes, data: Buffer): Promise<Bytes> {
     if (this.options.whole) {
       this.raw = Buffer.concat([this.raw, data]);
-      if (this.raw.length > 1024 * 1024) throw new AudiofsError('EFBIG', 'write', '', 'more than 1 MiB (expected a short text)');
+      if (this.raw.length > MAX_TEXT) throw new AudiofsError('EFBIG', 'write', '', 'more than 1 MiB (expected a short text)');
       return data.length;
     }
     let text = this.decoder.write(data);
@@ -108,7 +141,7 @@ class LineHandle implements FileHandle {
       if (this.raw.length === 0) return;
       const text = this.raw.toString('utf8');
       this.raw = Buffer.alloc(0);
-      await this.options.apply(text);
+      await this.options.apply(text, { rewrite: true });
       this.file.touch();
       return;
     }
@@ -127,7 +160,7 @@ class LineHandle implements FileHandle {
   private async applyLine(line: string): Promise<void> {
     const text = line.replace(/\r$/, '');
     if (text.trim() === '') return;
-    await this.options.apply(text);
+    await this.options.apply(text, { rewrite: this.rewrite });
     this.file.touch();
   }
 }

@@ -12,6 +12,14 @@ export interface StageState {
   mode: number;
   sched: string[];
   input: number | null;
+  /** The user's own files in the stage's directory. */
+  files?: FileState[];
+}
+
+/** One file of the user's: its name and the id of its saved content (null when empty). */
+export interface FileState {
+  name: string;
+  input: number | null;
 }
 
 /** One chain as saved, stages in order. */
@@ -24,6 +32,7 @@ export interface ChainState {
   mixer: string;
   input: number | null;
   stages: StageState[];
+  files?: FileState[];
 }
 
 /** What project.json holds: everything needed to rebuild the project without starting a process. */
@@ -36,6 +45,7 @@ export interface ProjectState {
   /** /comments, base64. */
   comments: string;
   chains: ChainState[];
+  files?: FileState[];
 }
 
 /** Takes a snapshot of the project, saving each changed stored input on the way; `current` is false if one was busy. */
@@ -49,11 +59,16 @@ export async function captureProject(project: Project, inputs: SavedInputs): Pro
     if (r.id !== null) ids.add(r.id);
     return r.id;
   };
+  const files = async (owner: object): Promise<FileState[]> => {
+    const list: FileState[] = [];
+    for (const [name, store] of project.userFiles.entries(owner)) list.push({ name, input: await save(store) });
+    return list;
+  };
   const chains: ChainState[] = [];
   for (const chain of [...project.chains.values()]) {
     const stages: StageState[] = [];
     for (const s of chain.stages) {
-      stages.push({ name: s.name, argv: [...s.argv], mode: s.mode, sched: [...s.sched], input: await save(s.input) });
+      stages.push({ name: s.name, argv: [...s.argv], mode: s.mode, sched: [...s.sched], input: await save(s.input), files: await files(s) });
     }
     chains.push({
       name: chain.name,
@@ -63,11 +78,12 @@ export async function captureProject(project: Project, inputs: SavedInputs): Pro
       mixer: project.mixerText(chain),
       input: await save(chain.input, chain.liveInput),
       stages,
+      files: await files(chain),
     });
   }
   const comments = project.comments.read(0, project.comments.size);
   return {
-    state: { version: 1, transport: transportLines(project), master: project.mixerText(), comments: comments.toString('base64'), chains },
+    state: { version: 1, transport: transportLines(project), master: project.mixerText(), comments: comments.toString('base64'), chains, files: await files(project) },
     current,
     ids,
   };
@@ -83,7 +99,16 @@ export async function restoreProject(project: Project, state: ProjectState, inpu
       log.error(`state: ${what} not restored: ${(err as Error).message}`);
     }
   };
+  const restoreFiles = async (owner: object, list: FileState[] | undefined, where: string): Promise<void> => {
+    for (const f of list ?? []) {
+      await attempt(`${where}/${f.name}`, async () => {
+        const store = project.userFiles.create(owner, f.name, `${where}/${f.name}`);
+        if (f.input !== null) await inputs.load(f.input, store);
+      });
+    }
+  };
   for (const line of state.transport) await attempt(`'${line}'`, () => project.execRootLine(line));
+  await restoreFiles(project, state.files, '');
   await attempt('/mixer', () => project.applyMixer(state.master));
   await attempt('/comments', () => project.comments.write(0, Buffer.from(state.comments, 'base64')));
   for (const c of state.chains) {
@@ -104,7 +129,9 @@ export async function restoreProject(project: Project, state: ProjectState, inpu
         stage.mode = s.mode;
         stage.sched = [...s.sched];
         if (s.input !== null) await attempt(`/${c.name}/${s.name}/in`, () => inputs.load(s.input!, stage.input));
+        await restoreFiles(stage, s.files, `/${c.name}/${s.name}`);
       }
+      await restoreFiles(chain, c.files, `/${c.name}`);
       await project.applyMixer(c.mixer, chain);
       if (c.input !== null && !c.live) await attempt(`/${c.name}/in`, () => inputs.load(c.input!, chain.input));
     });

@@ -16,6 +16,7 @@ import { LiveInput } from './live-input.js';
 import { checkName, CHAIN_FILES, ROOT_FILES } from './names.js';
 import { Outputs } from './outputs.js';
 import { Transport } from './transport.js';
+import { dispose, UserFiles } from './user-files.js';
 
 /** What a project needs from the process hosting it. */
 export interface ProjectOptions {
@@ -44,12 +45,15 @@ export class Project {
   readonly transport: Transport;
   /** /comments: free text for humans, never parsed. */
   readonly comments = new MemoryInputStore();
+  /** The user's own files in the tree's directories. */
+  readonly userFiles: UserFiles;
   /** Called after any change worth saving or showing (the tree updates mtimes). */
   onChange: () => void = () => undefined;
   /** Who has an `in` file open for writing (kept by the tree). */
   writersOpen: (store: InputStore) => boolean = () => false;
 
   constructor(readonly options: ProjectOptions) {
+    this.userFiles = new UserFiles({ makeStore: () => this.newStore(), changed: () => this.onChange() });
     this.engine = new Engine({ format: options.format, period: options.period, logger: options.logger });
     this.outputs = new Outputs(this.engine, options.logger, options.format);
     this.transport = new Transport({
@@ -106,9 +110,59 @@ export class Project {
     return this.options.logger;
   }
 
-  /** Applies one line of /ctl; a bad line throws (and is logged) and changes nothing. */
-  async execRootLine(line: string): Promise<void> {
-    await this.logged('/ctl', line, async () => this.execRoot(parseRootLine(line, '/ctl')));
+  /** An empty store for an `in` or a file of the user's (spilled to the state directory when large). */
+  newStore(): InputStore {
+    return this.options.makeStore?.() ?? new MemoryInputStore();
+  }
+
+  /**
+   * Applies one line of /ctl; a bad line throws (and is logged) and changes nothing. A chain line for a
+   * chain that exists is taken when it says what the chain is (or completes one made with mkdir); written
+   * anew (`rewrite`: O_TRUNC, or tar creating ctl again), it replaces a chain that differs.
+   */
+  async execRootLine(line: string, how: { rewrite: boolean } = { rewrite: false }): Promise<void> {
+    await this.logged('/ctl', line, async () => this.execRoot(parseRootLine(line, '/ctl'), how));
+  }
+
+  /** A whole /ctl text (a file renamed onto /ctl): every line is checked before any is applied. */
+  async execRootText(text: string): Promise<void> {
+    const lines = textLines(text);
+    const commands = lines.map((line) => parseRootLine(line, '/ctl'));
+    for (const [i, c] of commands.entries()) {
+      if (c.verb === 'chain') await this.logged('/ctl', lines[i], () => Promise.all(c.stages.map((argv) => this.resolve(argv[0], '/ctl'))).then(() => undefined));
+    }
+    for (const [i, c] of commands.entries()) await this.logged('/ctl', lines[i], () => this.execRoot(c, { rewrite: true }));
+  }
+
+  /** A whole NAME/ctl text: every line is checked before any is applied. */
+  async execChainText(chain: Chain, text: string): Promise<void> {
+    const where = `/${chain.name}/ctl`;
+    const lines = textLines(text);
+    for (const line of lines) await this.logged(where, line, async () => void parseChainLine(line, where));
+    for (const line of lines) await this.execChainLine(chain, line);
+  }
+
+  /** A whole `sched` text: every line is checked, then they replace the stage's lines. */
+  async replaceSched(chain: Chain, stage: Stage, text: string): Promise<void> {
+    const where = `/${chain.name}/${stage.name}/sched`;
+    const lines = textLines(text).map((l) => l.trim());
+    for (const line of lines) await this.logged(where, line, async () => void parseSchedLine(line, where));
+    stage.sched = [];
+    for (const line of lines) await this.addSched(chain, stage, line);
+    this.onChange();
+  }
+
+  /** A file renamed onto an `in` becomes that input as it is (no copy). */
+  adoptInput(chain: Chain, stage: Stage | undefined, store: InputStore): void {
+    const where = stage ? `/${chain.name}/${stage.name}/in` : `/${chain.name}/in`;
+    if (!stage && chain.liveInput) throw new AudiofsError('EINVAL', 'rename', where, "a live input takes writes as they come (expected 'realtime off' in its ctl first)");
+    const old = stage ? stage.input : chain.input;
+    if (stage) stage.input = store;
+    else chain.input = store;
+    void dispose(old);
+    if (stage) chain.run?.inject(stage);
+    else chain.run?.poke();
+    this.onChange();
   }
 
   /** Applies one line of NAME/ctl. */
@@ -137,9 +191,56 @@ export class Project {
     return new LiveInput({ where, onRefused: (detail) => this.options.logger.warn(`${where}: ${detail}`) });
   }
 
+  /**
+   * A chain line for a name: makes the chain, or leaves it as it is when the line says what it is, or
+   * completes a chain whose stages the line names (made by mkdir, as cp -a and rsync do), or, with
+   * `rewrite`, replaces a chain that differs (stages of the same name keep their inputs and sched lines).
+   */
+  async defineChain(name: string, stages: readonly StageArgv[], how: { rewrite: boolean }, where = '/ctl'): Promise<Chain> {
+    const chain = this.chains.get(name);
+    if (!chain) return this.createChain(name, stages, where);
+    if (how.rewrite) {
+      // A whole /ctl written anew says the chains' order too (cp -a may have made their directories first).
+      this.chains.delete(name);
+      this.chains.set(name, chain);
+      this.onChange();
+    }
+    const names = stageNames(stages, CHAIN_FILES);
+    const same = (s: Stage, i: number) => s.name === names[i] && sameArgv(s.argv, stages[i]);
+    if (chain.stages.length === stages.length && chain.stages.every(same)) return chain;
+    const completes = chain.stages.every((s) => {
+      const i = names.indexOf(s.name);
+      return i >= 0 && (s.argv.length === 0 || sameArgv(s.argv, stages[i]));
+    });
+    if (!completes && !how.rewrite) throw new AudiofsError('EEXIST', 'write', where, `chain '${name}' exists as '${chain.definition}' (expected a new name, or rm -r ${name} first)`);
+    const files = await Promise.all(stages.map((argv) => this.resolve(argv[0], where)));
+    for (const n of names) {
+      if (!chain.stage(n) && this.userFiles.get(chain, n)) throw new AudiofsError('EEXIST', 'write', where, `'${name}/${n}' is a file of yours (expected it gone before the stage is made)`);
+    }
+    if (chain.run && !chain.run.ended) {
+      this.logger.info(`chain ${name} stopped to be redefined`);
+      await this.transport.stopChain(chain);
+    }
+    const kept = new Set<Stage>();
+    const before = chain.stages;
+    chain.stages = names.map((n, i) => {
+      const old = chain.stage(n);
+      if (!old) return this.newStage(n, stages[i], files[i]);
+      kept.add(old);
+      old.argv = stages[i];
+      old.file = files[i];
+      return old;
+    });
+    for (const s of before) if (!kept.has(s)) await this.dropStage(s);
+    this.logger.info(`chain ${name} defined: ${chain.definition}`);
+    this.onChange();
+    return chain;
+  }
+
   /** Makes a chain from `NAME cmd args | cmd args`; nothing is made when any command is missing. */
   async createChain(name: string, stages: readonly StageArgv[], where = '/ctl'): Promise<Chain> {
     checkName(name, 'chain', where, ROOT_FILES);
+    if (this.userFiles.get(this, name)) throw new AudiofsError('EEXIST', 'write', where, `'${name}' is a file of yours (expected a new name)`);
     if (this.chains.has(name)) throw new AudiofsError('EEXIST', 'write', where, `chain '${name}' exists (expected a new name, or rm -r ${name} first)`);
     const files = await Promise.all(stages.map((argv) => this.resolve(argv[0], where)));
     const chain = new Chain(name, this.options.makeStore?.());
@@ -158,7 +259,9 @@ export class Project {
     await chain.run?.stop();
     this.engine.removeSource(chain.name);
     chain.out.abort();
-    for (const s of chain.stages) s.out.abort();
+    for (const s of chain.stages) await this.dropStage(s);
+    this.userFiles.removeAll(chain);
+    void dispose(chain.input);
     this.logger.info(`chain ${chain.name} removed`);
     this.onChange();
   }
@@ -166,6 +269,7 @@ export class Project {
   /** Adds a stage with no command yet (mkdir NAME/STAGE); its `cmd` gives it one. */
   addStage(chain: Chain, name: string): Stage {
     checkName(name, 'stage', `/${chain.name}`, CHAIN_FILES);
+    if (this.userFiles.get(chain, name)) throw new AudiofsError('EEXIST', 'mkdir', `/${chain.name}/${name}`, `'${name}' is a file of yours`);
     if (chain.stage(name)) throw new AudiofsError('EEXIST', 'mkdir', `/${chain.name}/${name}`);
     const stage = this.newStage(name, [], '');
     chain.stages.push(stage);
@@ -178,10 +282,17 @@ export class Project {
     const run = chain.run;
     if (run && !run.ended && stage.proc && !stage.bypassed) await run.spliceOut(stage);
     chain.stages = chain.stages.filter((s) => s !== stage);
-    await stage.proc?.terminate();
-    stage.out.abort();
+    await this.dropStage(stage);
     this.logger.info(`stage ${chain.name}/${stage.name} removed`);
     this.onChange();
+  }
+
+  /** Ends a stage that left its chain: its process, its readers, its files. */
+  private async dropStage(stage: Stage): Promise<void> {
+    await stage.proc?.terminate();
+    stage.out.abort();
+    this.userFiles.removeAll(stage);
+    void dispose(stage.input);
   }
 
   /** Sets a stage's command (its `cmd` file); a running stage restarts with it. */
@@ -191,6 +302,8 @@ export class Project {
       const stages = splitStages(line, where);
       if (stages.length !== 1) this.oneStage(line, where);
       const argv = stages[0];
+      // The same command again (a copy of the project written back) changes nothing and restarts nothing.
+      if (sameArgv(stage.argv, argv)) return;
       const file = await this.resolve(argv[0], where);
       stage.argv = argv;
       stage.file = file;
@@ -239,10 +352,10 @@ export class Project {
     await this.outputs.close();
   }
 
-  private async execRoot(cmd: RootCommand): Promise<void> {
+  private async execRoot(cmd: RootCommand, how: { rewrite: boolean }): Promise<void> {
     const t = this.transport;
     switch (cmd.verb) {
-      case 'chain': await this.createChain(cmd.name, cmd.stages); return;
+      case 'chain': await this.defineChain(cmd.name, cmd.stages, how); return;
       case 'play': await t.play(); return;
       case 'stop': await t.stop(); return;
       case 'pause': t.pause(); return;
@@ -279,8 +392,18 @@ export class Project {
       await f();
     } catch (err) {
       const detail = err instanceof AudiofsError ? err.detail : (err as Error).message;
-      this.logger.error(`${where}: '${line}' refused: ${detail}`);
+      this.logger.error(`${where}: '${line.replace(/\n/g, '\\n')}' refused: ${detail}`);
       throw err;
     }
   }
+}
+
+/** The non-blank lines of a text, without their line ends. */
+function textLines(text: string): string[] {
+  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+}
+
+/** Whether two commands are the same words. */
+function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((w, i) => w === b[i]);
 }

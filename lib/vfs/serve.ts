@@ -1,11 +1,11 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { delimiter } from 'node:path';
-import { LiveStream } from '../base/live-stream.js';
 import { Logger, type LogLevel } from '../base/logger.js';
 import type { Config } from '../config/config-types.js';
 import { StateDir } from '../state/state-dir.js';
 import { LiveConfig } from './config-file.js';
+import { LogFile } from './log-file.js';
 import { FuseMount } from './fuse-adapter.js';
 import { SavedInputs, VersionedInput } from './saved-inputs.js';
 import { StateSaver } from './state-saver.js';
@@ -46,8 +46,9 @@ export async function serve(options: ServeOptions): Promise<Served> {
   await inputs.ensure();
   let stores = 0;
   let saver: StateSaver | undefined;
-  const logStream = new LiveStream({ limit: 1024 * 1024 });
-  logger.follow((line) => logStream.write(Buffer.from(line)));
+  const logFile = new LogFile();
+  for (const line of logger.recent()) logFile.append(line);
+  logger.follow((line) => logFile.append(line));
   const path = [process.env.PATH ?? '/usr/bin:/bin', BIN_DIR].join(delimiter);
   const project = new Project({
     format: { rate: config.rate, channels: config.channels },
@@ -61,7 +62,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   });
   const mountpoint = resolve(options.mountpoint);
   const live = new LiveConfig(config, { mountDir: mountpoint }, project.outputs, logger);
-  const tree = new Tree(project, logStream, { config: live.file() });
+  const tree = new Tree(project, logFile, { config: live.file() });
   await project.outputs.apply(config);
   saver = new StateSaver(project, state, inputs, logger);
   await saver.restore();
@@ -79,7 +80,6 @@ export async function serve(options: ServeOptions): Promise<Served> {
       live.close();
       await saver?.close();
       await project.shutdown();
-      logStream.abort();
       await fuse.unmount();
     })()),
   };

@@ -12,6 +12,8 @@ export interface StoreFileOptions {
   onWrite?: () => void;
   /** A writer opened or closed (a feeder waits for more while one is open). */
   onWriters?: (open: number) => void;
+  /** Takes a renamed file's store as this file's own (instead of copying it). */
+  adopt?: (store: InputStore) => void;
   mode?: number;
 }
 
@@ -45,6 +47,22 @@ export class StoreFile implements FileNode {
 
   async unlink(): Promise<void> {
     await this.truncate(0);
+  }
+
+  async replace(from: InputStore): Promise<boolean> {
+    this.checkSize(from.size);
+    const adopt = this.options.adopt;
+    if (adopt) {
+      adopt(from);
+    } else {
+      const data = Buffer.from(await from.read(0, from.size));
+      const store = this.options.store();
+      await store.truncate(0);
+      await store.write(0, data);
+    }
+    this.mtime = new Date();
+    this.options.onWrite?.();
+    return adopt !== undefined;
   }
 
   /** @internal */
@@ -83,6 +101,10 @@ class StoreHandle implements FileHandle {
 
   async truncate(size: Bytes): Promise<void> {
     await this.file.truncate(size);
+  }
+
+  size(): Bytes {
+    return this.options.store().size;
   }
 
   async flush(): Promise<void> {}

@@ -1,9 +1,10 @@
 import type { LiveReader } from '../base/live-stream.js';
 import { AudiofsError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
+import { discardHandle } from './snapshot-file.js';
 import type { FileHandle, FileNode, OpenMode } from './vnode.js';
 
-/** A live stream as a file (`out`, `stream.mp3`, `log`): size 0, each reader from the moment it opens. */
+/** A live stream as a file (`out`, `stream.mp3`): size 0, each reader from the moment it opens; writes are dropped. */
 export class StreamFile implements FileNode {
   readonly kind = 'file';
   mode = 0o444;
@@ -17,8 +18,11 @@ export class StreamFile implements FileNode {
   }
 
   async open(mode: OpenMode): Promise<FileHandle> {
-    if (mode.write) throw new AudiofsError('EACCES', 'open', '', 'a live stream is read-only');
-    const reader = this.openReader({ nonblocking: mode.nonblocking });
+    // Written by cp -a, rsync or tar copying a project back in: taken and dropped.
+    if (mode.write) return discardHandle();
+    // A copy (cp -a, tar, rsync: they open with O_NOFOLLOW) or a non-blocking reader gets what is there now, then
+    // end of file, so copying a mount never waits on a stream; a listener (cat, a player) waits for data.
+    const reader = this.openReader({ nonblocking: mode.nonblocking || mode.nofollow });
     return {
       read: async (_position, length) => (await reader.read(length)) ?? Buffer.alloc(0),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'a live stream is read-only'); },
@@ -27,40 +31,11 @@ export class StreamFile implements FileNode {
     };
   }
 
-  async truncate(): Promise<void> {
-    throw new AudiofsError('EACCES', 'truncate', '', 'a live stream is read-only');
-  }
+  async truncate(): Promise<void> {}
 
   async unlink(): Promise<void> {}
-}
 
-/** Text made at open from the current state (`status`, `err`, `channels`): size 0 since it changes by itself. */
-export class SnapshotFile implements FileNode {
-  readonly kind = 'file';
-  mode = 0o444;
-  mtime = new Date();
-
-  constructor(private readonly content: () => Buffer | string) {}
-
-  size(): Bytes {
-    return 0;
+  async replace(): Promise<boolean> {
+    return false;
   }
-
-  async open(mode: OpenMode): Promise<FileHandle> {
-    if (mode.write) throw new AudiofsError('EACCES', 'open', '', 'this file is read-only');
-    const c = this.content();
-    const snapshot = typeof c === 'string' ? Buffer.from(c) : c;
-    return {
-      read: async (position, length) => snapshot.subarray(position, position + length),
-      write: async () => { throw new AudiofsError('EBADF', 'write', '', 'this file is read-only'); },
-      flush: async () => undefined,
-      release: async () => undefined,
-    };
-  }
-
-  async truncate(): Promise<void> {
-    throw new AudiofsError('EACCES', 'truncate', '', 'this file is read-only');
-  }
-
-  async unlink(): Promise<void> {}
 }

@@ -1,5 +1,4 @@
 import { AudiofsError } from '../base/errors.js';
-import { LiveStream } from '../base/live-stream.js';
 import type { Chain } from '../procchain/chain.js';
 import type { Stage } from '../procchain/stage.js';
 import type { InputStore } from '../procchain/input-store.js';
@@ -8,41 +7,59 @@ import type { Project } from './project.js';
 import { projectLines } from './project-text.js';
 import { statusText } from './status-text.js';
 import { StoreFile } from './store-file.js';
-import { SnapshotFile, StreamFile } from './stream-file.js';
+import { SnapshotFile } from './snapshot-file.js';
+import { StreamFile } from './stream-file.js';
+import type { LogFile } from './log-file.js';
+import { entryNameProblem, printable } from './names.js';
+import { dispose, USER_FILE_MAX, type DirOwner } from './user-files.js';
 import type { DirNode, FileHandle, FileNode, VNode } from './vnode.js';
 
 /** The most /comments holds. */
 export const COMMENTS_MAX = 1024;
 
-/** A directory whose entries can be hidden by unlink until they are created again (as tar does). */
+/** A directory: audiofs's own entries (which unlink hides until they are created again, as tar does) and the user's files. */
 abstract class Dir implements DirNode {
   readonly kind = 'dir';
   mtime = new Date();
   readonly hidden = new Set<string>();
   abstract mode: number;
+  /** What the user's files of this directory belong to. */
+  abstract readonly owner: DirOwner;
+  protected abstract readonly tree: Tree;
   protected abstract names(): string[];
   protected abstract find(name: string): VNode | undefined;
 
   entries(): string[] {
-    return this.names().filter((n) => !this.hidden.has(n));
+    return [...this.names().filter((n) => !this.hidden.has(n)), ...this.tree.project.userFiles.names(this.owner)];
   }
 
   lookup(name: string): VNode | undefined {
-    return this.hidden.has(name) ? undefined : this.find(name);
+    if (!this.hidden.has(name)) {
+      const own = this.find(name);
+      if (own) return own;
+    }
+    return this.userFile(name);
   }
 
-  /** The node of a name even when hidden (create brings it back). */
-  lookupHidden(name: string): VNode | undefined {
+  /** audiofs's own node of a name even when hidden (create brings it back). */
+  lookupOwn(name: string): VNode | undefined {
     return this.find(name);
+  }
+
+  /** The user's file of that name. */
+  userFile(name: string): StoreFile | undefined {
+    const store = this.tree.project.userFiles.get(this.owner, name);
+    return store && this.tree.userFileNode(store);
   }
 }
 
-/** The mount's file tree over a Project: paths to nodes, and what mkdir, rmdir, chmod, unlink and create mean. */
+/** The mount's file tree over a Project: paths to nodes, and what mkdir, rmdir, chmod, unlink, create and rename mean. */
 export class Tree {
   readonly root: RootDir;
   private readonly writers = new Map<InputStore, number>();
+  private readonly userNodes = new WeakMap<InputStore, StoreFile>();
 
-  constructor(readonly project: Project, readonly log: LiveStream, readonly extras: { config?: FileNode } = {}) {
+  constructor(readonly project: Project, readonly log: LogFile, readonly extras: { config?: FileNode } = {}) {
     this.root = new RootDir(this);
     project.writersOpen = (store) => (this.writers.get(store) ?? 0) > 0;
   }
@@ -62,14 +79,14 @@ export class Tree {
   /** mkdir: `/NAME` makes an empty chain, `/NAME/STAGE` a stage with no command yet. */
   async mkdir(path: string): Promise<void> {
     const parts = split(path);
+    checkEntryName(parts[parts.length - 1] ?? '', 'mkdir', path);
     if (parts.length === 1) {
-      if (this.project.chains.has(parts[0])) throw new AudiofsError('EEXIST', 'mkdir', path);
+      if (this.root.lookup(parts[0])) throw new AudiofsError('EEXIST', 'mkdir', path);
       await this.project.createChain(parts[0], [], path);
       return;
     }
     if (parts.length === 2) {
       const chain = this.chainOf(parts[0], 'mkdir', path);
-      if (chain.stage(parts[1])) throw new AudiofsError('EEXIST', 'mkdir', path);
       if (this.chainDir(chain).lookup(parts[1])) throw new AudiofsError('EEXIST', 'mkdir', path);
       this.project.addStage(chain, parts[1]);
       return;
@@ -87,7 +104,7 @@ export class Tree {
     if (parts.length === 2) {
       const chain = this.chainOf(parts[0], 'rmdir', path);
       const stage = chain.stage(parts[1]);
-      if (!stage) throw new AudiofsError('ENOENT', 'rmdir', path);
+      if (!stage) throw new AudiofsError(this.chainDir(chain).lookup(parts[1]) ? 'ENOTDIR' : 'ENOENT', 'rmdir', path);
       await this.project.removeStage(chain, stage);
       return;
     }
@@ -108,32 +125,100 @@ export class Tree {
     this.project.onChange();
   }
 
-  /** unlink: clears what a file stores and hides it until it is created again. */
+  /** unlink: removes a file of the user's; clears what one of audiofs's stores and hides it until it is created again. */
   async unlink(path: string): Promise<void> {
     const { dir, name } = this.parentOf(path, 'unlink');
     const node = dir.lookup(name);
     if (!node) throw new AudiofsError('ENOENT', 'unlink', path);
     if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'unlink', path);
+    if (this.project.userFiles.remove(dir.owner, name)) {
+      dir.mtime = new Date();
+      return;
+    }
     await node.unlink();
     dir.hidden.add(name);
     dir.mtime = new Date();
     this.project.onChange();
   }
 
-  /** create: brings back a file that unlink hid, or opens an existing one for writing. */
+  /** create: brings back a file that unlink hid, or makes a file of the user's under any other name. */
   async create(path: string): Promise<FileHandle> {
     const { dir, name } = this.parentOf(path, 'create');
-    const node = dir.lookupHidden(name);
-    if (!node) throw new AudiofsError('EPERM', 'create', path, `no file '${name}' belongs here (the files of the tree are fixed)`);
-    if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'create', path);
-    dir.hidden.delete(name);
-    if (node instanceof StreamFile || node instanceof SnapshotFile) return discardHandle();
-    return node.open({ read: false, write: true, nonblocking: false, append: false, truncate: false });
+    const own = dir.lookupOwn(name);
+    if (own?.kind === 'dir') throw new AudiofsError('EEXIST', 'create', path);
+    if (own) {
+      dir.hidden.delete(name);
+      return own.open({ read: false, write: true, nonblocking: false, nofollow: false, append: false, truncate: true });
+    }
+    checkEntryName(name, 'create', path);
+    const store = this.project.userFiles.create(dir.owner, name, path);
+    dir.mtime = new Date();
+    return this.userFileNode(store).open({ read: true, write: true, nonblocking: false, nofollow: false, append: false, truncate: false });
+  }
+
+  /**
+   * rename: a file of the user's moves, or, renamed onto one of audiofs's files, is applied to it as one
+   * validated write and goes (sed -i, rsync, editors). One of audiofs's files renamed away leaves a copy under
+   * the new name and is cleared (an editor's backup). Directories keep their names.
+   */
+  async rename(from: string, to: string): Promise<void> {
+    const src = this.parentOf(from, 'rename');
+    const dst = this.parentOf(to, 'rename');
+    const node = src.dir.lookup(src.name);
+    if (!node) throw new AudiofsError('ENOENT', 'rename', from);
+    if (node.kind === 'dir') throw new AudiofsError('EPERM', 'rename', from, 'chains and stages keep their names (make a new one and remove the old)');
+    if (src.dir === dst.dir && src.name === dst.name) return;
+    const target = dst.dir.lookup(dst.name) ?? dst.dir.lookupOwn(dst.name);
+    if (target?.kind === 'dir') throw new AudiofsError('EISDIR', 'rename', to);
+    const files = this.project.userFiles;
+    const userStore = files.get(src.dir.owner, src.name);
+    const targetIsOwn = target !== undefined && files.get(dst.dir.owner, dst.name) === undefined;
+    if (!targetIsOwn) checkEntryName(dst.name, 'rename', to);
+    if (userStore) {
+      if (targetIsOwn) {
+        if (!target.replace) throw new AudiofsError('EPERM', 'rename', to, 'this file cannot be replaced');
+        const adopted = await target.replace(userStore).catch((err: unknown) => { throw retag(err, 'rename', to); });
+        dst.dir.hidden.delete(dst.name);
+        // Adopted by an `in`, the store lives on there; copied, it goes.
+        files.take(src.dir.owner, src.name);
+        if (!adopted) void dispose(userStore);
+      } else {
+        files.take(src.dir.owner, src.name);
+        files.put(dst.dir.owner, dst.name, userStore, to);
+      }
+    } else {
+      // One of audiofs's files renamed away: its content is copied under the new name, then it is cleared.
+      const handle = await node.open({ read: true, write: false, nonblocking: true, nofollow: false, append: false, truncate: false });
+      const copy = this.project.newStore();
+      try {
+        for (let at = 0; ;) {
+          const chunk = await handle.read(at, 1024 * 1024);
+          if (chunk.length === 0) break;
+          await copy.write(at, chunk);
+          at += chunk.length;
+        }
+      } finally {
+        await handle.release();
+      }
+      if (targetIsOwn) {
+        if (!target.replace) throw new AudiofsError('EPERM', 'rename', to, 'this file cannot be replaced');
+        const adopted = await target.replace(copy).catch((err: unknown) => { throw retag(err, 'rename', to); });
+        dst.dir.hidden.delete(dst.name);
+        if (!adopted) void dispose(copy);
+      } else {
+        files.put(dst.dir.owner, dst.name, copy, to);
+      }
+      await node.unlink();
+      src.dir.hidden.add(src.name);
+    }
+    src.dir.mtime = dst.dir.mtime = new Date();
+    this.project.onChange();
   }
 
   /** @internal a writer opened or closed an `in` file */
   countWriters(store: InputStore, open: number): void {
     this.writers.set(store, open);
+    if (open === 0) this.writers.delete(store);
     // A closed writer may let a deferred save of this store go ahead.
     if (open === 0) this.project.onChange();
     for (const c of this.project.chains.values()) {
@@ -156,8 +241,18 @@ export class Tree {
   }
 
   /** @internal */
-  storeFile(store: () => InputStore, onWrite: () => void): StoreFile {
-    return new StoreFile({ store, onWrite, onWriters: (n) => this.countWriters(store(), n) });
+  storeFile(store: () => InputStore, onWrite: () => void, adopt?: (store: InputStore) => void): StoreFile {
+    return new StoreFile({ store, onWrite, adopt, onWriters: (n) => this.countWriters(store(), n) });
+  }
+
+  /** @internal the node of a file of the user's, made once per store */
+  userFileNode(store: InputStore): StoreFile {
+    let node = this.userNodes.get(store);
+    if (!node) {
+      node = new StoreFile({ store: () => store, maxSize: USER_FILE_MAX, onWrite: () => this.project.onChange(), onWriters: (n) => this.countWriters(store, n) });
+      this.userNodes.set(store, node);
+    }
+    return node;
   }
 
   private chainOf(name: string, op: string, path: string): Chain {
@@ -183,19 +278,20 @@ class RootDir extends Dir {
   mode = 0o755;
   private readonly files: Record<string, FileNode>;
 
-  constructor(private readonly tree: Tree) {
+  constructor(protected readonly tree: Tree) {
     super();
     const project = tree.project;
     const out = project.outputs;
     this.files = {
-      ctl: new LineFile({ read: () => projectLines(project), apply: (l) => project.execRootLine(l) }),
-      mixer: new LineFile({ read: () => project.mixerText(), apply: (l) => project.applyMixer(l) }),
+      ctl: new LineFile({
+        read: () => projectLines(project),
+        apply: (l, how) => project.execRootLine(l, how),
+        replace: (text) => project.execRootText(text),
+      }),
+      mixer: new LineFile({ read: () => project.mixerText(), apply: (l) => project.applyMixer(l), replace: (t) => project.applyMixer(t) }),
       ...(tree.extras.config ? { config: tree.extras.config } : {}),
       status: new SnapshotFile(() => statusText(project)),
-      log: new StreamFile(({ nonblocking }) => tree.log.openReader({
-        nonblocking,
-        initial: project.logger.recent().map((l) => Buffer.from(l)),
-      })),
+      log: tree.log,
       comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange() }),
       out: new StreamFile(({ nonblocking }) => out.out.openReader({ nonblocking })),
       'stream.mp3': new StreamFile(({ nonblocking }) => {
@@ -207,8 +303,11 @@ class RootDir extends Dir {
     };
   }
 
+  get owner(): DirOwner { return this.tree.project; }
+
   protected names(): string[] {
-    return [...Object.keys(this.files), ...this.tree.project.chains.keys()];
+    // /config is the machine's, not the project's: it is there by name but not listed, so no copy or archive carries it.
+    return [...Object.keys(this.files).filter((n) => n !== 'config'), ...this.tree.project.chains.keys()];
   }
 
   protected find(name: string): VNode | undefined {
@@ -221,17 +320,18 @@ class RootDir extends Dir {
 class ChainDir extends Dir {
   private readonly files: Record<string, FileNode>;
 
-  constructor(private readonly tree: Tree, private readonly chain: Chain) {
+  constructor(protected readonly tree: Tree, private readonly chain: Chain) {
     super();
     const project = tree.project;
     this.files = {
-      in: tree.storeFile(() => chain.input, () => chain.run?.poke()),
+      in: tree.storeFile(() => chain.input, () => chain.run?.poke(), (store) => project.adoptInput(chain, undefined, store)),
       out: new StreamFile(({ nonblocking }) => chain.out.openReader({ nonblocking })),
-      ctl: new LineFile({ read: () => chainSettings(chain), apply: (l) => project.execChainLine(chain, l) }),
-      mixer: new LineFile({ read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain) }),
+      ctl: new LineFile({ read: () => chainSettings(chain), apply: (l) => project.execChainLine(chain, l), replace: (t) => project.execChainText(chain, t) }),
+      mixer: new LineFile({ read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain), replace: (t) => project.applyMixer(t, chain) }),
     };
   }
 
+  get owner(): DirOwner { return this.chain; }
   get mode(): number { return this.chain.mode; }
   set mode(m: number) { this.chain.mode = m; }
 
@@ -249,7 +349,7 @@ class ChainDir extends Dir {
 class StageDir extends Dir {
   private readonly files: Record<string, FileNode>;
 
-  constructor(tree: Tree, private readonly chain: Chain, private readonly stage: Stage) {
+  constructor(protected readonly tree: Tree, private readonly chain: Chain, private readonly stage: Stage) {
     super();
     const project = tree.project;
     this.files = {
@@ -260,14 +360,16 @@ class StageDir extends Dir {
       sched: new LineFile({
         read: () => stage.sched.map((l) => `${l}\n`).join(''),
         apply: (l) => project.addSched(chain, stage, l),
+        replace: (t) => project.replaceSched(chain, stage, t),
         clear: () => { stage.sched = []; project.onChange(); },
       }),
-      in: tree.storeFile(() => stage.input, () => chain.run?.inject(stage)),
+      in: tree.storeFile(() => stage.input, () => chain.run?.inject(stage), (store) => project.adoptInput(chain, stage, store)),
       out: new StreamFile(({ nonblocking }) => stage.out.openReader({ nonblocking })),
       err: new SnapshotFile(() => stage.err.contents()),
     };
   }
 
+  get owner(): DirOwner { return this.stage; }
   get mode(): number { return this.stage.mode; }
   set mode(m: number) { this.stage.mode = m; }
 
@@ -284,13 +386,16 @@ function chainSettings(chain: Chain): string {
   return `type ${chain.inputType}\nrealtime ${chain.liveInput ? 'on' : 'off'}\n`;
 }
 
-function discardHandle(): FileHandle {
-  return {
-    read: async () => Buffer.alloc(0),
-    write: async (_p, data) => data.length,
-    flush: async () => undefined,
-    release: async () => undefined,
-  };
+/** Throws EINVAL unless a new entry's name is valid UTF-8 without control characters, at most 255 bytes. */
+function checkEntryName(name: string, op: string, path: string): void {
+  const bad = entryNameProblem(name);
+  if (bad) throw new AudiofsError(bad === 'is longer than 255 bytes' ? 'ENAMETOOLONG' : 'EINVAL', op, printable(path), `the name ${bad} (expected valid UTF-8 without control characters)`);
+}
+
+/** Error tags of a refused replace carry the rename's path. */
+function retag(err: unknown, op: string, path: string): unknown {
+  if (err instanceof AudiofsError && err.path === '') return new AudiofsError(err.code, op, path, err.detail, { cause: err });
+  return err;
 }
 
 function split(path: string): string[] {

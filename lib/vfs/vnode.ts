@@ -1,10 +1,13 @@
 import type { Bytes } from '../base/units.js';
+import type { InputStore } from '../procchain/input-store.js';
 
 /** How a file was opened, decoded from open(2) flags. */
 export interface OpenMode {
   write: boolean;
   read: boolean;
   nonblocking: boolean;
+  /** O_NOFOLLOW: cp, tar and rsync open so; cat, players and editors do not. */
+  nofollow: boolean;
   append: boolean;
   truncate: boolean;
 }
@@ -21,6 +24,8 @@ export interface FileHandle {
   release(): Promise<void>;
   /** ftruncate(2). */
   truncate?(size: Bytes): Promise<void>;
+  /** The size fstat reports for this open file (default: the node's size now). */
+  size?(): Bytes;
 }
 
 /** A file of the tree. */
@@ -36,6 +41,11 @@ export interface FileNode {
   truncate(size: Bytes): Promise<void>;
   /** unlink(2): clears what the file stores (tar unlinks before it creates again). */
   unlink(): Promise<void>;
+  /**
+   * rename(2) of a file onto this one: its whole content as one validated write (invalid: EINVAL and the
+   * old content stays). True when `store` was adopted as it is (a large `in`); false when it was only read.
+   */
+  replace?(store: InputStore): Promise<boolean>;
 }
 
 /** A directory of the tree. */
@@ -57,6 +67,7 @@ const O_RDWR = 2;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
 const O_NONBLOCK = 0o4000;
+const O_NOFOLLOW = 0o400000;
 
 /** Decodes Linux open(2) flags. */
 export function openMode(flags: number): OpenMode {
@@ -65,6 +76,7 @@ export function openMode(flags: number): OpenMode {
     read: acc !== O_WRONLY,
     write: acc === O_WRONLY || acc === O_RDWR,
     nonblocking: (flags & O_NONBLOCK) !== 0,
+    nofollow: (flags & O_NOFOLLOW) !== 0,
     append: (flags & O_APPEND) !== 0,
     truncate: (flags & O_TRUNC) !== 0,
   };

@@ -63,7 +63,9 @@ async function refused(line: string, code: string, detail: string, file = 'ctl')
   const where = `/${file}`;
   assert.equal(fresh.length, 1, `one refusal logged for ${JSON.stringify(line)}; got ${JSON.stringify(fresh)}`);
   assert.match(fresh[0], /^\d{4}-\d\d-\d\dT[\d:.]+Z error /);
-  assert.equal(fresh[0].replace(/^\S+ error /, ''), `${where}: '${line}' refused: ${detail}`);
+  // Control characters from the user reach /log escaped.
+  const shown = line.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  assert.equal(fresh[0].replace(/^\S+ error /, ''), `${where}: '${shown}' refused: ${detail}`);
 }
 
 test('an unknown verb: EINVAL, with the list of verbs', async () => {
@@ -79,7 +81,7 @@ test('a chain whose program does not exist: ENOENT, and no chain is made even th
 });
 
 test('a chain name in use: EEXIST, and the existing chain is kept as it was', async () => {
-  await refused('keep cat', 'EEXIST', "chain 'keep' exists (expected a new name, or rm -r keep first)");
+  await refused('keep cat', 'EEXIST', "chain 'keep' exists as 'passthrough | passthrough -x' (expected a new name, or rm -r keep first)");
 });
 
 test('a line over 64 KiB: EINVAL, and nothing of it is applied', async () => {
