@@ -34,5 +34,7 @@ export function describeValue(value: unknown): string {
 
 /** Throws a ConfigError saying what `key` expected and what it got. */
 export function refuse(key: string, expected: string, received: unknown): never {
-  throw new ConfigError(key, `expected ${expected}, got ${describeValue(received)}`);
+  // A secret is never repeated back, not even a wrong one.
+  const shown = /password/.test(key) && received !== undefined && received !== null ? 'a value (not shown)' : describeValue(received);
+  throw new ConfigError(key, `expected ${expected}, got ${shown}`);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // One validator per YAML key: each takes the raw value and its key path, returns the typed value or throws ConfigError.
 import { isIP } from 'node:net';
 import { isLogLevel, type LogLevel } from '../base/logger.js';
@@ -124,4 +125,22 @@ export function logOptions(value: unknown, key: string): { level: LogLevel } {
   if (m.level === undefined) return { level: 'info' };
   if (typeof m.level !== 'string' || !isLogLevel(m.level)) refuse(`${key}.level`, 'one of debug, info, warn, error', m.level);
   return { level: m.level };
+}
+
+/** `off`, a group name from /etc/group, or a numeric gid: who may steer the transport and mixers. */
+export function groupId(value: unknown, key: string, groupFile = '/etc/group'): number | null {
+  if (isOff(value)) return null;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value !== 'string' || value.trim() === '') refuse(key, 'off, a group name or a gid', value);
+  const name = value.trim();
+  if (/^\d+$/.test(name)) return Number(name);
+  let text = '';
+  try {
+    text = readFileSync(groupFile, 'utf8');
+  } catch {
+    // No group file: only a gid can name a group.
+  }
+  const entry = text.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
+  if (!entry || !/^\d+$/.test(entry[2] ?? '')) refuse(key, `a group of ${groupFile} or a gid`, value);
+  return Number(entry[2]);
 }

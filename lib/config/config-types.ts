@@ -39,12 +39,14 @@ export interface Config {
   readonly icecast: IcecastTarget | null;
   readonly collect: boolean;
   readonly allowOther: boolean;
+  /** The group (gid) whose members may control the transport and the mixers; null for none. */
+  readonly group: number | null;
   readonly log: { readonly level: LogLevel };
 }
 
 /** The YAML keys a config file may hold, in the order /config shows them. */
 export const CONFIG_KEYS = [
-  'rate', 'channels', 'period', 'state_dir', 'device', 'http', 'mp3', 'icecast', 'collect', 'allow_other', 'log',
+  'rate', 'channels', 'period', 'state_dir', 'device', 'http', 'mp3', 'icecast', 'collect', 'allow_other', 'group', 'log',
 ] as const;
 
 /** One top-level YAML key. */

@@ -17,6 +17,7 @@ export function defaultConfig(mountDir: string, env: NodeJS.ProcessEnv = process
     icecast: null,
     collect: false,
     allowOther: false,
+    group: null,
     log: { level: 'info' },
   };
 }

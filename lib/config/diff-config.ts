@@ -22,6 +22,7 @@ const RESTART: ReadonlyArray<[string, (c: Config) => unknown]> = [
   ['period', (c) => c.period],
   ['state_dir', (c) => c.stateDir],
   ['allow_other', (c) => c.allowOther],
+  ['group', (c) => c.group],
 ];
 
 /** Compares two configs: the keys that changed, split into those applied live and those that need a restart. */

@@ -5,7 +5,7 @@ import { ConfigError, refuse } from './config-error.js';
 import { defaultConfig } from './default-config.js';
 import { expandPath } from './config-paths.js';
 import {
-  boolean, device, httpAddress, icecastTarget, integer, logOptions, mapping, mp3Outputs,
+  boolean, device, groupId, httpAddress, icecastTarget, integer, logOptions, mapping, mp3Outputs,
 } from './config-fields.js';
 
 /** Reads YAML text into a validated Config; missing keys take their defaults; throws ConfigError naming the key. */
@@ -34,6 +34,7 @@ export function parseConfig(yamlText: string, context: ConfigContext): Config {
     icecast: has('icecast') ? icecastTarget(raw.icecast, 'icecast') : base.icecast,
     collect: has('collect') ? boolean(raw.collect, 'collect') : base.collect,
     allowOther: has('allow_other') ? boolean(raw.allow_other, 'allow_other') : base.allowOther,
+    group: has('group') ? groupId(raw.group, 'group') : base.group,
     log: has('log') ? logOptions(raw.log, 'log') : base.log,
   };
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AudiofsError } from '../base/errors.js';
 import { isAtomicTemp, writeFileAtomic } from './write-file-atomic.js';
@@ -27,6 +27,8 @@ export class StateDir {
   /** Creates the directory and the spill directory (mode 0700) and removes temporaries a crash left behind. */
   async ensure(): Promise<this> {
     await mkdir(this.spillDir, { recursive: true, mode: 0o700 });
+    // The project and the log are the owner's alone.
+    await chmod(this.root, 0o700);
     for (const name of await readdir(this.root)) {
       if (isAtomicTemp(name)) await unlink(join(this.root, name)).catch(() => undefined);
     }

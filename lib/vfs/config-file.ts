@@ -2,7 +2,7 @@ import type { Logger } from '../base/logger.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Config, ConfigContext } from '../config/config-types.js';
 import { diffConfig } from '../config/diff-config.js';
-import { formatConfig } from '../config/format-config.js';
+import { formatConfig, SECRET_MASK } from '../config/format-config.js';
 import { parseConfig } from '../config/parse-config.js';
 import { watchConfig, type ConfigWatcher } from '../config/watch-config.js';
 import { LineFile } from './line-file.js';
@@ -17,7 +17,13 @@ export class LiveConfig {
 
   /** The /config file (mode 0600): YAML in, applied whole at close; invalid text fails the close with EINVAL. */
   file(): LineFile {
-    return new LineFile({ mode: 0o600, whole: true, read: () => formatConfig(this.current), apply: (text) => this.applyText(text, '/config') });
+    return new LineFile({
+      mode: 0o600,
+      whole: true,
+      undeletable: '/config is the machine\'s settings, not part of a project (an archive never replaces it; write it to change it)',
+      read: () => formatConfig(this.current, { masked: true }),
+      apply: (text) => this.applyText(text, '/config'),
+    });
   }
 
   /** Parses and applies a whole config text; throws (and logs) a ConfigError when it is invalid, changing nothing. */
@@ -30,7 +36,19 @@ export class LiveConfig {
       this.logger.error(`${from}: refused, the running configuration stays: ${detail}`);
       throw err instanceof ConfigError ? err : new ConfigError('', `expected a valid configuration, got ${detail}`, { cause: err });
     }
-    await this.apply(next, from);
+    await this.apply(this.unmasked(next, from), from);
+  }
+
+  /** A config written back as /config showed it: the masked password means the one in force. */
+  private unmasked(next: Config, from: string): Config {
+    if (next.icecast?.password !== SECRET_MASK) return next;
+    const current = this.current.icecast;
+    if (!current) {
+      const detail = `config: icecast.password: expected the source password, got the mask '${SECRET_MASK}' and no password is in force`;
+      this.logger.error(`${from}: refused, the running configuration stays: ${detail}`);
+      throw new ConfigError('icecast.password', `expected the source password, got the mask '${SECRET_MASK}' and no password is in force`);
+    }
+    return { ...next, icecast: { ...next.icecast, password: current.password } };
   }
 
   /** Applies a valid config: live keys at once, keys that need a restart named in the log and left as they run. */
@@ -38,7 +56,7 @@ export class LiveConfig {
     this.applying = this.applying.catch(() => undefined).then(async () => {
       const before = this.current;
       const diff = diffConfig(before, next);
-      const running: Config = { ...next, rate: before.rate, channels: before.channels, period: before.period, stateDir: before.stateDir, allowOther: before.allowOther };
+      const running: Config = { ...next, rate: before.rate, channels: before.channels, period: before.period, stateDir: before.stateDir, allowOther: before.allowOther, group: before.group };
       this.current = running;
       this.logger.level = running.log.level;
       await this.outputs.apply(running);

@@ -26,6 +26,8 @@ export interface LineFileOptions {
   /** truncate(2) to 0 or unlink(2): clear what the file stores (sched lines), or nothing (ctl). */
   clear?: () => Promise<void> | void;
   mode?: number;
+  /** unlink(2) is refused with EPERM for this reason (/config: an archive's tar x must never replace it). */
+  undeletable?: string;
   /** Report size 0 (the text changes by itself). */
   volatile?: boolean;
 }
@@ -75,6 +77,7 @@ export class LineFile implements FileNode {
   }
 
   async unlink(): Promise<void> {
+    if (this.options.undeletable) throw new AudiofsError('EPERM', 'unlink', '', this.options.undeletable);
     await this.options.clear?.();
     this.touch();
   }

@@ -135,7 +135,10 @@ export class Tree {
       dir.mtime = new Date();
       return;
     }
-    await node.unlink();
+    await node.unlink().catch((err: unknown) => {
+      if (err instanceof AudiofsError) this.project.logger.warn(`${path}: unlink refused: ${err.detail}`);
+      throw retag(err, 'unlink', path);
+    });
     dir.hidden.add(name);
     dir.mtime = new Date();
     this.project.onChange();
