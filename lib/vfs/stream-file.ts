@@ -20,7 +20,7 @@ export class StreamFile implements FileNode {
     if (mode.write) throw new AudiofsError('EACCES', 'open', '', 'a live stream is read-only');
     const reader = this.openReader({ nonblocking: mode.nonblocking });
     return {
-      read: async (_position, length) => (await reader.read(length)) ?? Buffer.alloc(0),
+      read: async (_position, length, signal) => (await reader.read(length, signal)) ?? Buffer.alloc(0),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'a live stream is read-only'); },
       flush: async () => undefined,
       release: async () => reader.close(),
