@@ -10,8 +10,18 @@ declare module 'fuse-native' {
     fsname?: string;
     timeout?: number | false | Record<string, number | false>;
   }
+  /** Who asked for the operation whose handler runs now (vendor/fuse-native/PATCHED.md, patch 4). */
+  interface FuseContext {
+    uid: number;
+    gid: number;
+    pid: number;
+    /** This request's id, as `ops.interrupt(request)` names it. */
+    request: number;
+  }
   class Fuse {
     constructor(mnt: string, ops: Record<string, (...args: any[]) => void>, opts?: FuseOptions);
+    /** Set only while an operation's handler runs (synchronously); null otherwise. */
+    readonly context: FuseContext | null;
     mount(cb: (err: Error | null) => void): void;
     unmount(cb: (err: Error | null) => void): void;
     static unmount(mnt: string, cb: (err: Error | null) => void): void;

@@ -55,6 +55,13 @@ export function createError(code: ErrnoName, op: string, path: string, detail?: 
   return new AudiofsError(code, op, path, detail);
 }
 
+/** The error of an operation given up because `signal` fired (its process got a signal): the reason if it is an EINTR, else a new EINTR. */
+export function interruptedError(signal: AbortSignal, op: string, path = ''): AudiofsError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof AudiofsError && reason.code === 'EINTR') return reason;
+  return new AudiofsError('EINTR', op, path, 'interrupted by a signal');
+}
+
 /** A ctl line that could not be taken: carries the line and what was expected. */
 export class CtlError extends AudiofsError {
   readonly line: string;

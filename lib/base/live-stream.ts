@@ -1,3 +1,4 @@
+import { interruptedError } from './errors.js';
 import type { Bytes } from './units.js';
 
 /** Options of a LiveStream. */
@@ -200,8 +201,13 @@ export class LiveReader {
     return true;
   }
 
-  /** The next data, at most `max` bytes; waits for it unless nonblocking; null is end of file. */
-  read(max: number): Promise<Buffer | null> {
+  /**
+   * The next data, at most `max` bytes; waits for it unless nonblocking; null is end of file.
+   * When `signal` fires first, the read rejects with EINTR and takes nothing: what arrives stays
+   * queued for this reader's next read, and the other readers see no difference.
+   */
+  read(max: number, signal?: AbortSignal): Promise<Buffer | null> {
+    if (signal?.aborted) return Promise.reject(interruptedError(signal, 'read'));
     this.lastReadAt = Date.now();
     if (this.queued > 0) {
       const out = this.take(max);
@@ -209,7 +215,23 @@ export class LiveReader {
       return Promise.resolve(out);
     }
     if (this.done) return Promise.resolve(null);
-    return new Promise((resolve) => this.waiting.push({ max, resolve }));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        max,
+        resolve: (b: Buffer | null) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(b);
+        },
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(waiter);
+        if (i < 0) return;
+        this.waiting.splice(i, 1);
+        reject(interruptedError(signal!, 'read'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
   }
 
   /** Ends this reader after its queued data (the run ended). */

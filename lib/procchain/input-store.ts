@@ -3,7 +3,8 @@ import type { Bytes } from '../base/units.js';
 /** What an `in` file stores: bytes written at offsets, read back, fed to a process on play. */
 export interface InputStore {
   readonly size: Bytes;
-  write(offset: Bytes, data: Buffer): Promise<unknown> | void;
+  /** Stores `data` at `offset`; a store that may wait (a live input) gives up with EINTR when `signal` fires, storing nothing. */
+  write(offset: Bytes, data: Buffer, signal?: AbortSignal): Promise<unknown> | void;
   read(offset: Bytes, length: Bytes): Promise<Buffer> | Buffer;
   truncate(size: Bytes): Promise<void> | void;
 }

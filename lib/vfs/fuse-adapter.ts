@@ -7,7 +7,7 @@ import { AudiofsError, CtlError, errnoNameOf, type ErrnoName } from '../base/err
 import type { Logger } from '../base/logger.js';
 import { guardDescriptor } from '../procchain/spawn-guard.js';
 import type { Tree } from './tree.js';
-import { openMode, type FileHandle, type VNode } from './vnode.js';
+import { openMode, type Caller, type FileHandle, type VNode } from './vnode.js';
 
 const require = createRequire(import.meta.url);
 const Fuse = require('fuse-native') as typeof FuseType;
@@ -24,6 +24,22 @@ export interface MountOptions {
 
 type Cb = (code: number, ...rest: unknown[]) => void;
 
+/** What an operation run by the adapter knows of its request. */
+export interface OpRequest {
+  /** Fires when the kernel interrupts the request (its process got a signal): a wait then ends with EINTR. */
+  signal: AbortSignal;
+  /** Who asked. */
+  caller: Caller;
+}
+
+/** A request being served: what aborts it when the kernel interrupts it. */
+interface InFlight {
+  op: string;
+  path: string;
+  caller: Caller;
+  controller: AbortController;
+}
+
 /** An open file: what it reads and writes, and the node it was opened on (for fstat after removal). */
 interface OpenFile {
   handle: FileHandle;
@@ -37,6 +53,8 @@ export class FuseMount {
   private readonly fuse: FuseType;
   private readonly files = new Map<number, OpenFile>();
   private readonly dirs = new Map<number, VNode>();
+  /** Requests run() serves and has not answered yet, by fuse-native's request id. */
+  private readonly inFlight = new Map<number, InFlight>();
   private nextFd = 1;
   private readonly uid = process.getuid?.() ?? 0;
   private readonly gid = process.getgid?.() ?? 0;
@@ -106,13 +124,13 @@ export class FuseMount {
         const handle = await t.create(p);
         cb(0, this.remember(handle, t.resolve(p, 'create'), p));
       }),
-      read: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('read', this.pathOf(fd, p), cb, async (cb) => {
-        const data = await this.file(fd, 'read').handle.read(pos, len);
+      read: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('read', this.pathOf(fd, p), cb, async (cb, { signal }) => {
+        const data = await this.file(fd, 'read').handle.read(pos, len, signal);
         data.copy(buf, 0, 0, Math.min(len, data.length));
         cb(Math.min(len, data.length));
       }),
-      write: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('write', this.pathOf(fd, p), cb, async (cb) => {
-        cb(await this.file(fd, 'write').handle.write(pos, Buffer.from(buf.subarray(0, len))));
+      write: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('write', this.pathOf(fd, p), cb, async (cb, { signal }) => {
+        cb(await this.file(fd, 'write').handle.write(pos, Buffer.from(buf.subarray(0, len)), signal));
       }),
       flush: (p: string, fd: number, cb: Cb) => this.run('flush', this.pathOf(fd, p), cb, async (cb) => {
         await this.files.get(fd)?.handle.flush();
@@ -149,31 +167,51 @@ export class FuseMount {
       listxattr: (p: string, cb: Cb) => this.run('listxattr', p, cb, notSupported),
       setxattr: (p: string, _n: string, _v: Buffer, _pos: number, _f: number, cb: Cb) => this.run('setxattr', p, cb, notSupported),
       removexattr: (p: string, _n: string, cb: Cb) => this.run('removexattr', p, cb, notSupported),
+      // Not a file operation: the kernel interrupted request `request` (its process got a signal).
+      interrupt: (request: number) => this.interrupt(request),
     };
   }
 
-  /** Runs one operation and answers exactly once: the result, or the errno of what it threw. */
-  private run(op: string, path: string, cb: Cb, f: (cb: Cb) => Promise<void>): void {
+  /**
+   * Runs one operation and answers exactly once: the result, or the errno of what it threw.
+   * `f` gets the request's AbortSignal (fired when the kernel interrupts it) and its caller.
+   */
+  private run(op: string, path: string, cb: Cb, f: (cb: Cb, request: OpRequest) => Promise<void>): void {
+    // fuse-native sets the context only while this op's handler runs: it is read here, synchronously.
+    const context = this.fuse.context;
+    const caller: Caller = context ? { uid: context.uid, gid: context.gid, pid: context.pid } : { uid: this.uid, gid: this.gid, pid: 0 };
+    const controller = new AbortController();
+    const id = context?.request;
+    if (id !== undefined) this.inFlight.set(id, { op, path, caller, controller });
     let answered = false;
     const once: Cb = (code, ...rest) => {
       if (answered) return;
       answered = true;
+      if (id !== undefined) this.inFlight.delete(id);
       if (!Number.isInteger(code)) {
         // fuse-native throws on anything but a number and the kernel request then waits for ever.
         this.logger.error(`fuse: ${op} ${path}: internal error: answered with ${String(code)} (expected an errno number)`);
         code = errnoNumber('EIO');
         rest = [];
       }
-      if (this.options.debug) this.logger.debug(`fuse: ${op} ${path} -> ${code}`);
+      if (this.options.debug) this.logger.debug(`fuse: ${op} ${path} -> ${code}${controller.signal.aborted ? ' (interrupted)' : ''}`);
       cb(code, ...rest);
     };
-    f(once).catch((err: unknown) => {
+    f(once, { signal: controller.signal, caller }).catch((err: unknown) => {
       const name = errnoNameOf(err);
       // A line refused before it reached the project (too long) is logged here, as the project logs the others.
       if (err instanceof CtlError) this.logger.error(`${path}: '${err.line}' refused: ${err.detail}`);
       if (!(err instanceof AudiofsError) && name === 'EIO') this.logger.error(`fuse: ${op} ${path}: ${(err as Error)?.stack ?? String(err)}`);
       once(errnoNumber(name));
     });
+  }
+
+  /** The kernel interrupted a request: what it waits on gives up with EINTR (a request that does not wait answers as usual). */
+  private interrupt(request: number): void {
+    const served = this.inFlight.get(request);
+    if (!served) return;
+    if (this.options.debug) this.logger.debug(`fuse: interrupt ${served.op} ${served.path} (pid ${served.caller.pid})`);
+    served.controller.abort(new AudiofsError('EINTR', served.op, served.path, 'interrupted by a signal'));
   }
 
   private remember(handle: FileHandle, node: VNode, path: string): number {

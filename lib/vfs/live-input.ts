@@ -1,4 +1,4 @@
-import { AudiofsError } from '../base/errors.js';
+import { AudiofsError, interruptedError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from '../procchain/input-store.js';
 
@@ -17,9 +17,10 @@ export interface LiveInputOptions {
 /**
  * A chain's `in` in `realtime on` mode: data written is forwarded as it arrives, through a bounded
  * buffer (a writer waits while it is full), and forgotten once fed: memory stays flat however long it runs.
- * A writer that waits longer than `stallMs` without the chain taking anything (it is not playing) gets
- * EPIPE, as a pipe's writer does when nobody reads: a write in flight cannot be interrupted (not even by
- * SIGKILL) and holds the kernel's lock on the file, so that `rm` of the chain would wait for it.
+ * A waiting writer that gets a signal (Ctrl-C, kill) ends at once with EINTR and nothing of that write
+ * is stored. One that waits longer than `stallMs` without the chain taking anything (it is not playing)
+ * gets EPIPE, as a pipe's writer does when nobody reads: a write in flight holds the kernel's lock on the
+ * file, so that `rm` of the chain would otherwise wait for it.
  */
 export class LiveInput implements InputStore {
   private chunks: Buffer[] = [];
@@ -43,9 +44,9 @@ export class LiveInput implements InputStore {
     return this.total - this.base;
   }
 
-  async write(_offset: Bytes, data: Buffer): Promise<void> {
+  async write(_offset: Bytes, data: Buffer, signal?: AbortSignal): Promise<void> {
     while (this.buffered >= this.limit) {
-      if (!(await this.room())) {
+      if (!(await this.room(signal))) {
         const detail = `nothing took from this live input for ${this.stallMs / 1000} s (the chain is not playing): write refused (expected play first, or 'realtime off' in its ctl to store what is written)`;
         this.options.onRefused?.(detail);
         throw new AudiofsError('EPIPE', 'write', this.options.where ?? 'in', detail);
@@ -82,17 +83,21 @@ export class LiveInput implements InputStore {
     this.forget(this.total);
   }
 
-  /** Resolves true when a writer may try again, false when nothing was taken for `stallMs`. */
-  private room(): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== wake);
-        resolve(false);
-      }, this.stallMs);
-      const wake = () => {
+  /** Resolves true when a writer may try again, false when nothing was taken for `stallMs`; rejects with EINTR when `signal` fires. */
+  private room(signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const where = this.options.where ?? 'in';
+      if (signal?.aborted) return reject(interruptedError(signal, 'write', where));
+      const settle = (how: () => void) => {
         clearTimeout(timer);
-        resolve(true);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiters = this.waiters.filter((w) => w !== wake);
+        how();
       };
+      const timer = setTimeout(() => settle(() => resolve(false)), this.stallMs);
+      const wake = () => settle(() => resolve(true));
+      const onAbort = () => settle(() => reject(interruptedError(signal!, 'write', where)));
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(wake);
     });
   }

@@ -89,11 +89,11 @@ class StoreHandle implements FileHandle {
     return Buffer.from(await this.options.store().read(position, length));
   }
 
-  async write(position: Bytes, data: Buffer): Promise<Bytes> {
+  async write(position: Bytes, data: Buffer, signal?: AbortSignal): Promise<Bytes> {
     const store = this.options.store();
     const at = this.mode.append ? store.size : position;
     this.file.checkSize(at + data.length);
-    await store.write(at, data);
+    await store.write(at, data, signal);
     this.file.mtime = new Date();
     this.options.onWrite?.();
     return data.length;

@@ -24,7 +24,7 @@ export class StreamFile implements FileNode {
     // end of file, so copying a mount never waits on a stream; a listener (cat, a player) waits for data.
     const reader = this.openReader({ nonblocking: mode.nonblocking || mode.nofollow });
     return {
-      read: async (_position, length) => (await reader.read(length)) ?? Buffer.alloc(0),
+      read: async (_position, length, signal) => (await reader.read(length, signal)) ?? Buffer.alloc(0),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'a live stream is read-only'); },
       flush: async () => undefined,
       release: async () => reader.close(),

@@ -12,12 +12,22 @@ export interface OpenMode {
   truncate: boolean;
 }
 
-/** An open file: every call answers once; read may wait (a live stream), others are bounded. */
+/** Who made a request: the calling process and its ids, as the kernel gave them for that request. */
+export interface Caller {
+  uid: number;
+  gid: number;
+  pid: number;
+}
+
+/**
+ * An open file: every call answers once; read may wait (a live stream), and so may write (a full live
+ * input): when `signal` fires (the caller got a signal), such a wait ends with EINTR, taking nothing.
+ */
 export interface FileHandle {
   /** Up to `length` bytes at `position`; an empty buffer is end of file. */
-  read(position: Bytes, length: Bytes): Promise<Buffer>;
+  read(position: Bytes, length: Bytes, signal?: AbortSignal): Promise<Buffer>;
   /** Writes and returns how many bytes were taken. */
-  write(position: Bytes, data: Buffer): Promise<Bytes>;
+  write(position: Bytes, data: Buffer, signal?: AbortSignal): Promise<Bytes>;
   /** close(2): whatever is pending is applied; an error here fails the close. */
   flush(): Promise<void>;
   /** The last close: the handle goes. */

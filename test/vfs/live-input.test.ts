@@ -28,3 +28,21 @@ test('a writer that nothing takes from for stallMs gets EPIPE and what was refus
   assert.equal(input.size, 4);
   assert.equal(input.read(0, 10).toString(), 'abcd');
 });
+
+test('a writer held by a full live input whose signal fires gets EINTR at once, nothing of its write is stored, and the input goes on', async () => {
+  const input = new LiveInput({ limit: 4, stallMs: 10_000, where: '/live/in' });
+  await input.write(0, Buffer.from('abcd'));
+  const ac = new AbortController();
+  const held = input.write(4, Buffer.from('ef'), ac.signal);
+  await new Promise((r) => setTimeout(r, 20));
+  const start = performance.now();
+  ac.abort();
+  await assert.rejects(held, (e: any) => e.code === 'EINTR' && e.op === 'write' && e.path === '/live/in');
+  assert.ok(performance.now() - start < 50);
+  assert.equal(input.size, 4, 'nothing of the interrupted write is stored');
+  assert.equal(input.read(0, 10).toString(), 'abcd');
+  const next = input.write(4, Buffer.from('gh'));
+  assert.equal(input.read(4, 10).toString(), '', 'the chain takes abcd: the next writer goes on');
+  await next;
+  assert.equal(input.read(4, 10).toString(), 'gh');
+});

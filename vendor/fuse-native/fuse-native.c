@@ -1,4 +1,8 @@
 #define FUSE_USE_VERSION 29
+// audiofs: for sem_clockwait (glibc).
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 
 #include <uv.h>
 #include <node_api.h>
@@ -17,6 +21,11 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <pthread.h>
+#include <errno.h>
+#include <time.h>
+#ifndef __APPLE__
+#include <semaphore.h>
+#endif
 
 // audiofs: under `-o nopath` libfuse passes NULL for the path of read, write, flush, release, fsync,
 // fgetattr, ftruncate, readdir and releasedir; JS gets "" and the file handle instead.
@@ -37,13 +46,15 @@ napi_status napi_detach_arraybuffer(napi_env env, napi_value buf);
   blk\
   napi_close_handle_scope(env, scope);
 
+// audiofs: the request is handed to the main thread, then the worker waits for JS's one answer,
+// looking every INTERRUPT_POLL_MS whether the kernel interrupted it (fuse_native_wait_answer).
 #define FUSE_NATIVE_HANDLER(name, blk)\
   fuse_thread_locals_t *l = get_thread_locals();\
   l->op = op_##name;\
   l->op_fn = fuse_native_dispatch_##name;\
   blk\
-  uv_async_send(&(l->async));\
-  uv_sem_wait(&(l->sem));\
+  fuse_native_send_request(l);\
+  fuse_native_wait_answer(l, 1);\
   return l->res;
 
 #define FUSE_METHOD(name, callbackArgs, signalArgs, signature, callBlk, callbackBlk, signalBlk)\
@@ -63,7 +74,7 @@ napi_status napi_detach_arraybuffer(napi_env env, napi_value buf);
     NAPI_ARGV_INT32(res, 1);\
     signalBlk\
     l->res = res;\
-    uv_sem_post(&(l->sem));\
+    fuse_native_answer(l);\
     return NULL;\
   }\
   static int fuse_native_##name signature {\
@@ -116,6 +127,11 @@ static const uint32_t op_link = 30;
 static const uint32_t op_symlink = 31;
 static const uint32_t op_mkdir = 32;
 static const uint32_t op_rmdir = 33;
+// audiofs: not a libfuse operation: JS's handler told that the kernel interrupted a request.
+static const uint32_t op_interrupt = 34;
+
+// audiofs: how often a worker waiting for JS's answer asks libfuse whether its request was interrupted.
+#define INTERRUPT_POLL_MS 20
 
 // Data structures
 
@@ -180,13 +196,115 @@ typedef struct {
 
   // Internal bookkeeping
   fuse_thread_t *fuse;
-  uv_sem_t sem;
   uv_async_t async;
+
+  // audiofs: the request this worker serves and its caller (written by the worker before `pending`).
+  uint64_t id;
+  uint32_t caller_uid;
+  uint32_t caller_gid;
+  uint32_t caller_pid;
+  // Set atomically by the worker: the id of a request ready to dispatch (0: none; the main thread
+  // takes it), and the id of the request libfuse reported interrupted.
+  uint64_t pending;
+  uint64_t interrupted;
+  // Main thread only: the request last dispatched to JS, the last one JS answered, the last one
+  // whose interrupt JS was told of.
+  uint64_t dispatched;
+  uint64_t answered;
+  uint64_t interrupt_told;
+  // Posted once per request, by JS's answer (a plain sem_t on Linux, for sem_clockwait).
+#ifdef __APPLE__
+  uv_sem_t sem;
+#else
+  sem_t sem;
+#endif
 
 } fuse_thread_locals_t;
 
 static pthread_key_t thread_locals_key;
 static fuse_thread_locals_t* get_thread_locals();
+
+// audiofs: request ids, unique across worker threads (0 means none).
+static uint64_t last_request_id = 0;
+
+static void answer_init (fuse_thread_locals_t *l) {
+#ifdef __APPLE__
+  uv_sem_init(&(l->sem), 0);
+#else
+  sem_init(&(l->sem), 0, 0);
+#endif
+}
+
+// Main thread: JS answered the request it was given; the worker goes on.
+static void fuse_native_answer (fuse_thread_locals_t *l) {
+  l->answered = l->dispatched;
+#ifdef __APPLE__
+  uv_sem_post(&(l->sem));
+#else
+  sem_post(&(l->sem));
+#endif
+}
+
+// Worker: records the caller and hands the request filled in `l` to the main thread.
+static void fuse_native_send_request (fuse_thread_locals_t *l) {
+  struct fuse_context *ctx = fuse_get_context();
+  l->caller_uid = ctx != NULL ? ctx->uid : 0;
+  l->caller_gid = ctx != NULL ? ctx->gid : 0;
+  l->caller_pid = ctx != NULL ? ctx->pid : 0;
+  uint64_t id = __atomic_add_fetch(&last_request_id, 1, __ATOMIC_RELAXED);
+  if (id == 0) id = __atomic_add_fetch(&last_request_id, 1, __ATOMIC_RELAXED);
+  l->id = id;
+  __atomic_store_n(&(l->pending), id, __ATOMIC_RELEASE);
+  uv_async_send(&(l->async));
+}
+
+#ifndef __APPLE__
+// A monotonic clock where glibc has sem_clockwait (2.30), so that a change of the wall clock cannot stretch a poll.
+#if defined(__USE_GNU) && defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+#define ANSWER_CLOCK CLOCK_MONOTONIC
+#define ANSWER_TIMEDWAIT(sem, at) sem_clockwait(sem, CLOCK_MONOTONIC, at)
+#else
+#define ANSWER_CLOCK CLOCK_REALTIME
+#define ANSWER_TIMEDWAIT(sem, at) sem_timedwait(sem, at)
+#endif
+
+static void sem_wait_uninterrupted (sem_t *sem) {
+  while (sem_wait(sem) != 0 && errno == EINTR) {}
+}
+#endif
+
+// Worker: waits for JS's answer. With `interruptible`, it asks libfuse every INTERRUPT_POLL_MS whether
+// the kernel interrupted the request (FUSE_INTERRUPT sets req->interrupted; fuse_interrupted() reads it
+// for this thread's request) and, the first time it is, tells the main thread, then waits on: the
+// request still gets exactly one answer, so a late answer can never wake the next request.
+// Not for init, nor for a call with pid 0: libfuse runs init (and the unlink of hidden files in
+// fuse_destroy) with no request in the context, where fuse_interrupted() would dereference NULL.
+static void fuse_native_wait_answer (fuse_thread_locals_t *l, int interruptible) {
+#ifdef __APPLE__
+  uv_sem_wait(&(l->sem));
+#else
+  if (interruptible && l->caller_pid != 0) {
+    for (;;) {
+      struct timespec at;
+      clock_gettime(ANSWER_CLOCK, &at);
+      at.tv_nsec += INTERRUPT_POLL_MS * 1000000L;
+      if (at.tv_nsec >= 1000000000L) {
+        at.tv_sec += 1;
+        at.tv_nsec -= 1000000000L;
+      }
+      if (ANSWER_TIMEDWAIT(&(l->sem), &at) == 0) return;
+      if (errno == EINTR) continue;
+      if (errno != ETIMEDOUT) break;
+      if (fuse_interrupted()) {
+        __atomic_store_n(&(l->interrupted), l->id, __ATOMIC_RELEASE);
+        uv_async_send(&(l->async));
+        break;
+      }
+    }
+  }
+  sem_wait_uninterrupted(&(l->sem));
+#endif
+}
 
 // Helpers
 // TODO: Extract into a separate file.
@@ -701,7 +819,7 @@ NAPI_METHOD(fuse_native_signal_init) {
   NAPI_ARGV_BUFFER_CAST(fuse_thread_locals_t *, l, 0);
   NAPI_ARGV_INT32(res, 1);
   l->res = res;
-  uv_sem_post(&(l->sem));
+  fuse_native_answer(l);
   return NULL;
 }
 
@@ -711,20 +829,63 @@ static void * fuse_native_init (struct fuse_conn_info *conn) {
   l->op = op_init;
   l->op_fn = fuse_native_dispatch_init;
 
-  uv_async_send(&(l->async));
-  uv_sem_wait(&(l->sem));
+  fuse_native_send_request(l);
+  fuse_native_wait_answer(l, 0);
 
   return l->fuse;
 }
 
+// audiofs: tells JS that the kernel interrupted request `id` (served by the thread of `l`).
+static void fuse_native_dispatch_interrupt (fuse_thread_locals_t* l, fuse_thread_t* ft, uint64_t id) {
+  if (ft->handlers[op_interrupt] == NULL) return;
+  FUSE_NATIVE_CALLBACK(ft->handlers[op_interrupt], {
+    napi_value argv[2];
+    napi_get_reference_value(env, l->self, &(argv[0]));
+    napi_create_double(env, (double) id, &(argv[1]));
+    NAPI_MAKE_CALLBACK(env, NULL, ctx, callback, 2, argv, NULL)
+  })
+}
+
+// audiofs: the caller of the request being dispatched, for JS: [id, uid, gid, pid].
+// Valid only while the op's JS handler runs (the worker then waits and the fields stay).
+NAPI_METHOD(fuse_native_context) {
+  NAPI_ARGV(1)
+  NAPI_ARGV_BUFFER_CAST(fuse_thread_locals_t *, l, 0);
+  napi_value arr;
+  napi_value v;
+  napi_create_array_with_length(env, 4, &arr);
+  napi_create_double(env, (double) l->id, &v);
+  napi_set_element(env, arr, 0, v);
+  napi_create_uint32(env, l->caller_uid, &v);
+  napi_set_element(env, arr, 1, v);
+  napi_create_uint32(env, l->caller_gid, &v);
+  napi_set_element(env, arr, 2, v);
+  napi_create_uint32(env, l->caller_pid, &v);
+  napi_set_element(env, arr, 3, v);
+  return arr;
+}
+
 // Top-level dispatcher
+// audiofs: uv_async_send coalesces, so one call may stand for a new request, an interrupt, or both
+// (the request first); `pending` and `interrupted` say which. An interrupt reaches JS only for the
+// request JS was given and has not answered: a stale one (the worker already moved on) is dropped.
 
 static void fuse_native_dispatch (uv_async_t* handle) {
   fuse_thread_locals_t *l = (fuse_thread_locals_t *) handle->data;
   fuse_thread_t *ft = l->fuse;
-  void (*fn)(uv_async_t *, fuse_thread_locals_t *, fuse_thread_t *) = l->op_fn;
 
-  fn(handle, l, ft);
+  uint64_t id = __atomic_exchange_n(&(l->pending), 0, __ATOMIC_ACQ_REL);
+  if (id != 0) {
+    l->dispatched = id;
+    void (*fn)(uv_async_t *, fuse_thread_locals_t *, fuse_thread_t *) = l->op_fn;
+    fn(handle, l, ft);
+  }
+
+  uint64_t intr = __atomic_load_n(&(l->interrupted), __ATOMIC_ACQUIRE);
+  if (intr != 0 && intr == l->dispatched && intr != l->answered && intr != l->interrupt_told) {
+    l->interrupt_told = intr;
+    fuse_native_dispatch_interrupt(l, ft, intr);
+  }
 }
 
 static void fuse_native_async_init (uv_async_t* handle) {
@@ -750,7 +911,7 @@ static void fuse_native_async_init (uv_async_t* handle) {
 
   uv_unref((uv_handle_t *) &(l->async));
 
-  uv_sem_init(&(l->sem), 0);
+  answer_init(l);
   l->async.data = l;
   ft->async.data = l;
   l->fuse = ft;
@@ -920,6 +1081,7 @@ NAPI_INIT() {
 
   NAPI_EXPORT_FUNCTION(fuse_native_mount)
   NAPI_EXPORT_FUNCTION(fuse_native_unmount)
+  NAPI_EXPORT_FUNCTION(fuse_native_context)
 
   NAPI_EXPORT_FUNCTION(fuse_native_signal_getattr)
   NAPI_EXPORT_FUNCTION(fuse_native_signal_init)
@@ -991,4 +1153,5 @@ NAPI_INIT() {
   NAPI_EXPORT_UINT32(op_symlink)
   NAPI_EXPORT_UINT32(op_mkdir)
   NAPI_EXPORT_UINT32(op_rmdir)
+  NAPI_EXPORT_UINT32(op_interrupt)
 }

@@ -140,6 +140,9 @@ class Fuse extends Nanoresource {
     this.ops = ops
     this.timeout = opts.timeout === false ? 0 : (opts.timeout || DEFAULT_TIMEOUT)
 
+    // audiofs: the caller of the operation whose handler runs now ({ uid, gid, pid, request }), else null.
+    this.context = null
+
     this._force = !!opts.force
     this._mkdir = !!opts.mkdir
     this._thread = null
@@ -209,13 +212,18 @@ class Fuse extends Nanoresource {
 
   _makeHandlerArray () {
     const self = this
-    const handlers = new Array(OpcodesAndDefaults.size)
+    const handlers = new Array(binding.op_interrupt + 1)
 
     for (const [name, { op, defaults }] of OpcodesAndDefaults) {
       const nativeSignal = binding[`fuse_native_signal_${name}`]
       if (!nativeSignal) continue
 
       handlers[op] = makeHandler(name, op, defaults, nativeSignal)
+    }
+
+    // audiofs: the kernel interrupted a request that JS was given and has not answered yet.
+    handlers[binding.op_interrupt] = function (nativeHandler, request) {
+      if (self.ops && self.ops.interrupt) self.ops.interrupt(request)
     }
 
     return handlers
@@ -234,7 +242,14 @@ class Fuse extends Nanoresource {
         const boundSignal = to ? autoTimeout(sig, input) : sig
         const funcName = `_op_${name}`
         if (!self[funcName] || !self._implemented.has(op)) return boundSignal(-1, ...defaults)
-        return self[funcName].apply(self, [boundSignal, ...args])
+        // audiofs: who asked, readable (fuse.context) while the op's handler runs.
+        const [request, uid, gid, pid] = binding.fuse_native_context(nativeHandler)
+        self.context = { uid, gid, pid, request }
+        try {
+          return self[funcName].apply(self, [boundSignal, ...args])
+        } finally {
+          self.context = null
+        }
       }
 
       function signal (nativeHandler, err, ...args) {

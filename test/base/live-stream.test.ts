@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AudiofsError } from '../../lib/base/errors.js';
+import { LiveStream } from '../../lib/base/live-stream.js';
+
+const isEintr = (e: unknown) => e instanceof AudiofsError && e.code === 'EINTR' && e.op === 'read';
+
+test('an abort during a pending read rejects it with EINTR; the next read gets the data that arrived, and another reader gets it all', async () => {
+  const stream = new LiveStream();
+  const a = stream.openReader();
+  const b = stream.openReader();
+  const ac = new AbortController();
+  const pendingA = a.read(100, ac.signal);
+  const pendingB = b.read(100);
+  ac.abort();
+  await assert.rejects(pendingA, isEintr);
+  stream.write(Buffer.from('abc'));
+  stream.write(Buffer.from('def'));
+  assert.equal((await pendingB)?.toString(), 'abc');
+  assert.equal((await a.read(100))?.toString(), 'abcdef', 'the interrupted reader lost nothing and took nothing');
+  assert.equal((await b.read(100))?.toString(), 'def');
+  assert.equal(a.lost + b.lost, 0);
+  assert.equal(stream.readerCount, 2, 'the interrupted reader stays attached until it is closed');
+});
+
+test('a read whose signal already fired rejects with EINTR and leaves queued data for the next read', async () => {
+  const stream = new LiveStream();
+  const r = stream.openReader();
+  stream.write(Buffer.from('queued'));
+  const ac = new AbortController();
+  ac.abort(new AudiofsError('EINTR', 'read', '/out', 'interrupted by a signal'));
+  await assert.rejects(r.read(100, ac.signal), (e: unknown) => isEintr(e) && (e as AudiofsError).path === '/out');
+  assert.equal((await r.read(100))?.toString(), 'queued');
+});
+
+test('an abort after the data reached a pending read changes nothing: the read has the data, nothing is read twice', async () => {
+  const stream = new LiveStream();
+  const r = stream.openReader();
+  const ac = new AbortController();
+  const pending = r.read(4, ac.signal);
+  stream.write(Buffer.from('123456'));
+  ac.abort();
+  assert.equal((await pending)?.toString(), '1234');
+  assert.equal((await r.read(100))?.toString(), '56');
+});
+
+test('of two pending reads on one reader, the aborted one goes and the other gets the data; end of run still ends it', async () => {
+  const stream = new LiveStream();
+  const r = stream.openReader();
+  const ac = new AbortController();
+  const first = r.read(100, ac.signal);
+  const second = r.read(100, new AbortController().signal);
+  ac.abort();
+  await assert.rejects(first, isEintr);
+  stream.write(Buffer.from('x'));
+  assert.equal((await second)?.toString(), 'x');
+  const third = r.read(100, new AbortController().signal);
+  stream.end();
+  assert.equal(await third, null);
+});
+
+test('in lossless mode an interrupted reader still holds the writer back until it reads on or closes (nothing is dropped)', async () => {
+  const stream = new LiveStream({ lossless: true, limit: 4 });
+  const r = stream.openReader();
+  const ac = new AbortController();
+  const pending = r.read(2, ac.signal);
+  ac.abort();
+  await assert.rejects(pending, isEintr);
+  assert.equal(stream.write(Buffer.from('abcdef')), false, 'full: the writer is told to wait');
+  let writable = false;
+  const waiting = stream.whenWritable().then(() => (writable = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(writable, false);
+  assert.equal((await r.read(100))?.toString(), 'abcdef');
+  await waiting;
+  assert.equal(r.lost, 0);
+});
