@@ -1,12 +1,7 @@
 import { readFile, readlink } from 'node:fs/promises';
 import { AudiofsError } from '../base/errors.js';
+import type { Caller } from './vnode.js';
 
-/** Who made a FUSE request, as the kernel says. */
-export interface Caller {
-  uid: number;
-  gid: number;
-  pid: number;
-}
 
 /**
  * What a caller may do: the owner (and root) everything; the configured group what the group bits allow plus
@@ -14,8 +9,6 @@ export interface Caller {
  */
 export type Role = 'owner' | 'group' | 'other';
 
-/** The owner, as if no caller were known (a request from the mount itself, or a binding without context). */
-export const OWNER: Caller = { uid: -1, gid: -1, pid: 0 };
 
 /** Who owns the mount and which group may steer it. */
 export interface AccessOptions {
@@ -44,7 +37,7 @@ export class Access {
 
   /** The caller's role. */
   async roleOf(caller: Caller): Promise<Role> {
-    if (caller === OWNER || caller.uid === this.options.ownerUid || caller.uid === 0) return 'owner';
+    if (caller.uid === this.options.ownerUid || caller.uid === 0) return 'owner';
     const group = this.options.group;
     if (group === null) return 'other';
     if (caller.gid === group) return 'group';
@@ -71,12 +64,15 @@ export class Access {
   }
 
   /** A ctl line's verb, for a caller who is not the owner. */
-  checkVerb(role: Role, verb: string, scope: 'root' | 'chain', where: string): void {
-    if (role === 'owner') return;
-    const allowed = scope === 'root' ? GROUP_ROOT_VERBS : GROUP_CHAIN_VERBS;
-    if (role === 'group' && allowed.has(verb)) return;
-    throw new AudiofsError('EACCES', 'write', where, `'${verb}' is the owner's (the group may use ${[...allowed].join(', ')})`);
-  }
+}
+
+/** A ctl line's verb, for a caller who is not the owner: the group may steer the transport, nobody else anything. */
+export function checkVerb(role: Role, verb: string, scope: 'root' | 'chain', where: string): void {
+  if (role === 'owner') return;
+  const allowed = scope === 'root' ? GROUP_ROOT_VERBS : GROUP_CHAIN_VERBS;
+  if (role === 'group' && allowed.has(verb)) return;
+  const what = verb === 'chain' ? 'making a chain' : `'${verb}'`;
+  throw new AudiofsError('EACCES', 'write', where, `${what} is the owner's (${role === 'group' ? `the group may use ${[...allowed].join(', ')}` : 'only the owner may write here'})`);
 }
 
 /** A process's supplementary groups, from /proc/PID/status. */

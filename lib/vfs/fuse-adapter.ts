@@ -6,6 +6,7 @@ import type FuseType from 'fuse-native';
 import { AudiofsError, CtlError, errnoNameOf, type ErrnoName } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { guardDescriptor } from '../procchain/spawn-guard.js';
+import { Access } from './access.js';
 import type { Tree } from './tree.js';
 import { openMode, type Caller, type FileHandle, type VNode } from './vnode.js';
 
@@ -13,6 +14,9 @@ const require = createRequire(import.meta.url);
 const Fuse = require('fuse-native') as typeof FuseType;
 
 const S_IFDIR = 0o040000;
+const R_OK = 4;
+const W_OK = 2;
+const X_OK = 1;
 const S_IFREG = 0o100000;
 
 /** Options of a mount. */
@@ -20,6 +24,8 @@ export interface MountOptions {
   allowOther?: boolean;
   /** Trace every operation to the log (--debug). */
   debug?: boolean;
+  /** Who may do what (default: the mount's owner everything, nobody else anything but reading). */
+  access?: Access;
 }
 
 type Cb = (code: number, ...rest: unknown[]) => void;
@@ -58,8 +64,10 @@ export class FuseMount {
   private nextFd = 1;
   private readonly uid = process.getuid?.() ?? 0;
   private readonly gid = process.getgid?.() ?? 0;
+  private readonly access: Access;
 
   constructor(readonly mountpoint: string, private readonly tree: Tree, private readonly logger: Logger, private readonly options: MountOptions = {}) {
+    this.access = options.access ?? new Access({ ownerUid: this.uid, ownerGid: this.gid, group: null });
     this.fuse = new Fuse(mountpoint, this.operations(), {
       force: true,
       mkdir: true,
@@ -98,7 +106,17 @@ export class FuseMount {
         if (!open) return cb(0, this.stat(this.dirs.get(fd) ?? this.file(fd, 'fgetattr').node));
         cb(0, this.stat(open.node, open.handle.size?.()));
       }),
-      access: (_p: string, _m: number, cb: Cb) => cb(0),
+      access: (p: string, mask: number, cb: Cb) => this.run('access', p, cb, async (cb, { caller }) => {
+        const node = t.resolve(p, 'access');
+        const role = await this.access.roleOf(caller);
+        if (node.kind === 'dir') {
+          if (mask & W_OK) this.access.checkChange(role, 'access', p);
+        } else {
+          this.access.checkOpen(role, node, { read: (mask & R_OK) !== 0, write: (mask & W_OK) !== 0 }, p);
+          if (mask & X_OK) throw new AudiofsError('EACCES', 'access', p, 'nothing here is a program');
+        }
+        cb(0);
+      }),
       opendir: (p: string, _flags: number, cb: Cb) => this.run('opendir', p, cb, async (cb) => {
         const node = t.resolve(p, 'opendir');
         if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'opendir', p);
@@ -115,13 +133,18 @@ export class FuseMount {
         this.dirs.delete(fd);
         cb(0);
       },
-      open: (p: string, flags: number, cb: Cb) => this.run('open', p, cb, async (cb) => {
+      open: (p: string, flags: number, cb: Cb) => this.run('open', p, cb, async (cb, { caller }) => {
         const node = t.resolve(p, 'open');
         if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'open', p);
-        cb(0, this.remember(await node.open(openMode(flags)), node, p));
+        const mode = openMode(flags);
+        const role = await this.access.roleOf(caller);
+        this.access.checkOpen(role, node, mode, p);
+        if (mode.truncate && mode.write && !(role === 'group' && node.steerable)) this.access.checkChange(role, 'truncate', p);
+        cb(0, this.remember(await node.open({ ...mode, caller, role }), node, p));
       }),
-      create: (p: string, _mode: number, cb: Cb) => this.run('create', p, cb, async (cb) => {
-        const handle = await t.create(p);
+      create: (p: string, mode: number, cb: Cb) => this.run('create', p, cb, async (cb, { caller }) => {
+        this.access.checkChange(await this.access.roleOf(caller), 'create', p);
+        const handle = await t.create(p, { mode, caller });
         cb(0, this.remember(handle, t.resolve(p, 'create'), p));
       }),
       read: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('read', this.pathOf(fd, p), cb, async (cb, { signal }) => {
@@ -143,7 +166,8 @@ export class FuseMount {
         await open?.handle.release();
         cb(0);
       }),
-      truncate: (p: string, size: number, cb: Cb) => this.run('truncate', p, cb, async (cb) => {
+      truncate: (p: string, size: number, cb: Cb) => this.run('truncate', p, cb, async (cb, { caller }) => {
+        this.access.checkChange(await this.access.roleOf(caller), 'truncate', p);
         const node = t.resolve(p, 'truncate');
         if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'truncate', p);
         await node.truncate(size);
@@ -155,13 +179,14 @@ export class FuseMount {
         else if (node.kind === 'file') await node.truncate(size);
         cb(0);
       }),
-      unlink: (p: string, cb: Cb) => this.run('unlink', p, cb, async (cb) => t.unlink(p).then(ok(cb))),
-      mkdir: (p: string, _mode: number, cb: Cb) => this.run('mkdir', p, cb, async (cb) => t.mkdir(p).then(ok(cb))),
-      rmdir: (p: string, cb: Cb) => this.run('rmdir', p, cb, async (cb) => t.rmdir(p).then(ok(cb))),
-      chmod: (p: string, mode: number, cb: Cb) => this.run('chmod', p, cb, async (cb) => t.chmod(p, mode).then(ok(cb))),
-      chown: (p: string, _u: number, _g: number, cb: Cb) => this.run('chown', p, cb, async (cb) => { t.resolve(p, 'chown'); cb(0); }),
-      utimens: (p: string, _a: number, _m: number, cb: Cb) => this.run('utimens', p, cb, async (cb) => { t.resolve(p, 'utimens'); cb(0); }),
-      rename: (p: string, dest: string, cb: Cb) => this.run('rename', p, cb, async (cb) => t.rename(p, dest).then(ok(cb))),
+      unlink: (p: string, cb: Cb) => this.change('unlink', p, cb, () => t.unlink(p)),
+      mkdir: (p: string, _mode: number, cb: Cb) => this.change('mkdir', p, cb, () => t.mkdir(p)),
+      rmdir: (p: string, cb: Cb) => this.change('rmdir', p, cb, () => t.rmdir(p)),
+      chmod: (p: string, mode: number, cb: Cb) => this.change('chmod', p, cb, () => t.chmod(p, mode)),
+      // Ownership stays the mount's (chown is taken, as tar and cp -a do it).
+      chown: (p: string, _u: number, _g: number, cb: Cb) => this.change('chown', p, cb, async () => void t.resolve(p, 'chown')),
+      utimens: (p: string, _a: number, _m: number, cb: Cb) => this.change('utimens', p, cb, async () => void t.resolve(p, 'utimens')),
+      rename: (p: string, dest: string, cb: Cb) => this.change('rename', p, cb, () => t.rename(p, dest)),
       // Extended attributes are not kept: every xattr call is answered EOPNOTSUPP (cp -a then falls back to chmod).
       getxattr: (p: string, _n: string, _pos: number, cb: Cb) => this.run('getxattr', p, cb, notSupported),
       listxattr: (p: string, cb: Cb) => this.run('listxattr', p, cb, notSupported),
@@ -206,6 +231,15 @@ export class FuseMount {
     });
   }
 
+  /** A change of the tree, which only the owner may make. */
+  private change(op: string, path: string, cb: Cb, f: () => Promise<void>): void {
+    this.run(op, path, cb, async (cb, { caller }) => {
+      this.access.checkChange(await this.access.roleOf(caller), op, path);
+      await f();
+      cb(0);
+    });
+  }
+
   /** The kernel interrupted a request: what it waits on gives up with EINTR (a request that does not wait answers as usual). */
   private interrupt(request: number): void {
     const served = this.inFlight.get(request);
@@ -234,15 +268,17 @@ export class FuseMount {
   private stat(node: VNode, openSize?: number): Record<string, unknown> {
     const dir = node.kind === 'dir';
     const size = dir ? 4096 : openSize ?? node.size();
+    // With a steering group, the files it may write show it in their group bits.
+    const steer = node.kind === 'file' && node.steerable && this.access.options.group !== null ? 0o060 : 0;
     return {
-      mode: (dir ? S_IFDIR : S_IFREG) | node.mode,
+      mode: (dir ? S_IFDIR : S_IFREG) | node.mode | steer,
       size,
       // du counts what is stored, in 512-byte blocks.
       blocks: Math.ceil(size / 512),
       blksize: 4096,
       nlink: dir ? 2 : 1,
       uid: this.uid,
-      gid: this.gid,
+      gid: this.access.fileGid,
       mtime: node.mtime,
       atime: node.mtime,
       ctime: node.mtime,

@@ -2,13 +2,23 @@ import { StringDecoder } from 'node:string_decoder';
 import { AudiofsError, CtlError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from '../procchain/input-store.js';
-import type { FileHandle, FileNode, OpenMode } from './vnode.js';
+import type { Role } from './access.js';
+import type { Caller, FileHandle, FileNode, OpenMode } from './vnode.js';
 
 /** The longest line a command file takes. */
 export const MAX_LINE: Bytes = 64 * 1024;
 
 /** The longest text a settings file takes whole (/config, or a file renamed onto a command file). */
 export const MAX_TEXT: Bytes = 1024 * 1024;
+
+/** How a line came: written anew or appended, and by whom. */
+export interface LineContext {
+  rewrite: boolean;
+  /** The writer's role (default: the owner). */
+  role?: Role;
+  /** The process that opened the file (its working directory resolves relative paths). */
+  caller?: Caller;
+}
 
 /** What a command file means. */
 export interface LineFileOptions {
@@ -18,7 +28,7 @@ export interface LineFileOptions {
    * Applies one line; throwing fails the write that carried it. `rewrite` is true when the file was opened
    * to be written anew (O_TRUNC, or created again after an unlink, as tar and editors do).
    */
-  apply: (line: string, how: { rewrite: boolean }) => Promise<void> | void;
+  apply: (line: string, how: LineContext) => Promise<void> | void;
   /** A renamed file's whole text as one validated write (default: its lines, each as rewritten). */
   replace?: (text: string) => Promise<void> | void;
   /** The whole text at once instead of line by line (the YAML /config): applied at close. */
@@ -26,6 +36,8 @@ export interface LineFileOptions {
   /** truncate(2) to 0 or unlink(2): clear what the file stores (sched lines), or nothing (ctl). */
   clear?: () => Promise<void> | void;
   mode?: number;
+  /** The configured group may write it (ctl and mixer files). */
+  steerable?: boolean;
   /** unlink(2) is refused with EPERM for this reason (/config: an archive's tar x must never replace it). */
   undeletable?: string;
   /** Report size 0 (the text changes by itself). */
@@ -42,6 +54,10 @@ export class LineFile implements FileNode {
     this.mode = options.mode ?? 0o644;
   }
 
+  get steerable(): boolean {
+    return this.options.steerable ?? false;
+  }
+
   size(): Bytes {
     return this.options.volatile ? 0 : Buffer.byteLength(this.options.read());
   }
@@ -49,7 +65,7 @@ export class LineFile implements FileNode {
   async open(mode: OpenMode): Promise<FileHandle> {
     const rewrite = mode.truncate && mode.write;
     if (rewrite) await this.truncate(0);
-    return new LineHandle(this, this.options, Buffer.from(this.options.read()), rewrite);
+    return new LineHandle(this, this.options, Buffer.from(this.options.read()), { rewrite, role: mode.role, caller: mode.caller });
   }
 
   async replace(from: InputStore): Promise<boolean> {
@@ -95,7 +111,7 @@ class LineHandle implements FileHandle {
   private readonly decoder = new StringDecoder('utf8');
   private raw = Buffer.alloc(0);
 
-  constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer, private readonly rewrite: boolean) {}
+  constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer, private readonly how: LineContext) {}
 
   size(): Bytes {
     return this.file.size();
@@ -144,7 +160,7 @@ class LineHandle implements FileHandle {
       if (this.raw.length === 0) return;
       const text = this.raw.toString('utf8');
       this.raw = Buffer.alloc(0);
-      await this.options.apply(text, { rewrite: true });
+      await this.options.apply(text, { ...this.how, rewrite: true });
       this.file.touch();
       return;
     }
@@ -163,7 +179,7 @@ class LineHandle implements FileHandle {
   private async applyLine(line: string): Promise<void> {
     const text = line.replace(/\r$/, '');
     if (text.trim() === '') return;
-    await this.options.apply(text, { rewrite: this.rewrite });
+    await this.options.apply(text, this.how);
     this.file.touch();
   }
 }

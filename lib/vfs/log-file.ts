@@ -13,7 +13,8 @@ export const LOG_KEPT: Bytes = 1024 * 1024;
  */
 export class LogFile implements FileNode {
   readonly kind = 'file';
-  mode = 0o444;
+  /** The log says what the owner did: other users may not read it unless the owner says so. */
+  mode = 0o440;
   mtime = new Date();
   private chunks: Buffer[] = [];
   private kept: Bytes = 0;

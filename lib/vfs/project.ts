@@ -16,6 +16,9 @@ import { LiveInput } from './live-input.js';
 import { checkName, CHAIN_FILES, ROOT_FILES } from './names.js';
 import { Outputs } from './outputs.js';
 import { Transport } from './transport.js';
+import { checkVerb, cwdOf } from './access.js';
+import type { LineContext } from './line-file.js';
+import { resolve as resolvePath } from 'node:path';
 import { dispose, UserFiles } from './user-files.js';
 
 /** What a project needs from the process hosting it. */
@@ -120,8 +123,12 @@ export class Project {
    * chain that exists is taken when it says what the chain is (or completes one made with mkdir); written
    * anew (`rewrite`: O_TRUNC, or tar creating ctl again), it replaces a chain that differs.
    */
-  async execRootLine(line: string, how: { rewrite: boolean } = { rewrite: false }): Promise<void> {
-    await this.logged('/ctl', line, async () => this.execRoot(parseRootLine(line, '/ctl'), how));
+  async execRootLine(line: string, how: LineContext = { rewrite: false }): Promise<void> {
+    await this.logged('/ctl', line, async () => {
+      const cmd = parseRootLine(line, '/ctl');
+      checkVerb(how.role ?? 'owner', cmd.verb, 'root', '/ctl');
+      await this.execRoot(cmd, how);
+    });
   }
 
   /** A whole /ctl text (a file renamed onto /ctl): every line is checked before any is applied. */
@@ -166,10 +173,11 @@ export class Project {
   }
 
   /** Applies one line of NAME/ctl. */
-  async execChainLine(chain: Chain, line: string): Promise<void> {
+  async execChainLine(chain: Chain, line: string, how: LineContext = { rewrite: false }): Promise<void> {
     const where = `/${chain.name}/ctl`;
     await this.logged(where, line, async () => {
       const cmd = parseChainLine(line, where);
+      checkVerb(how.role ?? 'owner', cmd.verb, 'chain', where);
       switch (cmd.verb) {
         case 'play': return this.transport.playChain(chain);
         case 'stop': return this.transport.stopChain(chain);
@@ -352,7 +360,7 @@ export class Project {
     await this.outputs.close();
   }
 
-  private async execRoot(cmd: RootCommand, how: { rewrite: boolean }): Promise<void> {
+  private async execRoot(cmd: RootCommand, how: LineContext): Promise<void> {
     const t = this.transport;
     switch (cmd.verb) {
       case 'chain': await this.defineChain(cmd.name, cmd.stages, how); return;
@@ -367,7 +375,12 @@ export class Project {
         if (t.state !== 'stopped' && t.realtime !== cmd.on) throw new AudiofsError('EBUSY', 'write', '/ctl', `'realtime ${cmd.on ? 'on' : 'off'}': the transport is ${t.state} (expected stop first)`);
         t.realtime = cmd.on;
         break;
-      case 'export': await t.export(cmd.file, cmd.region); return;
+      case 'export': {
+        // A relative path is the writer's, as it would be for any command it runs.
+        const base = (how.caller && (await cwdOf(how.caller.pid))) ?? this.options.cwd;
+        await t.export(resolvePath(base, cmd.file), cmd.region);
+        return;
+      }
       case 'collect': this.outputs.out.setCollect({ on: cmd.on }); break;
       case 'trace': this.engine.setTrace({ on: cmd.on }); break;
     }

@@ -6,6 +6,7 @@ import type { Config } from '../config/config-types.js';
 import { StateDir } from '../state/state-dir.js';
 import { LiveConfig } from './config-file.js';
 import { LogFile } from './log-file.js';
+import { Access } from './access.js';
 import { FuseMount } from './fuse-adapter.js';
 import { SavedInputs, VersionedInput } from './saved-inputs.js';
 import { StateSaver } from './state-saver.js';
@@ -69,9 +70,11 @@ export async function serve(options: ServeOptions): Promise<Served> {
   project.onChange = () => saver?.schedule();
   // Watched before the mount is ready, so an edit made once ctl appears is never taken for the initial text.
   if (options.configFile) live.watch(options.configFile);
-  const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther: options.allowOther ?? config.allowOther });
+  const access = new Access({ ownerUid: process.getuid?.() ?? 0, ownerGid: process.getgid?.() ?? 0, group: config.group });
+  const allowOther = options.allowOther ?? config.allowOther;
+  const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther, access });
   await fuse.mount();
-  logger.info(`audiofs mounted at ${mountpoint}`);
+  logger.info(`audiofs mounted at ${mountpoint}${allowOther ? `; other users may read what the mode bits allow${config.group !== null ? `, group ${config.group} may steer the transport and mixers` : ''}` : ''}`);
   let closing: Promise<void> | undefined;
   return {
     project,

@@ -9,10 +9,9 @@ import type { FileHandle, FileNode, OpenMode } from './vnode.js';
  */
 export class SnapshotFile implements FileNode {
   readonly kind = 'file';
-  mode = 0o444;
   mtime = new Date();
 
-  constructor(private readonly content: () => Buffer | string) {}
+  constructor(private readonly content: () => Buffer | string, public mode = 0o444) {}
 
   size(): Bytes {
     const c = this.content();

@@ -12,7 +12,7 @@ import { StreamFile } from './stream-file.js';
 import type { LogFile } from './log-file.js';
 import { entryNameProblem, printable } from './names.js';
 import { dispose, USER_FILE_MAX, type DirOwner } from './user-files.js';
-import type { DirNode, FileHandle, FileNode, VNode } from './vnode.js';
+import type { Caller, DirNode, FileHandle, FileNode, VNode } from './vnode.js';
 
 /** The most /comments holds. */
 export const COMMENTS_MAX = 1024;
@@ -145,18 +145,20 @@ export class Tree {
   }
 
   /** create: brings back a file that unlink hid, or makes a file of the user's under any other name. */
-  async create(path: string): Promise<FileHandle> {
+  async create(path: string, options: { mode?: number; caller?: Caller } = {}): Promise<FileHandle> {
     const { dir, name } = this.parentOf(path, 'create');
     const own = dir.lookupOwn(name);
     if (own?.kind === 'dir') throw new AudiofsError('EEXIST', 'create', path);
     if (own) {
       dir.hidden.delete(name);
-      return own.open({ read: false, write: true, nonblocking: false, nofollow: false, append: false, truncate: true });
+      return own.open({ read: false, write: true, nonblocking: false, nofollow: false, append: false, truncate: true, caller: options.caller });
     }
     checkEntryName(name, 'create', path);
     const store = this.project.userFiles.create(dir.owner, name, path);
+    const node = this.userFileNode(store);
+    if (options.mode !== undefined) node.mode = options.mode & 0o7777;
     dir.mtime = new Date();
-    return this.userFileNode(store).open({ read: true, write: true, nonblocking: false, nofollow: false, append: false, truncate: false });
+    return node.open({ read: true, write: true, nonblocking: false, nofollow: false, append: false, truncate: false, caller: options.caller });
   }
 
   /**
@@ -245,7 +247,8 @@ export class Tree {
 
   /** @internal */
   storeFile(store: () => InputStore, onWrite: () => void, adopt?: (store: InputStore) => void): StoreFile {
-    return new StoreFile({ store, onWrite, adopt, onWriters: (n) => this.countWriters(store(), n) });
+    // A stored input is the owner's music: not readable by other users unless the owner says so.
+    return new StoreFile({ store, onWrite, adopt, mode: 0o640, onWriters: (n) => this.countWriters(store(), n) });
   }
 
   /** @internal the node of a file of the user's, made once per store */
@@ -287,15 +290,16 @@ class RootDir extends Dir {
     const out = project.outputs;
     this.files = {
       ctl: new LineFile({
+        steerable: true,
         read: () => projectLines(project),
         apply: (l, how) => project.execRootLine(l, how),
         replace: (text) => project.execRootText(text),
       }),
-      mixer: new LineFile({ read: () => project.mixerText(), apply: (l) => project.applyMixer(l), replace: (t) => project.applyMixer(t) }),
+      mixer: new LineFile({ steerable: true, read: () => project.mixerText(), apply: (l) => project.applyMixer(l), replace: (t) => project.applyMixer(t) }),
       ...(tree.extras.config ? { config: tree.extras.config } : {}),
       status: new SnapshotFile(() => statusText(project)),
       log: tree.log,
-      comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange() }),
+      comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange(), mode: 0o640 }),
       out: new StreamFile(({ nonblocking }) => out.out.openReader({ nonblocking })),
       'stream.mp3': new StreamFile(({ nonblocking }) => {
         const stream = out.stream;
@@ -329,8 +333,8 @@ class ChainDir extends Dir {
     this.files = {
       in: tree.storeFile(() => chain.input, () => chain.run?.poke(), (store) => project.adoptInput(chain, undefined, store)),
       out: new StreamFile(({ nonblocking }) => chain.out.openReader({ nonblocking })),
-      ctl: new LineFile({ read: () => chainSettings(chain), apply: (l) => project.execChainLine(chain, l), replace: (t) => project.execChainText(chain, t) }),
-      mixer: new LineFile({ read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain), replace: (t) => project.applyMixer(t, chain) }),
+      ctl: new LineFile({ steerable: true, read: () => chainSettings(chain), apply: (l, how) => project.execChainLine(chain, l, how), replace: (t) => project.execChainText(chain, t) }),
+      mixer: new LineFile({ steerable: true, read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain), replace: (t) => project.applyMixer(t, chain) }),
     };
   }
 
@@ -368,7 +372,7 @@ class StageDir extends Dir {
       }),
       in: tree.storeFile(() => stage.input, () => chain.run?.inject(stage), (store) => project.adoptInput(chain, stage, store)),
       out: new StreamFile(({ nonblocking }) => stage.out.openReader({ nonblocking })),
-      err: new SnapshotFile(() => stage.err.contents()),
+      err: new SnapshotFile(() => stage.err.contents(), 0o440),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Bytes } from '../base/units.js';
+import type { Role } from './access.js';
 import type { InputStore } from '../procchain/input-store.js';
 
 /** How a file was opened, decoded from open(2) flags. */
@@ -10,6 +11,9 @@ export interface OpenMode {
   nofollow: boolean;
   append: boolean;
   truncate: boolean;
+  /** Who opened it and in which role (default: the owner). */
+  caller?: Caller;
+  role?: Role;
 }
 
 /** Who made a request: the calling process and its ids, as the kernel gave them for that request. */
@@ -43,6 +47,8 @@ export interface FileNode {
   readonly kind: 'file';
   /** Permission bits. */
   mode: number;
+  /** The configured group may write it (ctl and mixer files). */
+  readonly steerable?: boolean;
   /** The size stat reports (0 for live streams and volatile snapshots). */
   size(): Bytes;
   mtime: Date;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultConfig, diffConfig, formatConfig, parseConfig } from '../../lib/config/index.js';
+import { defaultConfig, diffConfig, formatConfig, parseConfig, SECRET_MASK } from '../../lib/config/index.js';
+
 
 const context = { mountDir: '/srv/studio', env: { HOME: '/home/tester' } };
 
@@ -29,6 +30,7 @@ test('formatConfig of the defaults reads as the documented file', () => {
     'icecast: off',
     'collect: false',
     'allow_other: false',
+    'group: off',
     'log:',
     '  level: info',
     '',
@@ -48,4 +50,12 @@ test('diffConfig names live keys and restart keys separately', () => {
   });
   const outputs = parseConfig('http: 127.0.0.1:8001\nicecast: {url: "http://h:1/m", password: p}\nchannels: 1\n', context);
   assert.deepEqual(diffConfig(before, outputs), { live: ['http', 'icecast'], restart: ['channels'] });
+});
+
+test('masked, /config shows the Icecast password as the mask and nothing else differs', () => {
+  const config = parseConfig('icecast: {url: "http://h:8000/a.mp3", user: me, password: "hunter2"}\n', context);
+  const masked = formatConfig(config, { masked: true });
+  assert.ok(!masked.includes('hunter2'));
+  assert.equal(masked, formatConfig(config).replace('hunter2', `'${SECRET_MASK}'`));
+  assert.equal(parseConfig(masked, context).icecast?.password, SECRET_MASK);
 });

@@ -27,6 +27,7 @@ test('an empty file gives the defaults of DESIGN.md section 7', () => {
     icecast: null,
     collect: false,
     allowOther: false,
+    group: null,
     log: { level: 'info' },
   };
   assert.deepEqual(parseConfig('', context), expected);
@@ -54,6 +55,7 @@ mp3: [{bitrate: 320}, {bitrate: 64}]
 icecast: {url: "http://radio.example:8001/live", password: hackme}
 collect: true
 allow_other: true
+group: 4242
 log: {level: debug}
 `, context);
   assert.deepEqual(config, {
@@ -67,6 +69,7 @@ log: {level: debug}
     icecast: { url: 'http://radio.example:8001/live', host: 'radio.example', port: 8001, mount: '/live', user: 'source', password: 'hackme' },
     collect: true,
     allowOther: true,
+    group: 4242,
     log: { level: 'debug' },
   });
 });
@@ -99,7 +102,7 @@ test('errors name the key, what was expected and what was received', () => {
     ['icecast: {url: "http://x:8000/m"}', 'icecast.password', 'config: icecast.password: expected the source password, got nothing'],
     ['log: {level: verbose}', 'log.level', "config: log.level: expected one of debug, info, warn, error, got 'verbose'"],
     ['mp3: {bitrate: 128}', 'mp3', 'config: mp3: expected a list of {bitrate: N}, or off, got a mapping ({"bitrate":128})'],
-    ['- 1\n- 2', '', 'config: expected a mapping with keys rate, channels, period, state_dir, device, http, mp3, icecast, collect, allow_other, log, got a list ([1,2])'],
+    ['- 1\n- 2', '', 'config: expected a mapping with keys rate, channels, period, state_dir, device, http, mp3, icecast, collect, allow_other, group, log, got a list ([1,2])'],
   ];
   for (const [yamlText, key, message] of cases) {
     const err = refused(yamlText);
@@ -113,7 +116,7 @@ test('unknown keys are refused with the list of known ones', () => {
   const top = refused('rate: 44100\nrat: 48000\n');
   assert.equal(top.key, 'rat');
   assert.equal(top.message,
-    'config: rat: unknown key (expected one of rate, channels, period, state_dir, device, http, mp3, icecast, collect, allow_other, log)');
+    'config: rat: unknown key (expected one of rate, channels, period, state_dir, device, http, mp3, icecast, collect, allow_other, group, log)');
   const inner = refused('mp3: [{bitrate: 128, quality: 2}]');
   assert.equal(inner.message, 'config: mp3[0].quality: unknown key (expected one of bitrate)');
   const log = refused('log: {level: info, file: /tmp/x}');
@@ -124,4 +127,19 @@ test('a YAML syntax error says where', () => {
   const err = refused('rate: 44100\n  channels: [2\n');
   assert.equal(err.key, '');
   assert.match(err.message, /^config: line \d+, column \d+: expected valid YAML, got /);
+});
+
+test('group: off, a gid, or a name from the group file; an unknown name is refused', () => {
+  assert.equal(parseConfig('group: off\n', context).group, null);
+  assert.equal(parseConfig('group: 0\n', context).group, 0);
+  assert.equal(parseConfig('group: root\n', context).group, 0);
+  assert.throws(() => parseConfig('group: no-such-group-here\n', context), /config: group: expected a group of \/etc\/group or a gid, got 'no-such-group-here'/);
+});
+
+test('a wrong password is never repeated in an error', () => {
+  assert.throws(() => parseConfig('icecast: {url: "http://h:1/m", password: [hunter2]}\n', context), (e: Error) => {
+    assert.match(e.message, /icecast\.password: expected a non-empty string, got a value \(not shown\)/);
+    assert.ok(!e.message.includes('hunter2'));
+    return true;
+  });
 });

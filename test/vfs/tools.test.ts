@@ -291,3 +291,17 @@ test('the user\'s own files are kept with the project across a remount, bounded 
     }
   });
 });
+
+test('export with a relative path writes where the writer is, as any command it runs would', async () => {
+  await withTemp(async (dir) => {
+    await withMount(async (m) => {
+      await m.ctl('keys passthrough');
+      const pcm = Buffer.alloc(44100 * 4 / 10);
+      for (let i = 0; i < pcm.length; i += 2) pcm.writeInt16LE(((i * 37) % 2000) - 1000, i);
+      await writeFile(m.path('keys/in'), pcm);
+      await ok('bash', ['-c', `echo 'export take.raw' >> '${m.path('ctl')}'`], { cwd: dir });
+      await waitFor(async () => /export \S*take\.raw: done/.test(await readFile(m.path('log'), 'utf8')), 'the export done');
+      assert.deepEqual(await readFile(join(dir, 'take.raw')), pcm);
+    });
+  });
+});
