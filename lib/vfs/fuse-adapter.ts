@@ -13,6 +13,9 @@ import { openMode, type Caller, type FileHandle, type VNode } from './vnode.js';
 const require = createRequire(import.meta.url);
 const Fuse = require('fuse-native') as typeof FuseType;
 
+/** Operations that change what is stored: answered only once the change is saved. */
+const CHANGES: ReadonlySet<string> = new Set(['write', 'flush', 'release', 'create', 'open', 'truncate', 'ftruncate', 'unlink', 'mkdir', 'rmdir', 'chmod', 'rename']);
+
 const S_IFDIR = 0o040000;
 const R_OK = 4;
 const W_OK = 2;
@@ -99,7 +102,7 @@ export class FuseMount {
     return {
       init: (cb: Cb) => cb(0),
       statfs: (_p: string, cb: Cb) => cb(0, { bsize: 4096, frsize: 4096, blocks: 1 << 20, bfree: 1 << 19, bavail: 1 << 19, files: 1 << 16, ffree: 1 << 15, favail: 1 << 15, fsid: 0, flag: 0, namemax: 255 }),
-      getattr: (p: string, cb: Cb) => this.run('getattr', p, cb, async (cb) => cb(0, this.stat(t.resolve(p, 'getattr')))),
+      getattr: (p: string, cb: Cb) => this.run('getattr', p, cb, async (cb, { caller }) => cb(0, this.stat(t.resolve(p, 'getattr'), undefined, caller))),
       fgetattr: (p: string, fd: number, cb: Cb) => this.run('fgetattr', this.pathOf(fd, p), cb, async (cb) => {
         const open = this.files.get(fd);
         // A directory's handle (fstat of an opened directory) or a file's.
@@ -212,6 +215,15 @@ export class FuseMount {
     const once: Cb = (code, ...rest) => {
       if (answered) return;
       answered = true;
+      // A change is acknowledged only once it is stored: a successful change waits for the save that holds it.
+      const project = this.tree.project;
+      if (CHANGES.has(op) && code >= 0 && project.unsaved()) {
+        project.persist().then(() => send(code, rest), (err: unknown) => send(errnoNumber(errnoNameOf(err)), []));
+        return;
+      }
+      send(code, rest);
+    };
+    const send = (code: number, rest: unknown[]): void => {
       if (id !== undefined) this.inFlight.delete(id);
       if (!Number.isInteger(code)) {
         // fuse-native throws on anything but a number and the kernel request then waits for ever.
@@ -265,9 +277,9 @@ export class FuseMount {
     return open;
   }
 
-  private stat(node: VNode, openSize?: number): Record<string, unknown> {
+  private stat(node: VNode, openSize?: number, caller?: Caller): Record<string, unknown> {
     const dir = node.kind === 'dir';
-    const size = dir ? 4096 : openSize ?? node.size();
+    const size = dir ? 4096 : openSize ?? node.size(caller);
     // With a steering group, the files it may write show it in their group bits.
     const steer = node.kind === 'file' && node.steerable && this.access.options.group !== null ? 0o060 : 0;
     return {
@@ -281,7 +293,7 @@ export class FuseMount {
       gid: this.access.fileGid,
       mtime: node.mtime,
       atime: node.mtime,
-      ctime: node.mtime,
+      ctime: (node.kind === 'file' && node.ctime) || node.mtime,
     };
   }
 }

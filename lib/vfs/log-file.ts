@@ -16,6 +16,7 @@ export class LogFile implements FileNode {
   /** The log says what the owner did: other users may not read it unless the owner says so. */
   mode = 0o440;
   mtime = new Date();
+  readonly ctime = new Date();
   private chunks: Buffer[] = [];
   private kept: Bytes = 0;
   /** Offset of the first kept byte. */
@@ -69,6 +70,9 @@ export class LogFile implements FileNode {
     // Written by cp -a, rsync or tar copying a project back in: taken and dropped.
     if (mode.write) return discardHandle();
     let skew = 0;
+    // A copy (cp, tar, rsync open with O_NOFOLLOW) sees the log as it was when opened, so its size does not
+    // change under it ("file changed as we read it"); a reader such as `tail -f` sees it grow.
+    const end = mode.nofollow || mode.nonblocking ? this.size() : Infinity;
     return {
       read: async (position, length) => {
         let at = position + skew;
@@ -76,12 +80,12 @@ export class LogFile implements FileNode {
           skew += this.start - at;
           at = this.start;
         }
-        return this.slice(at, length);
+        return this.slice(at, Math.max(0, Math.min(length, end - at)));
       },
       write: async () => { throw new AudiofsError('EBADF', 'write', '/log', 'the log is read-only'); },
       flush: async () => undefined,
       release: async () => undefined,
-      size: () => this.size(),
+      size: () => Math.min(end, this.size()),
     };
   }
 

@@ -49,12 +49,12 @@ export interface ProjectState {
 }
 
 /** Takes a snapshot of the project, saving each changed stored input on the way; `current` is false if one was busy. */
-export async function captureProject(project: Project, inputs: SavedInputs): Promise<{ state: ProjectState; current: boolean; ids: Set<number> }> {
+export async function captureProject(project: Project, inputs: SavedInputs, forced: ReadonlySet<InputStore> = new Set()): Promise<{ state: ProjectState; current: boolean; ids: Set<number> }> {
   let current = true;
   const ids = new Set<number>();
   const save = async (store: InputStore, live = false): Promise<number | null> => {
     if (live) return null;
-    const r = await inputs.save(store, project.writersOpen(store));
+    const r = await inputs.save(store, project.writersOpen(store) && !forced.has(store));
     current &&= r.current;
     if (r.id !== null) ids.add(r.id);
     return r.id;

@@ -52,6 +52,13 @@ export class Project {
   readonly userFiles: UserFiles;
   /** Called after any change worth saving or showing (the tree updates mtimes). */
   onChange: () => void = () => undefined;
+  /**
+   * Stores every change made so far (and `store`, even while a writer holds it), resolving once it is on disk:
+   * a write is acknowledged only after. Set by the host (the state saver); without one there is nothing to wait for.
+   */
+  persist: (options?: { store?: InputStore }) => Promise<void> = async () => undefined;
+  /** Whether a change waits to be stored. */
+  unsaved: () => boolean = () => false;
   /** Who has an `in` file open for writing (kept by the tree). */
   writersOpen: (store: InputStore) => boolean = () => false;
 

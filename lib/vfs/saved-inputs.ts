@@ -56,8 +56,15 @@ export class SavedInputs {
     const id = known?.id ?? this.nextId++;
     const file = this.fileOf(id);
     const temp = `${file}.tmp`;
-    await copyInto(store, temp);
-    await rename(temp, file);
+    try {
+      await copyInto(store, temp);
+      await rename(temp, file);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    // The file must be durable before a snapshot names it.
+    await syncDirectory(this.dir);
     this.saved.set(store, { id, version });
     return { id, current: versionOf(store) === version };
   }

@@ -1,6 +1,6 @@
 import { AudiofsError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
-import type { FileHandle, FileNode, OpenMode } from './vnode.js';
+import type { Caller, FileHandle, FileNode, OpenMode } from './vnode.js';
 
 /**
  * Text made from the current state (`status`, `err`, `channels`): a file with a size and an end, so `cat`,
@@ -10,22 +10,45 @@ import type { FileHandle, FileNode, OpenMode } from './vnode.js';
 export class SnapshotFile implements FileNode {
   readonly kind = 'file';
   mtime = new Date();
+  /**
+   * The text each process last saw, kept while it has the file open or for SAME_TEXT_MS after a stat: a stat,
+   * the open after it, the reads and an fstat then agree (tar compares them), and after its close it sees news.
+   */
+  private readonly seen = new Map<number, { text: Buffer; at: number; opens: number }>();
 
   constructor(private readonly content: () => Buffer | string, public mode = 0o444) {}
 
-  size(): Bytes {
+  size(caller?: Caller): Bytes {
+    return this.textFor(caller?.pid ?? 0).length;
+  }
+
+  /** The text a process sees now: the one it is reading or just stat'ed, else a new one. */
+  private textFor(pid: number): Buffer {
+    const now = Date.now();
+    const kept = this.seen.get(pid);
+    if (kept && (kept.opens > 0 || now - kept.at < SAME_TEXT_MS)) return kept.text;
     const c = this.content();
-    return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+    const text = typeof c === 'string' ? Buffer.from(c) : c;
+    if (pid > 0) {
+      for (const [p, s] of this.seen) if (s.opens === 0 && now - s.at >= SAME_TEXT_MS) this.seen.delete(p);
+      this.seen.set(pid, { text, at: now, opens: 0 });
+    }
+    return text;
   }
 
   async open(mode: OpenMode): Promise<FileHandle> {
     if (mode.write) return discardHandle();
-    const c = this.content();
-    const snapshot = typeof c === 'string' ? Buffer.from(c) : c;
+    const pid = mode.caller?.pid ?? 0;
+    const snapshot = this.textFor(pid);
+    const kept = this.seen.get(pid);
+    if (kept) kept.opens++;
     return {
       read: async (position, length) => snapshot.subarray(position, position + length),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'this file is read-only'); },
-      flush: async () => undefined,
+      // close(2) waits for flush (release comes later, on its own): from then on the process sees news.
+      flush: async () => {
+        if (kept && kept.opens > 0 && --kept.opens === 0) kept.at = 0;
+      },
       release: async () => undefined,
       size: () => snapshot.length,
     };
@@ -39,6 +62,9 @@ export class SnapshotFile implements FileNode {
     return false;
   }
 }
+
+/** How long the text a process's stat saw is what its open reads. */
+const SAME_TEXT_MS = 1000;
 
 /** A handle that takes every write and keeps nothing (a generated file written by cp, rsync or tar). */
 export function discardHandle(): FileHandle {

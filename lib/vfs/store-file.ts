@@ -12,6 +12,8 @@ export interface StoreFileOptions {
   onWrite?: () => void;
   /** A writer opened or closed (a feeder waits for more while one is open). */
   onWriters?: (open: number) => void;
+  /** A handle that wrote is being closed: resolves once what it wrote is stored (close(2) returns after). */
+  onFlush?: (store: InputStore) => Promise<void>;
   /** Takes a renamed file's store as this file's own (instead of copying it). */
   adopt?: (store: InputStore) => void;
   mode?: number;
@@ -82,6 +84,7 @@ export class StoreFile implements FileNode {
 
 class StoreHandle implements FileHandle {
   private released = false;
+  private wrote = false;
 
   constructor(private readonly file: StoreFile, private readonly options: StoreFileOptions, private readonly mode: OpenMode) {}
 
@@ -93,6 +96,7 @@ class StoreHandle implements FileHandle {
     const store = this.options.store();
     const at = this.mode.append ? store.size : position;
     this.file.checkSize(at + data.length);
+    this.wrote = true;
     await store.write(at, data, signal);
     this.file.mtime = new Date();
     this.options.onWrite?.();
@@ -107,7 +111,11 @@ class StoreHandle implements FileHandle {
     return this.options.store().size;
   }
 
-  async flush(): Promise<void> {}
+  async flush(): Promise<void> {
+    if (!this.wrote) return;
+    this.wrote = false;
+    await this.options.onFlush?.(this.options.store());
+  }
 
   async release(): Promise<void> {
     if (this.released) return;

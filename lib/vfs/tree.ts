@@ -248,14 +248,19 @@ export class Tree {
   /** @internal */
   storeFile(store: () => InputStore, onWrite: () => void, adopt?: (store: InputStore) => void): StoreFile {
     // A stored input is the owner's music: not readable by other users unless the owner says so.
-    return new StoreFile({ store, onWrite, adopt, mode: 0o640, onWriters: (n) => this.countWriters(store(), n) });
+    return new StoreFile({ store, onWrite, adopt, mode: 0o640, onWriters: (n) => this.countWriters(store(), n), onFlush: (s) => this.project.persist({ store: s }) });
   }
 
   /** @internal the node of a file of the user's, made once per store */
   userFileNode(store: InputStore): StoreFile {
     let node = this.userNodes.get(store);
     if (!node) {
-      node = new StoreFile({ store: () => store, maxSize: USER_FILE_MAX, onWrite: () => this.project.onChange(), onWriters: (n) => this.countWriters(store, n) });
+      node = new StoreFile({
+        store: () => store,
+        maxSize: USER_FILE_MAX,
+        onWriters: (n) => this.countWriters(store, n),
+        onFlush: (s) => this.project.persist({ store: s }),
+      });
       this.userNodes.set(store, node);
     }
     return node;

@@ -49,8 +49,10 @@ export interface FileNode {
   mode: number;
   /** The configured group may write it (ctl and mixer files). */
   readonly steerable?: boolean;
-  /** The size stat reports (0 for live streams and volatile snapshots). */
-  size(): Bytes;
+  /** The status change time, when it differs from mtime (/log grows without its ctime changing: tar compares it). */
+  readonly ctime?: Date;
+  /** The size stat reports (0 for live streams); `caller` is who asks (a snapshot keeps that text for its open). */
+  size(caller?: Caller): Bytes;
   mtime: Date;
   open(mode: OpenMode): Promise<FileHandle>;
   /** truncate(2) by path. */

@@ -305,3 +305,38 @@ test('export with a relative path writes where the writer is, as any command it 
     });
   });
 });
+
+test('while the project changes, a stat of /status, the open after it, its reads and fstat agree (tar compares them)', async () => {
+  await withMount(async (m) => {
+    const adding = (async () => {
+      for (let i = 0; i < 60; i++) await m.ctl(`c${i} passthrough`);
+    })();
+    const check = await ok('/usr/bin/python3', ['-c', `
+import os
+os.chdir(${JSON.stringify(m.dir)})
+bad = []
+sizes = set()
+for i in range(300):
+    st = os.stat('status').st_size
+    fd = os.open('status', os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    data = b''
+    while True:
+        b = os.read(fd, 65536)
+        if not b:
+            break
+        data += b
+    fs = os.fstat(fd).st_size
+    os.close(fd)
+    sizes.add(st)
+    if st != len(data) or fs != st:
+        bad.append((st, len(data), fs))
+print(len(bad), len(sizes), bad[:3])
+`]);
+    await adding;
+    const [bad, sizes] = check.trim().split(' ').map(Number);
+    assert.equal(bad, 0, `stat, read and fstat disagreed: ${check}`);
+    assert.ok(sizes > 1, `the reader saw the status change (${sizes} sizes)`);
+    // A log that grows while tar reads it is archived as it was when opened.
+    await ok('tar', ['cf', join(m.tmp, 'all.tar'), '-C', m.dir, './log', './status']);
+  });
+});

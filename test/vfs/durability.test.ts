@@ -1,0 +1,124 @@
+// A write is acknowledged only once it is stored: kill -9 of the mount right after a write returns loses
+// nothing, and a full state directory is reported to the writer (ENOSPC) while what was acknowledged stays.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mountAudiofs, run, sleep, type TestMount } from '../helpers/mount.js';
+
+async function withRoot(f: (root: string) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'audiofs-durable-'));
+  try {
+    await f(root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** Kills the mount process with SIGKILL, as a crash would, and clears what it leaves. */
+async function crash(m: TestMount): Promise<void> {
+  m.proc.kill('SIGKILL');
+  await new Promise<void>((r) => (m.proc.exitCode !== null || m.proc.signalCode !== null ? r() : m.proc.once('exit', () => r())));
+  await run('fusermount', ['-uz', m.dir]).catch(() => undefined);
+  await m.close().catch(() => undefined);
+}
+
+/** Runs a shell command with a time limit; resolves with its exit code and stderr. */
+async function sh(command: string): Promise<{ code: number | null; err: string }> {
+  return await new Promise((resolve, reject) => {
+    const p = spawn('bash', ['-c', command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      reject(new Error(`'${command}' did not end within 30 s`));
+    }, 30_000);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, err });
+    });
+  });
+}
+
+function pattern(size: number, seed: number): Buffer {
+  const b = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 131 + seed * 7) & 0xff;
+  return b;
+}
+
+test('kill -9 at once after acknowledged writes loses none of them (3 rounds, killed 0-40 ms after the last write)', async () => {
+  await withRoot(async (root) => {
+    const config = `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${join(root, 'state')}\n`;
+    const expected: Array<{ chain: string; input: Buffer }> = [];
+    for (let round = 0; round < 3; round++) {
+      const m = await mountAudiofs({ config });
+      const chain = `p${round}`;
+      const input = pattern(3_000_000 + round * 1000, round);
+      await m.ctl(`${chain} passthrough | passthrough -x`);
+      await writeFile(m.path(chain, 'in'), input);
+      await m.ctl(`volume ${0.1 * (round + 1)}`, `${chain}/mixer`);
+      await m.ctl(`nice ${round + 1}`, `${chain}/passthrough/sched`);
+      await chmod(m.path(chain, 'passthrough-x'), 0o155);
+      await writeFile(m.path(`note${round}.txt`), `round ${round}\n`);
+      await writeFile(m.path('comments'), `after round ${round}\n`);
+      expected.push({ chain, input });
+      await sleep(round * 20);
+      await crash(m);
+    }
+    const m = await mountAudiofs({ config });
+    try {
+      for (const [round, { chain, input }] of expected.entries()) {
+        assert.deepEqual(await readFile(m.path(chain, 'in')), input, `${chain}/in`);
+        assert.match(await readFile(m.path(chain, 'mixer'), 'utf8'), new RegExp(`^volume ${(0.1 * (round + 1)).toFixed(1).replace('.', '\\.')}`));
+        assert.equal(await readFile(m.path(chain, 'passthrough/sched'), 'utf8'), `nice ${round + 1}\n`);
+        assert.equal((await stat(m.path(chain, 'passthrough-x'))).mode & 0o777, 0o155);
+        assert.equal(await readFile(m.path(`note${round}.txt`), 'utf8'), `round ${round}\n`);
+      }
+      assert.equal(await readFile(m.path('comments'), 'utf8'), 'after round 2\n');
+    } finally {
+      assert.equal(await m.close(), 0);
+    }
+  });
+});
+
+test('a full state directory: the writer gets ENOSPC, what was acknowledged before stays, and saving resumes once there is room', async (t) => {
+  await withRoot(async (root) => {
+    const state = join(root, 'state');
+    await mkdir(state);
+    const mounted = await run('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', state]).then(() => true, () => false);
+    if (!mounted) {
+      t.skip('mounting a tmpfs needs root');
+      return;
+    }
+    try {
+      const config = `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${state}\n`;
+      let m = await mountAudiofs({ config });
+      try {
+        await m.ctl('keys passthrough');
+        await m.ctl('volume 0.5', 'keys/mixer');
+        const big = await sh(`dd if=/dev/urandom of=${m.path('keys/in')} bs=1M count=16 status=none`);
+        assert.notEqual(big.code, 0, 'dd must not succeed when the data cannot be stored');
+        assert.match(big.err, /No space left on device/);
+        assert.match(await readFile(m.path('log'), 'utf8'), /state: saving the project failed, the last saved state stays: .*(ENOSPC|no space)/i);
+        // Room again: the input is cleared, and new changes are stored.
+        await writeFile(m.path('keys/in'), '');
+        await m.ctl('volume 0.25', 'keys/mixer');
+        await m.ctl('later passthrough');
+      } finally {
+        await crash(m);
+      }
+      m = await mountAudiofs({ config });
+      try {
+        assert.match(await readFile(m.path('ctl'), 'utf8'), /^keys passthrough\nlater passthrough\n$/m);
+        assert.match(await readFile(m.path('keys/mixer'), 'utf8'), /^volume 0\.25\n/);
+        assert.equal((await stat(m.path('keys/in'))).size, 0);
+      } finally {
+        assert.equal(await m.close(), 0);
+      }
+    } finally {
+      await run('umount', ['-l', state]).catch(() => undefined);
+    }
+  });
+});
