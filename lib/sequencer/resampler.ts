@@ -7,6 +7,13 @@ export interface ResamplerOptions {
   channels: number;
   /** Zero crossings of the sinc on each side (default 24): longer is sharper and slower. */
   zeroCrossings?: number;
+  /**
+   * Start inside a signal: the first block pushed is input frame `input`, the first frame produced is output
+   * frame `output` (the same samples as a resampler started at 0, when `input` <= firstInputFor(output)).
+   */
+  start?: { input: number; output: number };
+  /** Produce no output frame at or past this one (a region's end). */
+  outputEnd?: number;
 }
 
 const TABLE_STEPS = 512;
@@ -27,6 +34,7 @@ export class Resampler {
   private historyStart = 0;
   private inputCount = 0;
   private outputCount = 0;
+  private readonly outputEnd: number;
 
   constructor(options: ResamplerOptions) {
     this.from = options.from;
@@ -36,6 +44,20 @@ export class Resampler {
     this.halfWidth = Math.ceil(this.zeroCrossings / this.cutoff);
     this.table = kernelTable(this.zeroCrossings);
     this.history = Array.from({ length: options.channels }, () => new Float64Array(0));
+    this.historyStart = this.inputCount = options.start?.input ?? 0;
+    this.outputCount = options.start?.output ?? 0;
+    this.outputEnd = options.outputEnd ?? Infinity;
+  }
+
+  /** The first input frame that output frame `output` depends on: start a region's input there (or earlier). */
+  firstInputFor(output: number): number {
+    return Math.max(0, Math.floor((output * this.from) / this.to) - this.halfWidth);
+  }
+
+  /** The input frames that output frames before `outputEnd` depend on (the input a region needs, from its start). */
+  inputEndFor(outputEnd: number): number {
+    if (outputEnd <= 0) return 0;
+    return Math.floor(((outputEnd - 1) * this.from) / this.to) + this.halfWidth + 1;
   }
 
   /** Resamples the next block (one Float64Array per channel, all the same length). */
@@ -60,21 +82,16 @@ export class Resampler {
   }
 
   private produce(final: boolean): Float64Array[] {
-    const last = final ? Math.ceil((this.inputCount * this.to) / this.from) : Infinity;
-    const positions: number[] = [];
-    for (let n = this.outputCount; n < last; n++) {
-      const center = (n * this.from) / this.to;
-      if (!final && Math.floor(center) + this.halfWidth >= this.inputCount) break;
-      positions.push(center);
-    }
+    const last = Math.min(final ? Math.ceil((this.inputCount * this.to) / this.from) : Infinity, this.outputEnd);
+    let end = this.outputCount;
+    while (end < last && (final || Math.floor((end * this.from) / this.to) + this.halfWidth < this.inputCount)) end++;
+    const count = Math.max(0, end - this.outputCount);
     const out = this.history.map((samples) => {
-      const result = new Float64Array(positions.length);
-      positions.forEach((center, i) => {
-        result[i] = this.sampleAt(samples, center);
-      });
+      const result = new Float64Array(count);
+      for (let i = 0; i < count; i++) result[i] = this.sampleAt(samples, ((this.outputCount + i) * this.from) / this.to);
       return result;
     });
-    this.outputCount += positions.length;
+    this.outputCount += count;
     this.dropHistory();
     return out;
   }

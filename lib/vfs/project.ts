@@ -33,6 +33,8 @@ export interface ProjectOptions {
   trace?: (message: string) => void;
   /** Frames per engine period (default 512). */
   period?: number;
+  /** Where converted inputs are written while they play (the state directory's spill directory). */
+  spillDir?: string;
 }
 
 /** The studio: chains in order, the transport and its settings; what the ctl files drive. */
@@ -59,6 +61,7 @@ export class Project {
       env: options.env,
       cwd: options.cwd,
       writersOpen: (store) => this.writersOpen(store),
+      spillDir: options.spillDir,
       trace: options.trace,
       changed: () => this.onChange(),
       stripOf: (chain) => this.stripOf(chain),
