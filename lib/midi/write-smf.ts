@@ -1,5 +1,10 @@
 import { channelDataLength, isMetrical, META, type MidiEvent, type Smf } from './smf-types.js';
 
+/** The largest variable-length number (4 bytes of 7 bits). */
+const MAX_VLQ = 0x0fffffff;
+/** A text meta event: with no text, it only carries time. */
+const META_TEXT = 0x01;
+
 /** Serialises an Smf; each track is ordered by tick and ends with exactly one end-of-track. */
 export function writeSmf(smf: Smf): Uint8Array {
   if (smf.format === 0 && smf.tracks.length !== 1) {
@@ -58,8 +63,20 @@ class ByteSink {
     for (let i = 0; i < text.length; i++) this.push(text.charCodeAt(i));
   }
 
+  /** A delta time; one longer than a variable-length number holds is carried by empty text events. */
+  delta(value: number): void {
+    while (value > MAX_VLQ) {
+      this.vlq(MAX_VLQ);
+      this.push(0xff);
+      this.push(META_TEXT);
+      this.push(0);
+      value -= MAX_VLQ;
+    }
+    this.vlq(value);
+  }
+
   vlq(value: number): void {
-    if (value > 0x0fffffff) throw new RangeError(`writeSmf: expected a delta time up to 0x0FFFFFFF ticks, got ${value}`);
+    if (value > MAX_VLQ) throw new RangeError(`writeSmf: expected a length up to 0x0FFFFFFF, got ${value}`);
     for (let shift = 21; shift > 0; shift -= 7) {
       if (value >= 2 ** shift) this.push((Math.floor(value / 2 ** shift) & 0x7f) | 0x80);
     }
@@ -98,11 +115,11 @@ function encodeTrack(out: ByteSink, track: MidiEvent[]): void {
     if (!Number.isInteger(e.tick) || e.tick < 0) {
       throw new RangeError(`writeSmf: expected a whole tick >= 0, got ${e.tick}`);
     }
-    out.vlq(e.tick - now);
+    out.delta(e.tick - now);
     now = e.tick;
     encodeEvent(out, e);
   }
-  out.vlq(lastTick - now);
+  out.delta(lastTick - now);
   out.push(0xff);
   out.push(META.endOfTrack);
   out.push(0);

@@ -29,14 +29,16 @@ interface Plan {
  */
 export function sliceSmf(smf: Smf, options: SliceOptions): Smf {
   const { from, to } = options;
-  if (smf.format === 2) throw new Error('sliceMidi: expected a format 0 or 1 file, got format 2 (independent sequences)');
-  if (!(from >= 0)) throw new Error(`sliceMidi: expected from >= 0 seconds, got ${from}`);
-  if (to !== undefined && !(to > from)) throw new Error(`sliceMidi: expected to > from (${from}), got ${to}`);
+  if (smf.format === 2) throw new RangeError('sliceMidi: expected a format 0 or 1 file, got format 2 (independent sequences)');
+  if (!(from >= 0)) throw new RangeError(`sliceMidi: expected from >= 0 seconds, got ${from}`);
+  if (to !== undefined && !(to > from)) throw new RangeError(`sliceMidi: expected to > from (${from}), got ${to}`);
   const tempoMap = TempoMap.fromSmf(smf);
   const plan = isMetrical(smf.division)
     ? metricalPlan(smf.division.ticksPerBeat, tempoMap, from, to)
     : smptePlan(tempoMap, from, to);
   const tracks = smf.tracks.map((track, index) => sliceTrack(track, index, plan));
+  // A file with no track has no events to slice, and nowhere to put a tempo.
+  if (tracks.length === 0) return { format: smf.format, division: smf.division, tracks };
   for (const [tick, tempo] of plan.tempos) {
     tracks[0].unshift({ tick, track: 0, kind: 'meta', type: META.tempo, data: tempoBytes(tempo) });
   }
