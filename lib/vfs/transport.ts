@@ -233,12 +233,13 @@ export class Transport {
     this.stopAt = options.stopAt;
     this.state = 'playing';
     const chains = options.only ? [options.only] : this.host.chains();
-    try {
-      await Promise.all(chains.map((c) => this.startChain(c, region)));
-    } catch (err) {
+    // All or nothing: every chain has finished starting (or failing) before a failure stops them all.
+    const started = await Promise.allSettled(chains.map((c) => this.startChain(c, region)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
       await this.halt();
       this.state = 'stopped';
-      throw err;
+      throw failed.reason;
     }
     await this.engine.start(this.realtime ? { gate: { timeoutMs: 3000 } } : {});
     this.host.logger.info(`playing from ${region.from} s${region.to !== undefined ? ` to ${region.to} s` : ''} (${mode})`);
