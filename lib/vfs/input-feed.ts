@@ -4,7 +4,7 @@ import type { Seconds } from '../base/units.js';
 import type { InputTypeSetting } from '../procchain/chain.js';
 import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { detectInputType, INPUT_TYPE_PROBE_BYTES } from '../sequencer/input-type.js';
-import { sliceMidi } from '../sequencer/midi-slice.js';
+import { sliceMidiOffThread } from '../sequencer/midi-jobs.js';
 import { WavConversion } from '../sequencer/wav-conversion.js';
 
 /** A region of the song in seconds (`to` absent: to the end). */
@@ -48,8 +48,8 @@ export interface FeedOptions {
 }
 
 /**
- * What to feed for a region: raw PCM from the exact frame; MIDI sliced through its tempo map
- * (the state in force at `from` kept); WAV converted to the project format by a worker thread
+ * What to feed for a region: raw PCM from the exact frame; MIDI sliced through its tempo map by a
+ * worker thread (the state in force at `from` kept); WAV converted to the project format by a worker thread
  * (only the region), fed while it converts.
  */
 export async function prepareFeed(store: InputStore, options: FeedOptions): Promise<Feed> {
@@ -58,7 +58,9 @@ export async function prepareFeed(store: InputStore, options: FeedOptions): Prom
   if (type === 'midi') {
     if (from === 0 && to === undefined) return { store, from: 0, type };
     const bytes = await store.read(0, store.size);
-    const slice = guard(options.where, 'MIDI', () => sliceMidi(bytes, { from, to }));
+    const slice = await sliceMidiOffThread(bytes, { from, to }).catch((err: Error) => {
+      throw new AudiofsError('EINVAL', 'play', options.where, `MIDI input: ${err.message}`);
+    });
     return { store: memoryStore(Buffer.from(slice)), from: 0, type };
   }
   if (type === 'wav') {
@@ -75,14 +77,6 @@ export async function prepareFeed(store: InputStore, options: FeedOptions): Prom
   const start = Math.min(secondsToBytes(from, options.format), store.size);
   const end = to === undefined ? undefined : Math.min(secondsToBytes(to, options.format), store.size);
   return { store, from: start, to: end, type };
-}
-
-function guard<T>(where: string, what: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new AudiofsError('EINVAL', 'play', where, `${what} input: ${(err as Error).message}`);
-  }
 }
 
 function memoryStore(data: Buffer): InputStore {

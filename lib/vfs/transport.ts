@@ -3,7 +3,6 @@ import { AudiofsError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { bytesPerSecond, formatEnv, framesToBytes, framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
 import type { Seconds } from '../base/units.js';
-import { readSmf } from '../midi/smf.js';
 import type { Engine } from '../mix/engine.js';
 import type { EngineEnd } from '../mix/engine-types.js';
 import type { StripSettings } from '../mix/strip.js';
@@ -11,7 +10,8 @@ import { FileExportSink } from '../mix/sinks/file-export.js';
 import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
-import { defaultBars, midiBars, stepRegion, type Bars } from '../sequencer/bars.js';
+import { defaultBars, stepRegion } from '../sequencer/bars.js';
+import { MidiJobError, stepRegionOffThread } from '../sequencer/midi-jobs.js';
 import { parseWavHeader } from '../sequencer/wav-header.js';
 import { ChainSource } from './chain-source.js';
 import { inputTypeOf, prepareFeed, type Feed, type Region } from './input-feed.js';
@@ -132,7 +132,7 @@ export class Transport {
     if (this.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
     let region: { from: Seconds; to: Seconds };
     try {
-      region = stepRegion(await this.bars(), this.stepBars, n);
+      region = await this.stepRegion(this.stepBars, n);
     } catch (err) {
       throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': ${(err as Error).message.replace(/^step \d+: /, '')}`);
     }
@@ -348,8 +348,11 @@ export class Transport {
     void Promise.all(this.host.chains().map((c) => c.run?.stop()));
   }
 
-  /** Bars of the song: from the first MIDI input's time signatures and tempo map, else 4/4 at 120 BPM. */
-  private async bars(): Promise<Bars> {
+  /**
+   * The region of step `n`: bars from the first MIDI input's time signatures and tempo map (found by a
+   * worker thread), else 4/4 at 120 BPM over the longest input.
+   */
+  private async stepRegion(barsPerStep: number, n: number): Promise<Region & { to: Seconds }> {
     let longest = 0;
     for (const chain of this.host.chains()) {
       for (const store of [chain.input, ...chain.stages.map((s) => s.input)]) {
@@ -359,15 +362,15 @@ export class Transport {
           longest = Math.max(longest, type === 'wav' ? await wavSeconds(store) : store.size / bytesPerSecond(this.host.format));
           continue;
         }
-        const bytes = await store.read(0, store.size);
         try {
-          return midiBars(readSmf(bytes));
+          return await stepRegionOffThread(await store.read(0, store.size), barsPerStep, n);
         } catch (err) {
+          if (err instanceof MidiJobError && err.kind === 'range') throw err;
           throw new Error(`the bars come from /${chain.name}'s MIDI input, which cannot be read: ${(err as Error).message}`);
         }
       }
     }
-    return defaultBars(Math.max(longest, 2));
+    return stepRegion(defaultBars(Math.max(longest, 2)), barsPerStep, n);
   }
 }
 

@@ -1,7 +1,8 @@
 // Converting a WAV input never stalls the mount: /status answers while a long WAV converts in a worker thread.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readSmf } from '../../lib/midi/smf.js';
 import { join } from 'node:path';
 import { mountAudiofs, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
 import { readLog } from '../helpers/live-read.js';
@@ -73,4 +74,42 @@ test('a 10-minute 8 kHz WAV converted for export: every /status read and ls answ
   for (let i = edge; i < pcm.length - edge; i += 2) worst = Math.max(worst, Math.abs(pcm.readInt16LE(i) - oracle.readInt16LE(i)));
   assert.ok(worst <= 3, `the export differs from sox's conversion by up to ${worst} LSB`);
   assert.doesNotMatch(await readLog(m), /WAV input/);
+});
+
+/** A one-track MIDI file of `notes` short notes, 16 ticks apart at 480 ticks a beat. */
+function manyNotes(notes: number): Buffer {
+  const body = Buffer.alloc(notes * 8 + 4);
+  for (let i = 0; i < notes; i++) body.set([0x10, 0x90, 60 + (i % 12), 100, 0x10, 0x80, 60 + (i % 12), 0], i * 8);
+  body.set([0, 0xff, 0x2f, 0], notes * 8);
+  const head = Buffer.from([0x4d, 0x54, 0x68, 0x64, 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0, 0x4d, 0x54, 0x72, 0x6b, 0, 0, 0, 0]);
+  head.writeUInt32BE(body.length, 18);
+  return Buffer.concat([head, body]);
+}
+
+test('a MIDI input of 660,000 events sliced for a seek: /status and ls answer within 500 ms while it is parsed', async () => {
+  await m.ctl('realtime off');
+  await m.ctl('mid cat');
+  const song = manyNotes(330_000);
+  await writeFile(m.path('mid/in'), song);
+  try {
+    await m.ctl('seek 10');
+    const t0 = performance.now();
+    const played = (async () => {
+      const reading = readFile(m.path('mid/out'));
+      await m.ctl('play');
+      return reading;
+    })();
+    const { times } = await statusLatencies(played);
+    const slice = await played;
+    times.sort((a, b) => a - b);
+    console.log(`# /status + ls while slicing: ${times.length} reads, median ${times[times.length >> 1].toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms; play to the end of mid/out ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    assert.ok(times.at(-1)! < 500, `the slowest /status read took ${times.at(-1)!.toFixed(0)} ms`);
+    // Every note starts 32 ticks after the last (120 BPM, 480 a beat: 1/30 s): from 10 s, 300 notes are gone.
+    const smf = readSmf(slice);
+    const ons = smf.tracks[0].filter((e) => e.kind === 'channel' && e.status === 0x90);
+    assert.equal(ons.length, 330_000 - 300);
+  } finally {
+    await m.ctl('seek 0');
+    await rm(m.path('mid'), { recursive: true });
+  }
 });
