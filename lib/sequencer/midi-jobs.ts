@@ -1,7 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { Seconds } from '../base/units.js';
+import type { Bytes, Seconds } from '../base/units.js';
 import type { Region } from './bars.js';
 import type { MidiReply, MidiRequest } from './midi-worker.js';
+
+/** The largest MIDI input parsed for a slice or for bars (a million events take a few MB; this leaves room for sysex). */
+export const MAX_MIDI_BYTES: Bytes = 64 * 1024 * 1024;
 
 /** A MIDI job that failed: the input could not be read (`format`) or the request is out of range (`range`). */
 export class MidiJobError extends Error {
@@ -25,6 +28,9 @@ export async function stepRegionOffThread(bytes: Uint8Array, barsPerStep: number
 
 /** One worker for one request: parsing a large file never holds up the thread that serves FUSE. */
 function ask(request: MidiRequest): Promise<MidiReply> {
+  if (request.bytes.length > MAX_MIDI_BYTES) {
+    return Promise.reject(new MidiJobError('format', `MIDI: expected a file of at most ${MAX_MIDI_BYTES} bytes, got ${request.bytes.length}`));
+  }
   const worker = new Worker(new URL('./midi-worker.js', import.meta.url));
   return new Promise<MidiReply>((resolve, reject) => {
     worker.once('message', (reply: MidiReply) => {

@@ -4,7 +4,7 @@ import type { Seconds } from '../base/units.js';
 import type { InputTypeSetting } from '../procchain/chain.js';
 import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { detectInputType, INPUT_TYPE_PROBE_BYTES } from '../sequencer/input-type.js';
-import { sliceMidiOffThread } from '../sequencer/midi-jobs.js';
+import { MAX_MIDI_BYTES, sliceMidiOffThread } from '../sequencer/midi-jobs.js';
 import { WavConversion } from '../sequencer/wav-conversion.js';
 
 /** A region of the song in seconds (`to` absent: to the end). */
@@ -57,7 +57,8 @@ export async function prepareFeed(store: InputStore, options: FeedOptions): Prom
   const { from, to } = options.region;
   if (type === 'midi') {
     if (from === 0 && to === undefined) return { store, from: 0, type };
-    const bytes = await store.read(0, store.size);
+    // Past the limit, only enough is read for the worker to refuse it.
+    const bytes = await store.read(0, Math.min(store.size, MAX_MIDI_BYTES + 1));
     const slice = await sliceMidiOffThread(bytes, { from, to }).catch((err: Error) => {
       throw new AudiofsError('EINVAL', 'play', options.where, `MIDI input: ${err.message}`);
     });

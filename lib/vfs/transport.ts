@@ -11,7 +11,7 @@ import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
 import { defaultBars, stepRegion } from '../sequencer/bars.js';
-import { MidiJobError, stepRegionOffThread } from '../sequencer/midi-jobs.js';
+import { MAX_MIDI_BYTES, MidiJobError, stepRegionOffThread } from '../sequencer/midi-jobs.js';
 import { parseWavHeader } from '../sequencer/wav-header.js';
 import { ChainSource } from './chain-source.js';
 import { inputTypeOf, prepareFeed, type Feed, type Region } from './input-feed.js';
@@ -363,7 +363,7 @@ export class Transport {
           continue;
         }
         try {
-          return await stepRegionOffThread(await store.read(0, store.size), barsPerStep, n);
+          return await stepRegionOffThread(await store.read(0, Math.min(store.size, MAX_MIDI_BYTES + 1)), barsPerStep, n);
         } catch (err) {
           if (err instanceof MidiJobError && err.kind === 'range') throw err;
           throw new Error(`the bars come from /${chain.name}'s MIDI input, which cannot be read: ${(err as Error).message}`);
