@@ -10,12 +10,10 @@ import { FileExportSink } from '../mix/sinks/file-export.js';
 import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
-import { defaultBars, stepRegion } from '../sequencer/bars.js';
-import { MAX_MIDI_BYTES, MidiJobError, stepRegionOffThread } from '../sequencer/midi-jobs.js';
-import { parseWavHeader } from '../sequencer/wav-header.js';
 import { ChainSource } from './chain-source.js';
-import { inputTypeOf, prepareFeed, type Feed, type Region } from './input-feed.js';
+import { prepareFeed, type Feed, type Region } from './input-feed.js';
 import { LiveInput } from './live-input.js';
+import { songStepRegion } from './song-steps.js';
 import type { Outputs } from './outputs.js';
 
 /** The fade at each end of a loop's pass: a few milliseconds, so the seam never clicks. */
@@ -132,7 +130,7 @@ export class Transport {
     if (this.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
     let region: { from: Seconds; to: Seconds };
     try {
-      region = await this.stepRegion(this.stepBars, n);
+      region = await songStepRegion(this.host.chains(), this.host.format, this.stepBars, n);
     } catch (err) {
       throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': ${(err as Error).message.replace(/^step \d+: /, '')}`);
     }
@@ -346,41 +344,5 @@ export class Transport {
     this.host.logger.info('every chain has ended: transport stopped');
     this.host.changed();
     void Promise.all(this.host.chains().map((c) => c.run?.stop()));
-  }
-
-  /**
-   * The region of step `n`: bars from the first MIDI input's time signatures and tempo map (found by a
-   * worker thread), else 4/4 at 120 BPM over the longest input.
-   */
-  private async stepRegion(barsPerStep: number, n: number): Promise<Region & { to: Seconds }> {
-    let longest = 0;
-    for (const chain of this.host.chains()) {
-      for (const store of [chain.input, ...chain.stages.map((s) => s.input)]) {
-        if (store.size === 0) continue;
-        const type = await inputTypeOf(store, chain.inputType);
-        if (type !== 'midi') {
-          longest = Math.max(longest, type === 'wav' ? await wavSeconds(store) : store.size / bytesPerSecond(this.host.format));
-          continue;
-        }
-        try {
-          return await stepRegionOffThread(await store.read(0, Math.min(store.size, MAX_MIDI_BYTES + 1)), barsPerStep, n);
-        } catch (err) {
-          if (err instanceof MidiJobError && err.kind === 'range') throw err;
-          throw new Error(`the bars come from /${chain.name}'s MIDI input, which cannot be read: ${(err as Error).message}`);
-        }
-      }
-    }
-    return stepRegion(defaultBars(Math.max(longest, 2)), barsPerStep, n);
-  }
-}
-
-/** The duration of a stored WAV input by its header (0 when the header cannot be read). */
-async function wavSeconds(store: InputStore): Promise<Seconds> {
-  try {
-    const header = parseWavHeader(await store.read(0, Math.min(store.size, 1 << 20)));
-    if (!header) return 0;
-    return Math.floor((header.dataLength ?? store.size - header.dataOffset) / header.blockAlign) / header.rate;
-  } catch {
-    return 0;
   }
 }
