@@ -98,7 +98,9 @@ export function stepRegion(bars: Bars, barsPerStep: number, n: number): Region {
   }
   const first = (n - 1) * barsPerStep;
   const next = first + barsPerStep;
-  return { from: bars.start(first), to: next < bars.count ? bars.start(next) : bars.end };
+  const from = bars.start(first);
+  // A song that ends inside its first bar (or bar times past 2^53 ticks, where they lose precision) never gives a backwards step.
+  return { from, to: Math.max(from, next < bars.count ? bars.start(next) : bars.end) };
 }
 
 /** How many steps of `barsPerStep` bars a song has. */

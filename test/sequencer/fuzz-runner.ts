@@ -41,7 +41,10 @@ function midiCase(bytes: Uint8Array, rng: Rng): string {
   const bars = midiBars(smf);
   const per = 1 + rng.int(8);
   const steps = stepCount(bars, per);
-  for (const n of [1, steps, 1 + rng.int(steps)]) stepRegion(bars, per, n);
+  for (const n of [1, steps, 1 + rng.int(steps)]) {
+    const { from, to } = stepRegion(bars, per, n);
+    if (!(from >= 0 && to >= from && Number.isFinite(to))) throw new Error(`step ${n} of ${per} bars: region ${from}..${to}`);
+  }
   writeSmf(smf);
   if (smf.format === 2) return 'midi-ok';
   for (let i = 0; i < 2; i++) {
@@ -50,6 +53,12 @@ function midiCase(bytes: Uint8Array, rng: Rng): string {
     const slice = sliceSmf(smf, { from, to });
     const again = readSmf(writeSmf(slice));
     if (again.tracks.length !== smf.tracks.length) throw new Error(`a slice read back has ${again.tracks.length} tracks, expected ${smf.tracks.length}`);
+    if (to !== undefined && again.tracks.length > 0 && 'ticksPerBeat' in smf.division) {
+      // A slice with an end lasts exactly to - from (its end-of-track is there), to within a microsecond a tick.
+      const lastTick = Math.max(...again.tracks.map((t) => t.at(-1)?.tick ?? 0));
+      const length = TempoMap.fromSmf(again).ticksToSeconds(lastTick);
+      if (Math.abs(length - (to - from)) > 1e-6 * Math.max(1, lastTick)) throw new Error(`a slice of ${to - from} s lasts ${length} s`);
+    }
   }
   return 'midi-ok';
 }
