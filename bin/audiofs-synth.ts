@@ -17,7 +17,8 @@ and AUDIOFS_CHANNELS, default 44100 Hz stereo).
 Input that starts with MThd is a Standard MIDI File: it is rendered as fast as
 possible, every tempo change honoured. Anything else is a live MIDI byte stream
 (cat /dev/midi1 | audiofs-synth | aplay -f cd): events apply as they arrive and
-audio is paced by the wall clock in blocks of 256 frames.
+audio is paced by the wall clock in blocks of 256 frames. Empty input ends at
+once, with no output.
 
 Sounds: one timbre per General MIDI family (program change), drums on channel 10;
 velocity, pitch bend (RPN 0 range), sustain (CC64), volume (CC7), pan (CC10),
@@ -36,6 +37,8 @@ expression (CC11), all notes/sound off; a gentle master limiter.
     const synth = new Synth({ format, maxVoices });
     const input = await detectMidiInput(process.stdin);
     if (input.kind === 'file') await renderSmf({ smf: readSmf(input.bytes), format, output, synth });
+    // No MIDI at all (an empty file, /dev/null, an empty `in`): the song is over before it began.
+    else if (input.initial.length === 0 && process.stdin.readableEnded) await output.end();
     else await runLiveSynth({ input: process.stdin, output, format, initial: input.initial, synth });
   },
 );

@@ -3,9 +3,18 @@ import { MidiFormatError } from './midi-format-error.js';
 import { channelDataLength, META, type Division, type MidiEvent, type Smf } from './smf-types.js';
 
 const HEADER_LENGTH = 6;
+/** Most events a file may hold (about 100 MB parsed): no real song comes near, a hostile file cannot exhaust memory. */
+export const MAX_MIDI_EVENTS = 1_000_000;
+
+/** Options of readSmf. */
+export interface ReadSmfOptions {
+  /** Most events accepted over all tracks (default MAX_MIDI_EVENTS). */
+  maxEvents?: number;
+}
 
 /** Parses a Standard MIDI File (or one wrapped in RIFF RMID); malformed input throws MidiFormatError. */
-export function readSmf(bytes: Uint8Array): Smf {
+export function readSmf(bytes: Uint8Array, options: ReadSmfOptions = {}): Smf {
+  const budget = { left: options.maxEvents ?? MAX_MIDI_EVENTS, max: options.maxEvents ?? MAX_MIDI_EVENTS };
   const body = unwrapRmid(bytes);
   const r = new ByteReader(bytes, body.start, body.end);
   const magic = r.ascii(4, 'header chunk id');
@@ -39,7 +48,7 @@ export function readSmf(bytes: Uint8Array): Smf {
       throw new MidiFormatError(
         `chunk '${printable(id)}' length ${length} runs past the end of the file (${r.remaining} bytes left)`, chunkStart + 4);
     }
-    if (id === 'MTrk') tracks.push(readTrack(new ByteReader(bytes, r.pos, r.pos + length, `MTrk chunk ${tracks.length}`), tracks.length));
+    if (id === 'MTrk') tracks.push(readTrack(new ByteReader(bytes, r.pos, r.pos + length, `MTrk chunk ${tracks.length}`), tracks.length, budget));
     r.pos += length;
   }
   return { format: format as 0 | 1 | 2, division, tracks };
@@ -60,11 +69,12 @@ function readDivision(r: ByteReader): Division {
   return { ticksPerBeat: raw };
 }
 
-function readTrack(r: ByteReader, track: number): MidiEvent[] {
+function readTrack(r: ByteReader, track: number, budget: { left: number; max: number }): MidiEvent[] {
   const events: MidiEvent[] = [];
   let tick = 0;
   let running = 0;
   while (r.remaining > 0) {
+    if (--budget.left < 0) throw new MidiFormatError(`too many events: expected at most ${budget.max} in the file`, r.pos);
     tick += r.vlq('delta time');
     const at = r.pos;
     let status = r.u8('event status');

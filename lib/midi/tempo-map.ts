@@ -32,7 +32,8 @@ export class TempoMap {
     for (const track of tracks) {
       for (const e of track) {
         if (e.kind === 'meta' && e.type === META.tempo && e.data.length === 3) {
-          changes.push({ tick: e.tick, tempo: (e.data[0] << 16) | (e.data[1] << 8) | e.data[2] });
+          // A tempo of 0 would make every later tick the same instant (and seconds-to-ticks divide by 0): 1 us is as fast as it gets.
+          changes.push({ tick: e.tick, tempo: Math.max(1, (e.data[0] << 16) | (e.data[1] << 8) | e.data[2]) });
         }
       }
     }

@@ -71,11 +71,14 @@ export class ChainRun {
     for (let i = stages.length - 1; i > 0; i--) {
       if (stages[i].input.size > 0) { this.entry = i; break; }
     }
-    for (const s of stages) if (s.bypassed) this.outOfPath.add(s);
+    for (const s of stages) if (s.bypassed || !hasCommand(s)) this.outOfPath.add(s);
     const streams: LiveStream[] = [chain.out, ...stages.map((s) => s.out)];
     for (const s of streams) { s.setLossless(this.options.lossless); s.start(); }
     try {
-      for (const stage of stages) await this.spawn(stage);
+      for (const stage of stages) {
+        if (hasCommand(stage)) await this.spawn(stage);
+        else this.options.log('warn', `${chain.name}/${stage.name}: no command yet (expected one in ${chain.name}/${stage.name}/cmd); passed through as if bypassed`);
+      }
     } catch (err) {
       await this.stop();
       throw err;
@@ -101,8 +104,9 @@ export class ChainRun {
   /** Puts a bypassed stage back: SIGCONT, and the data path goes through it again. */
   spliceIn(stage: Stage): Promise<void> {
     return this.serialize(async () => {
-      if (!this.outOfPath.has(stage)) return;
-      stage.proc?.cont();
+      // A stage with no command has nothing to put back: it stays passed through.
+      if (!this.outOfPath.has(stage) || !stage.proc) return;
+      stage.proc.cont();
       this.outOfPath.delete(stage);
       this.reconcileEnds();
     });
@@ -155,7 +159,10 @@ export class ChainRun {
       this.replacing.add(old);
       await old.terminate();
     }
-    if (!this.ended) await this.spawn(stage);
+    if (this.ended) return;
+    await this.spawn(stage);
+    // A stage that had no command was passed through; with one, it joins the data path (unless bypassed).
+    if (!old && !stage.bypassed && this.outOfPath.delete(stage)) this.reconcileEnds();
   }
 
   /** Input written to a stage's `in` during the run: the chain continues from that stage. */
@@ -303,6 +310,11 @@ export class ChainRun {
       this.resolveDone();
     });
   }
+}
+
+/** Whether a stage has a command to run (`mkdir NAME/STAGE` makes one without, until its `cmd` is written). */
+function hasCommand(stage: Stage): boolean {
+  return stage.argv.length > 0 && stage.file !== '';
 }
 
 function streamTarget(stream: LiveStream): Target {

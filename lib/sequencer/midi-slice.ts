@@ -29,14 +29,16 @@ interface Plan {
  */
 export function sliceSmf(smf: Smf, options: SliceOptions): Smf {
   const { from, to } = options;
-  if (smf.format === 2) throw new Error('sliceMidi: expected a format 0 or 1 file, got format 2 (independent sequences)');
-  if (!(from >= 0)) throw new Error(`sliceMidi: expected from >= 0 seconds, got ${from}`);
-  if (to !== undefined && !(to > from)) throw new Error(`sliceMidi: expected to > from (${from}), got ${to}`);
+  if (smf.format === 2) throw new RangeError('sliceMidi: expected a format 0 or 1 file, got format 2 (independent sequences)');
+  if (!(from >= 0)) throw new RangeError(`sliceMidi: expected from >= 0 seconds, got ${from}`);
+  if (to !== undefined && !(to > from)) throw new RangeError(`sliceMidi: expected to > from (${from}), got ${to}`);
   const tempoMap = TempoMap.fromSmf(smf);
   const plan = isMetrical(smf.division)
     ? metricalPlan(smf.division.ticksPerBeat, tempoMap, from, to)
     : smptePlan(tempoMap, from, to);
   const tracks = smf.tracks.map((track, index) => sliceTrack(track, index, plan));
+  // A file with no track has no events to slice, and nowhere to put a tempo.
+  if (tracks.length === 0) return { format: smf.format, division: smf.division, tracks };
   for (const [tick, tempo] of plan.tempos) {
     tracks[0].unshift({ tick, track: 0, kind: 'meta', type: META.tempo, data: tempoBytes(tempo) });
   }
@@ -83,7 +85,8 @@ function smptePlan(tempoMap: TempoMap, from: Seconds, to: Seconds | undefined): 
 function sliceTrack(track: MidiEvent[], index: number, plan: Plan): MidiEvent[] {
   const state = new MidiStateCollector();
   const body: MidiEvent[] = [];
-  const open = new Map<number, number[]>();
+  // Open notes per channel and key; one off ends one note, the oldest (notes of a key end in the order they began).
+  const open = new Map<number, number>();
   for (const e of track) {
     if (e.kind === 'meta' && (e.type === META.tempo || (e.type === META.endOfTrack && plan.endTick !== null))) continue;
     if (e.tick < plan.firstTick) {
@@ -94,15 +97,13 @@ function sliceTrack(track: MidiEvent[], index: number, plan: Plan): MidiEvent[] 
     const moved = { ...e, track: index, tick: e.tick + plan.shift };
     if (e.kind === 'channel' && isNoteOn(e)) {
       const key = noteKey(e.status, e.data1);
-      open.set(key, [...(open.get(key) ?? []), e.tick]);
+      open.set(key, (open.get(key) ?? 0) + 1);
     } else if (e.kind === 'channel' && isNoteOff(e)) {
       const key = noteKey(e.status, e.data1);
-      const starts = open.get(key);
-      if (!starts) continue;
-      // One off ends one note: the oldest that started before it (a note started at this very tick outlives it).
-      const i = starts.findIndex((tick) => tick < e.tick);
-      starts.splice(i >= 0 ? i : 0, 1);
-      if (starts.length === 0) open.delete(key);
+      const count = open.get(key);
+      if (!count) continue;
+      if (count === 1) open.delete(key);
+      else open.set(key, count - 1);
     }
     body.push(moved);
   }

@@ -7,10 +7,19 @@ export interface ResamplerOptions {
   channels: number;
   /** Zero crossings of the sinc on each side (default 24): longer is sharper and slower. */
   zeroCrossings?: number;
+  /**
+   * Start inside a signal: the first block pushed is input frame `input`, the first frame produced is output
+   * frame `output` (the same samples as a resampler started at 0, when `input` <= firstInputFor(output)).
+   */
+  start?: { input: number; output: number };
+  /** Produce no output frame at or past this one (a region's end). */
+  outputEnd?: number;
 }
 
 const TABLE_STEPS = 512;
 const KAISER_BETA = 9;
+/** Largest table of per-phase weights kept (8 MB): past it, each weight is interpolated from the kernel table. */
+const MAX_PHASE_WEIGHTS = 1 << 20;
 
 /**
  * A streaming band-limited resampler: Kaiser-windowed sinc, cut off at the lower Nyquist frequency,
@@ -21,12 +30,18 @@ export class Resampler {
   private readonly to: Hz;
   private readonly cutoff: number;
   private readonly halfWidth: number;
-  private readonly table: Float64Array;
+  private kernel: Float64Array | undefined;
   private readonly zeroCrossings: number;
   private history: Float64Array[];
   private historyStart = 0;
   private inputCount = 0;
   private outputCount = 0;
+  private readonly outputEnd: number;
+  /** The rates divided by their greatest common divisor: output n has phase (n * fromStep) mod toStep. */
+  private readonly fromStep: number;
+  private readonly toStep: number;
+  /** For each phase, the weight of each of its 2 x halfWidth input samples (null when too many phases; built on first use). */
+  private phaseWeights: Float64Array | null | undefined;
 
   constructor(options: ResamplerOptions) {
     this.from = options.from;
@@ -34,8 +49,29 @@ export class Resampler {
     this.zeroCrossings = options.zeroCrossings ?? 24;
     this.cutoff = Math.min(1, options.to / options.from) * 0.97;
     this.halfWidth = Math.ceil(this.zeroCrossings / this.cutoff);
-    this.table = kernelTable(this.zeroCrossings);
     this.history = Array.from({ length: options.channels }, () => new Float64Array(0));
+    this.historyStart = this.inputCount = options.start?.input ?? 0;
+    this.outputCount = options.start?.output ?? 0;
+    this.outputEnd = options.outputEnd ?? Infinity;
+    const g = gcd(options.from, options.to);
+    this.fromStep = options.from / g;
+    this.toStep = options.to / g;
+  }
+
+  /** The kernel table, made on first use (planning a region needs only the widths). */
+  private get table(): Float64Array {
+    return (this.kernel ??= kernelTable(this.zeroCrossings));
+  }
+
+  /** The first input frame that output frame `output` depends on: start a region's input there (or earlier). */
+  firstInputFor(output: number): number {
+    return Math.max(0, Math.floor((output * this.from) / this.to) - this.halfWidth);
+  }
+
+  /** The input frames that output frames before `outputEnd` depend on (the input a region needs, from its start). */
+  inputEndFor(outputEnd: number): number {
+    if (outputEnd <= 0) return 0;
+    return Math.floor(((outputEnd - 1) * this.from) / this.to) + this.halfWidth + 1;
   }
 
   /** Resamples the next block (one Float64Array per channel, all the same length). */
@@ -60,23 +96,59 @@ export class Resampler {
   }
 
   private produce(final: boolean): Float64Array[] {
-    const last = final ? Math.ceil((this.inputCount * this.to) / this.from) : Infinity;
-    const positions: number[] = [];
-    for (let n = this.outputCount; n < last; n++) {
-      const center = (n * this.from) / this.to;
-      if (!final && Math.floor(center) + this.halfWidth >= this.inputCount) break;
-      positions.push(center);
-    }
+    const last = Math.min(final ? Math.ceil((this.inputCount * this.to) / this.from) : Infinity, this.outputEnd);
+    let end = this.outputCount;
+    while (end < last && (final || Math.floor((end * this.from) / this.to) + this.halfWidth < this.inputCount)) end++;
+    const count = Math.max(0, end - this.outputCount);
     const out = this.history.map((samples) => {
-      const result = new Float64Array(positions.length);
-      positions.forEach((center, i) => {
-        result[i] = this.sampleAt(samples, center);
-      });
+      const result = new Float64Array(count);
+      for (let i = 0; i < count; i++) result[i] = this.output(samples, this.outputCount + i);
       return result;
     });
-    this.outputCount += positions.length;
+    this.outputCount += count;
     this.dropHistory();
     return out;
+  }
+
+  /** Output frame n of one channel: from its phase's weights when every sample it needs is there, else interpolated. */
+  private output(samples: Float64Array, n: number): number {
+    if (this.phaseWeights === undefined) {
+      this.phaseWeights = this.toStep * 2 * this.halfWidth <= MAX_PHASE_WEIGHTS ? this.buildPhaseWeights() : null;
+    }
+    const weights = this.phaseWeights;
+    if (weights) {
+      const position = n * this.fromStep;
+      const phase = position % this.toStep;
+      const base = (position - phase) / this.toStep;
+      const taps = 2 * this.halfWidth;
+      const first = base - this.halfWidth + 1 - this.historyStart;
+      if (first >= 0 && first + taps <= samples.length) {
+        let sum = 0;
+        const w = phase * taps;
+        for (let j = 0; j < taps; j++) sum += samples[first + j] * weights[w + j];
+        return sum * this.cutoff;
+      }
+    }
+    return this.sampleAt(samples, (n * this.from) / this.to);
+  }
+
+  /** The weights sampleAt would use, for each phase: the input sample `base - halfWidth + 1 + j` gets weight j. */
+  private buildPhaseWeights(): Float64Array {
+    const taps = 2 * this.halfWidth;
+    const weights = new Float64Array(this.toStep * taps);
+    for (let phase = 0; phase < this.toStep; phase++) {
+      const fraction = phase / this.toStep;
+      for (let j = 0; j < taps; j++) weights[phase * taps + j] = this.weight(Math.abs(fraction - (j - this.halfWidth + 1)));
+    }
+    return weights;
+  }
+
+  /** The kernel at `distance` input samples from the centre (0 past the last zero crossing). */
+  private weight(distance: number): number {
+    const x = distance * this.cutoff * TABLE_STEPS;
+    if (x >= this.zeroCrossings * TABLE_STEPS) return 0;
+    const i = Math.floor(x);
+    return this.table[i] + (this.table[i + 1] - this.table[i]) * (x - i);
   }
 
   private sampleAt(samples: Float64Array, center: number): number {
@@ -118,6 +190,11 @@ function kernelTable(zeroCrossings: number): Float64Array {
     table[i] = (x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x)) * window;
   }
   return table;
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
 }
 
 function besselI0(x: number): number {

@@ -33,6 +33,11 @@ const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;
 const STREAMED_LENGTHS = new Set([0, 0xffffffff]);
+/** Sample rates a WAV input may have: a resampler's work and output grow with the ratio to the project rate. */
+export const WAV_MIN_RATE: Hz = 1000;
+export const WAV_MAX_RATE: Hz = 768000;
+/** Most channels a WAV input may have. */
+export const WAV_MAX_CHANNELS = 64;
 
 /** Parses the header up to the data chunk; null when `bytes` does not reach it yet. */
 export function parseWavHeader(bytes: Buffer): WavHeader | null {
@@ -72,8 +77,12 @@ function parseFmt(bytes: Buffer, at: number, length: number): Omit<WavHeader, 'd
     if (length < 40) throw new WavFormatError(`WAVE_FORMAT_EXTENSIBLE 'fmt ' chunk length: expected 40, got ${length}`, at - 4);
     code = bytes.readUInt16LE(at + 24);
   }
-  if (channels < 1) throw new WavFormatError('channels: expected at least 1, got 0', at + 2);
-  if (rate < 1) throw new WavFormatError('sample rate: expected > 0, got 0', at + 4);
+  if (channels < 1 || channels > WAV_MAX_CHANNELS) {
+    throw new WavFormatError(`channels: expected 1 to ${WAV_MAX_CHANNELS}, got ${channels}`, at + 2);
+  }
+  if (rate < WAV_MIN_RATE || rate > WAV_MAX_RATE) {
+    throw new WavFormatError(`sample rate: expected ${WAV_MIN_RATE} to ${WAV_MAX_RATE} Hz, got ${rate}`, at + 4);
+  }
   const sampleType = sampleTypeOf(code, bits);
   if (!sampleType) {
     throw new WavFormatError(

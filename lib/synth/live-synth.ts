@@ -37,7 +37,8 @@ export async function runLiveSynth(options: LiveSynthOptions): Promise<void> {
     for (const m of parser.push(bytes)) if (m.kind === 'channel') synth.handle(m.status, m.data1, m.data2);
   };
   if (options.initial) apply(options.initial);
-  let ended = false;
+  // The input may have ended already (an empty file, /dev/null): its 'end' came before this listener.
+  let ended = input.readableEnded;
   input.on('data', (chunk: Buffer) => apply(chunk));
   input.on('end', () => { ended = true; });
   input.on('error', () => { ended = true; });

@@ -89,9 +89,13 @@ export function parseChainLine(line: string, where: string): ChainCommand {
   }
 }
 
+/** The latest time a ctl line may name: past it, frame counts are no longer exact integers. */
+const MAX_SECONDS: Seconds = 1e9;
+
 function seconds(word: string, bad: (why: string) => never): Seconds {
   const v = Number(word);
   if (word === '' || !Number.isFinite(v) || v < 0) bad(`'${word}' is not a time (expected seconds >= 0, e.g. 12.5)`);
+  if (v > MAX_SECONDS) bad(`'${word}' is too late (expected seconds from 0 to ${MAX_SECONDS})`);
   return v;
 }
 

@@ -1,13 +1,11 @@
-import { pipeline } from 'node:stream/promises';
-import { Readable, Writable } from 'node:stream';
 import { AudiofsError } from '../base/errors.js';
 import { secondsToBytes, type PcmFormat } from '../base/pcm-format.js';
 import type { Seconds } from '../base/units.js';
 import type { InputTypeSetting } from '../procchain/chain.js';
 import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { detectInputType, INPUT_TYPE_PROBE_BYTES } from '../sequencer/input-type.js';
-import { sliceMidi } from '../sequencer/midi-slice.js';
-import { WavToPcm } from '../sequencer/wav-input.js';
+import { MAX_MIDI_BYTES, sliceMidiOffThread } from '../sequencer/midi-jobs.js';
+import { WavConversion } from '../sequencer/wav-conversion.js';
 
 /** A region of the song in seconds (`to` absent: to the end). */
 export interface Region {
@@ -21,6 +19,10 @@ export interface Feed {
   from: number;
   to?: number;
   type: 'midi' | 'wav' | 'pcm';
+  /** A WAV input being converted: the feeder waits for more while this is true. */
+  pending?: () => boolean;
+  /** Releases what the feed holds (a conversion's worker and spill file). */
+  dispose?: () => Promise<void>;
 }
 
 /** The type of a stored input: as set with `type`, else detected from its first bytes. */
@@ -30,53 +32,52 @@ export async function inputTypeOf(store: InputStore, setting: InputTypeSetting):
   return detectInputType(await store.read(0, INPUT_TYPE_PROBE_BYTES));
 }
 
+/** Options of prepareFeed. */
+export interface FeedOptions {
+  type: InputTypeSetting;
+  region: Region;
+  format: PcmFormat;
+  /** The chain, for messages. */
+  where: string;
+  /** Where a WAV input's converted PCM is written while it plays. */
+  spillDir: string;
+  /** Called as converted data arrives (the run's feeder looks again). */
+  onProgress?: () => void;
+  /** Called when a conversion stops early (the feed ends where it stopped). */
+  onFailure?: (err: Error) => void;
+}
+
 /**
- * What to feed for a region: raw PCM from the exact frame; MIDI sliced through its tempo map
- * (the state in force at `from` kept); WAV converted to the project format at the edge, then cut.
+ * What to feed for a region: raw PCM from the exact frame; MIDI sliced through its tempo map by a
+ * worker thread (the state in force at `from` kept); WAV converted to the project format by a worker thread
+ * (only the region), fed while it converts.
  */
-export async function prepareFeed(store: InputStore, options: { type: InputTypeSetting; region: Region; format: PcmFormat; where: string }): Promise<Feed> {
+export async function prepareFeed(store: InputStore, options: FeedOptions): Promise<Feed> {
   const type = await inputTypeOf(store, options.type);
   const { from, to } = options.region;
   if (type === 'midi') {
     if (from === 0 && to === undefined) return { store, from: 0, type };
-    const bytes = await store.read(0, store.size);
-    const slice = guard(options.where, 'MIDI', () => sliceMidi(bytes, { from, to }));
+    // Past the limit, only enough is read for the worker to refuse it.
+    const bytes = await store.read(0, Math.min(store.size, MAX_MIDI_BYTES + 1));
+    const slice = await sliceMidiOffThread(bytes, { from, to }).catch((err: Error) => {
+      throw new AudiofsError('EINVAL', 'play', options.where, `MIDI input: ${err.message}`);
+    });
     return { store: memoryStore(Buffer.from(slice)), from: 0, type };
   }
-  let pcm = store;
-  if (type === 'wav') pcm = await convertWav(store, options.format, options.where);
-  const start = Math.min(secondsToBytes(from, options.format), pcm.size);
-  const end = to === undefined ? undefined : Math.min(secondsToBytes(to, options.format), pcm.size);
-  return { store: pcm, from: start, to: end, type };
-}
-
-async function convertWav(store: InputStore, format: PcmFormat, where: string): Promise<InputStore> {
-  const out = new MemoryInputStore();
-  let offset = 0;
-  const source = Readable.from((async function* () {
-    for (let at = 0; at < store.size; at += 1 << 20) yield Buffer.from(await store.read(at, Math.min(1 << 20, store.size - at)));
-  })());
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      out.write(offset, chunk);
-      offset += chunk.length;
-      cb();
-    },
-  });
-  try {
-    await pipeline(source, new WavToPcm({ format }), sink);
-  } catch (err) {
-    throw new AudiofsError('EINVAL', 'play', where, `WAV input: ${(err as Error).message}`);
+  if (type === 'wav') {
+    const conversion = await WavConversion.start(store, {
+      format: options.format, region: options.region, dir: options.spillDir, onProgress: options.onProgress,
+    }).catch((err: Error) => {
+      throw new AudiofsError('EINVAL', 'play', options.where, `WAV input: ${err.message}`);
+    });
+    void conversion.whenEnded().then(() => {
+      if (conversion.error) options.onFailure?.(conversion.error);
+    });
+    return { store: conversion, from: 0, type, pending: () => conversion.converting, dispose: () => conversion.dispose() };
   }
-  return out;
-}
-
-function guard<T>(where: string, what: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    throw new AudiofsError('EINVAL', 'play', where, `${what} input: ${(err as Error).message}`);
-  }
+  const start = Math.min(secondsToBytes(from, options.format), store.size);
+  const end = to === undefined ? undefined : Math.min(secondsToBytes(to, options.format), store.size);
+  return { store, from: start, to: end, type };
 }
 
 function memoryStore(data: Buffer): InputStore {

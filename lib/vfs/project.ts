@@ -8,6 +8,8 @@ import { Chain } from '../procchain/chain.js';
 import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { resolveCommand } from '../procchain/resolve-command.js';
 import { parseSchedLine } from '../procchain/sched.js';
+import { checkCpuList } from '../procchain/machine-cpus.js';
+import { parseSsh } from '../procchain/launch.js';
 import { Stage } from '../procchain/stage.js';
 import { stageNames } from '../procchain/stage-names.js';
 import { splitStages, type StageArgv } from '../procchain/tokenize.js';
@@ -37,6 +39,8 @@ export interface ProjectOptions {
   trace?: (message: string) => void;
   /** Frames per engine period (default 512). */
   period?: number;
+  /** Where converted inputs are written while they play (the state directory's spill directory). */
+  spillDir?: string;
 }
 
 /** The studio: chains in order, the transport and its settings; what the ctl files drive. */
@@ -73,6 +77,7 @@ export class Project {
       env: options.env,
       cwd: options.cwd,
       writersOpen: (store) => this.writersOpen(store),
+      spillDir: options.spillDir,
       trace: options.trace,
       changed: () => this.onChange(),
       stripOf: (chain) => this.stripOf(chain),
@@ -331,7 +336,9 @@ export class Project {
   async addSched(chain: Chain, stage: Stage, line: string): Promise<void> {
     const where = `/${chain.name}/${stage.name}/sched`;
     await this.logged(where, line, async () => {
-      parseSchedLine(line, where);
+      const sched = parseSchedLine(line, where);
+      // A remote stage's CPUs are its host's: its sched lines are checked there, when they run.
+      if (sched.kind === 'cpu' && !parseSsh(stage.argv)) await checkCpuList(sched.cpus, line.trim(), where);
       if (stage.proc && stage.launch && stage.proc.state !== 'exited') {
         await stage.launch.sched(stage.proc.pid, [line]).catch((e: Error) => {
           throw new AudiofsError('EINVAL', 'write', where, `'${line}': ${e.message.split('\n')[0]}`);

@@ -56,6 +56,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
     period: config.period,
     logger,
     makeStore: () => new VersionedInput({ spillDir, name: `in-${++stores}` }),
+    spillDir,
     cwd: process.cwd(),
     path,
     env: { ...process.env, PATH: path, AUDIOFS_STATE_DIR: config.stateDir },

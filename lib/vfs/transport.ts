@@ -1,8 +1,8 @@
+import { tmpdir } from 'node:os';
 import { AudiofsError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { bytesPerSecond, formatEnv, framesToBytes, framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
 import type { Seconds } from '../base/units.js';
-import { readSmf } from '../midi/smf.js';
 import type { Engine } from '../mix/engine.js';
 import type { EngineEnd } from '../mix/engine-types.js';
 import type { StripSettings } from '../mix/strip.js';
@@ -10,10 +10,10 @@ import { FileExportSink } from '../mix/sinks/file-export.js';
 import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
-import { defaultBars, midiBars, stepRegion, type Bars } from '../sequencer/bars.js';
 import { ChainSource } from './chain-source.js';
-import { inputTypeOf, prepareFeed, type Feed, type Region } from './input-feed.js';
+import { prepareFeed, type Feed, type Region } from './input-feed.js';
 import { LiveInput } from './live-input.js';
+import { songStepRegion } from './song-steps.js';
 import type { Outputs } from './outputs.js';
 
 /** The fade at each end of a loop's pass: a few milliseconds, so the seam never clicks. */
@@ -30,6 +30,8 @@ export interface TransportHost {
   env: Record<string, string | undefined>;
   cwd: string;
   writersOpen(store: InputStore): boolean;
+  /** Where converted inputs are written while they play (default: the system's temporary directory). */
+  spillDir?: string;
   trace?: (message: string) => void;
   changed(): void;
   stripOf(chain: Chain): StripSettings;
@@ -126,7 +128,12 @@ export class Transport {
   /** step N: plays step N of `steps BARS` at once and stops at its end. */
   async step(n: number): Promise<void> {
     if (this.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
-    const region = stepRegion(await this.bars(), this.stepBars, n);
+    let region: { from: Seconds; to: Seconds };
+    try {
+      region = await songStepRegion(this.host.chains(), this.host.format, this.stepBars, n);
+    } catch (err) {
+      throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': ${(err as Error).message.replace(/^step \d+: /, '')}`);
+    }
     await this.halt();
     this.state = 'stopped';
     this.loop = null;
@@ -189,7 +196,8 @@ export class Transport {
     return {
       transport: this.state,
       mode: this.realtime ? 'realtime' : 'export',
-      position: Number((this.passStart + e.seconds).toFixed(3)),
+      // Stopped, the position is where the next play starts (the last seek), not where the last pass was.
+      position: Number((this.state === 'stopped' ? this.position : this.passStart + e.seconds).toFixed(3)),
       loop: this.loop ? `${this.loop.from} ${this.loop.to}` : 'off',
       steps: this.stepBars,
       trace: e.trace,
@@ -223,12 +231,13 @@ export class Transport {
     this.stopAt = options.stopAt;
     this.state = 'playing';
     const chains = options.only ? [options.only] : this.host.chains();
-    try {
-      await Promise.all(chains.map((c) => this.startChain(c, region)));
-    } catch (err) {
+    // All or nothing: every chain has finished starting (or failing) before a failure stops them all.
+    const started = await Promise.allSettled(chains.map((c) => this.startChain(c, region)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
       await this.halt();
       this.state = 'stopped';
-      throw err;
+      throw failed.reason;
     }
     await this.engine.start(this.realtime ? { gate: { timeoutMs: 3000 } } : {});
     this.host.logger.info(`playing from ${region.from} s${region.to !== undefined ? ` to ${region.to} s` : ''} (${mode})`);
@@ -239,9 +248,15 @@ export class Transport {
     const where = `/${chain.name}`;
     const feeds = new Map<InputStore, Feed>();
     const stores = [chain.input, ...chain.stages.map((s) => s.input)].filter((s) => s.size > 0);
+    let run: ChainRun | undefined;
+    const release = () => Promise.all([...feeds.values()].map((f) => f.dispose?.())).then(() => undefined);
     for (const store of stores) {
       try {
-        feeds.set(store, await prepareFeed(store, { type: chain.inputType, region, format: this.host.format, where }));
+        feeds.set(store, await prepareFeed(store, {
+          type: chain.inputType, region, format: this.host.format, where, spillDir: this.host.spillDir ?? tmpdir(),
+          onProgress: () => run?.poke(),
+          onFailure: (err) => this.host.logger.error(`${where}/in: ${err.message}; the chain's input ends there`),
+        }));
       } catch (err) {
         this.host.logger.error(`${where}/in: ${(err as AudiofsError).detail ?? (err as Error).message}; the chain gets no input, the rest plays on`);
         feeds.set(store, { store, from: store.size, to: store.size, type: 'pcm' });
@@ -252,14 +267,15 @@ export class Transport {
     const old = this.sources.get(chain);
     if (old) this.engine.removeSource(old.name);
     this.sources.set(chain, source);
-    const run = new ChainRun(chain, {
+    run = new ChainRun(chain, {
       lossless: !this.realtime,
       env: { ...this.host.env, ...formatEnv(this.host.format) },
       cwd: this.host.cwd,
       log: (level, message) => this.host.logger.log(level, message),
       sink: source,
-      // A live input is a device: its chain listens until stopped, whether a writer is open or not.
-      writersOpen: (store) => store instanceof LiveInput || this.host.writersOpen(store),
+      // A live input is a device: its chain listens until stopped, whether a writer is open or not;
+      // a WAV input being converted is fed as it converts.
+      writersOpen: (store) => store instanceof LiveInput || feeds.get(store)?.pending?.() === true || this.host.writersOpen(store),
       feedOverride: (store) => feeds.get(store)?.store,
       region: (store) => {
         const f = feeds.get(store);
@@ -275,8 +291,10 @@ export class Transport {
     } catch (err) {
       this.engine.removeSource(source.name);
       chain.run = undefined;
+      await release();
       throw new AudiofsError('EIO', 'play', where, `chain ${chain.name} could not start: ${(err as Error).message}`);
     }
+    void run.done.then(release);
   }
 
   private async halt(): Promise<void> {
@@ -326,19 +344,5 @@ export class Transport {
     this.host.logger.info('every chain has ended: transport stopped');
     this.host.changed();
     void Promise.all(this.host.chains().map((c) => c.run?.stop()));
-  }
-
-  /** Bars of the song: from the first MIDI input's time signatures and tempo map, else 4/4 at 120 BPM. */
-  private async bars(): Promise<Bars> {
-    let longest = 0;
-    for (const chain of this.host.chains()) {
-      for (const store of [chain.input, ...chain.stages.map((s) => s.input)]) {
-        if (store.size === 0) continue;
-        const type = await inputTypeOf(store, chain.inputType);
-        if (type === 'midi') return midiBars(readSmf(await store.read(0, store.size)));
-        longest = Math.max(longest, store.size / bytesPerSecond(this.host.format));
-      }
-    }
-    return defaultBars(Math.max(longest, 2));
   }
 }

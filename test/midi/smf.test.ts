@@ -104,6 +104,22 @@ test('writeSmf ends each track with one end-of-track and accepts SMPTE division'
   assert.equal(TempoMap.fromSmf(back).ticksToSeconds(1000), 1);
 });
 
+test('writeSmf carries a gap longer than a delta time can hold with empty text events; the ticks read back', () => {
+  const far = 0x0fffffff * 2 + 5;
+  const smf: Smf = {
+    format: 0,
+    division: { ticksPerBeat: 1 },
+    tracks: [[
+      { tick: 0, track: 0, kind: 'channel', status: 0x90, data1: 60, data2: 100 },
+      { tick: far, track: 0, kind: 'channel', status: 0x80, data1: 60, data2: 0 },
+    ]],
+  };
+  const bytes = writeSmf(smf);
+  assert.equal(hex(bytes.subarray(22)), ['00903c64', 'ffffff7f' + 'ff0100', 'ffffff7f' + 'ff0100', '05803c00', '00ff2f00'].join(''));
+  const back = readSmf(bytes).tracks[0];
+  assert.deepEqual(back.map((e) => [e.tick, e.kind]), [[0, 'channel'], [0x0fffffff, 'meta'], [0x1ffffffe, 'meta'], [far, 'channel'], [far, 'meta']]);
+});
+
 test('TempoMap: 120 BPM before the first tempo event, then each tempo from its tick (hand computation)', () => {
   const tempo = (tick: number, us: number): MidiEvent => ({
     tick, track: 1, kind: 'meta', type: 0x51, data: Uint8Array.of(us >> 16, (us >> 8) & 0xff, us & 0xff),

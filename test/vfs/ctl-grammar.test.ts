@@ -53,6 +53,8 @@ test('/ctl: every refusal says what was received and what was expected', () => {
   W('seek abc', "'abc' is not a time (expected seconds >= 0, e.g. 12.5)");
   W('seek -1', "'-1' is not a time (expected seconds >= 0, e.g. 12.5)");
   W('seek Infinity', "'Infinity' is not a time (expected seconds >= 0, e.g. 12.5)");
+  W('seek 1e300', "'1e300' is too late (expected seconds from 0 to 1000000000)");
+  W('loop 0 2e9', "'2e9' is too late (expected seconds from 0 to 1000000000)");
   W('loop 5', "expected 'loop A B' (seconds) or 'loop off'");
   W('loop', "expected 'loop A B' (seconds) or 'loop off'");
   W('loop 5 5', 'region 5..5 is empty (expected A < B)');
