@@ -9,13 +9,14 @@ import { measureLoudness } from './loudness.js';
 import { beatFeatures } from './beat-features.js';
 
 /** Bumped whenever the analysis changes, so old cache entries are not trusted. */
-export const ANALYSIS_VERSION = 1;
+export const ANALYSIS_VERSION = 2;
 
 /** What `audiofs-dj --analyze` prints and the cache stores. */
 export interface TrackAnalysis {
   version: number;
   duration: Seconds;
-  tempo: Bpm;
+  /** null when the track has no beat at all (silence). */
+  tempo: Bpm | null;
   beats: Seconds[];
   loudness: Decibels;
   peak: GainFactor;
@@ -55,14 +56,14 @@ export async function analyzePcm(pcm: PcmBuffer, options: AnalyzeOptions = {}): 
   const mono = decimate(monoMix(pcm), factor);
   const frames = await spectralFrames(mono, pcm.format.rate / factor, { onProgress: options.onProgress });
   const rough = estimateTempo(frames.onset, frames.frameRate);
-  const beatFrames = trackBeats(frames.onset, frames.frameRate, rough);
+  const beatFrames = rough === undefined ? [] : trackBeats(frames.onset, frames.frameRate, rough);
   const beats = beatFrames.map((f) => Math.round((f / frames.frameRate) * 1000) / 1000);
   const { loudness, peak } = measureLoudness(pcm);
   const features = beatFeatures(beatFrames, frames);
   return {
     version: ANALYSIS_VERSION,
     duration: framesToSeconds(pcm.frames, pcm.format),
-    tempo: Math.round(tempoOfBeats(beats, rough) * 100) / 100,
+    tempo: rough === undefined ? null : Math.round(tempoOfBeats(beats, rough) * 100) / 100,
     beats,
     loudness: Math.round(loudness * 100) / 100,
     peak: Math.round(peak * 10000) / 10000,

@@ -4,8 +4,8 @@ import type { Seconds } from '../base/units.js';
 /** One action of the radio as it reaches the output. */
 export type NowPlaying =
   | { action: 'fade-in'; start: Seconds; duration: Seconds; to: string }
-  | { action: 'playback'; start: Seconds; duration: Seconds; track: string; tempo: number }
-  | { action: 'crossmatch'; start: Seconds; duration: Seconds; from: string; to: string; beats: number; tempoFrom: number; tempoTo: number; offset: Seconds }
+  | { action: 'playback'; start: Seconds; duration: Seconds; track: string; tempo: number | null }
+  | { action: 'crossmatch'; start: Seconds; duration: Seconds; from: string; to: string; beats: number; tempoFrom: number | null; tempoTo: number | null; offset: Seconds }
   | { action: 'crossfade'; start: Seconds; duration: Seconds; from: string; to: string; offset: Seconds }
   | { action: 'fade-out'; start: Seconds; duration: Seconds; from: string };
 

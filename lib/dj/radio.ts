@@ -68,7 +68,9 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
 
   const loadNext = async (): Promise<LoadedTrack | undefined> => {
     for (;;) {
-      const path = await io.queue.take();
+      // Only a take that really waits (the queue empty, the input open) is news; lines already in the pipe come within ms.
+      const notice = setTimeout(() => { if (io.queue.length === 0 && !io.queue.closed) io.log('waiting for a new track'); }, 250);
+      const path = await io.queue.take().finally(() => clearTimeout(notice));
       if (path === undefined) return undefined;
       loading = true;
       try {
@@ -97,8 +99,7 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
     return { track, voice, entryOut, entryIn, outro, outroOut };
   };
 
-  const waiting = setTimeout(() => io.log('waiting for a new track'), 1000);
-  const first = await loadNext().finally(() => clearTimeout(waiting));
+  const first = await loadNext();
   if (!first) return;
   const firstVoice = new StretchVoice(first.pcm, { startOut: 0, startIn: 0, gain: gainOf(first), initialEnvelope: 0, wsola });
   const fadeIn = Math.min(f(options.fadeIn), first.pcm.frames);
@@ -113,7 +114,6 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
     let self = false;
     if (prefetch.settled || loading || io.queue.closed || io.queue.length > 0) next = await prefetch.promise;
     else {
-      io.log('waiting for a new track');
       self = true;
       next = current.track;
     }

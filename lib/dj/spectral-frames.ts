@@ -91,7 +91,9 @@ export async function spectralFrames(signal: Float32Array, rate: Hz, options: Pa
     chroma.push(pc);
     if (o.onProgress && t % 512 === 511) await o.onProgress();
   }
-  const floor = maxDb - 80;
+  // Nothing under 75 dB below a full-scale sine (|X| = fftSize / 4 through the Hann window) counts: dither is silence.
+  const silence = 20 * Math.log10(o.fftSize / 4) - 75;
+  const floor = Math.max(maxDb - 80, silence);
   for (const mel of melDb) for (let b = 0; b < mel.length; b++) if (mel[b] < floor) mel[b] = floor;
   const onset = new Float64Array(count);
   for (let t = 1; t < count; t++) {

@@ -11,8 +11,11 @@ const BIN = fileURLToPath(new URL('../../../bin/audiofs-dj', import.meta.url));
 
 interface Run { stdout: Buffer; stderr: string; code: number | null }
 
+/** Every run is bounded: a child still alive after a minute is killed (and its test fails on the exit code). */
+const LIMIT_MS = 60_000;
+
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, AUDIOFS_STATE_DIR: '', ...env } });
+  const child = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, AUDIOFS_STATE_DIR: '', ...env }, timeout: LIMIT_MS });
   const out: Buffer[] = [];
   let err = '';
   child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -38,7 +41,7 @@ test('--help, and bad arguments exit 2 with a usage line', async () => {
   try {
     const link = join(dir, 'dj');
     await symlink(BIN, link);
-    const help = spawn(link, ['--help']);
+    const help = spawn(link, ['--help'], { timeout: LIMIT_MS });
     let text = '';
     help.stdout.on('data', (b: Buffer) => (text += b));
     assert.equal(await new Promise((resolve) => help.on('close', resolve)), 0);
@@ -139,6 +142,92 @@ test('a closed stdout (EPIPE) ends it quietly', async () => {
     const done = await r.done;
     assert.equal(done.code, 0);
     assert.doesNotMatch(done.stderr, /Error|EPIPE/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** A sine with a tremolo of `hz` (a pulse of 60 x hz BPM). */
+async function pulse(dir: string, name: string, seconds: number, hz: number, pitch = 220): Promise<string> {
+  const file = join(dir, name);
+  await sh('sox', ['-n', '-r', '44100', '-c', '2', '-b', '16', file, 'synth', String(seconds), 'sine', String(pitch), 'tremolo', String(hz), '80', 'gain', '-6']);
+  return file;
+}
+
+test('--analyze of a 6-minute track through a pipe prints the whole JSON line', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const long = await pulse(dir, 'long.wav', 360, 2);
+    const piped = spawn('sh', ['-c', '"$0" --analyze "$1" --cache "$2" | cat', BIN, long, join(dir, 'cache')], { timeout: LIMIT_MS, env: { ...process.env, AUDIOFS_STATE_DIR: '' } });
+    let text = '';
+    piped.stdout.on('data', (b: Buffer) => (text += b));
+    assert.equal(await new Promise((resolve) => piped.on('close', resolve)), 0);
+    assert.ok(text.length > 65536, `expected more than one pipe buffer (65536 bytes) of JSON, got ${text.length}`);
+    assert.ok(text.endsWith('}\n'), `expected the JSON line to end with }\\n, got ...${JSON.stringify(text.slice(-20))}`);
+    const a = JSON.parse(text);
+    assert.equal(a.duration, 360);
+    assert.ok(Math.abs(a.tempo - 120) < 1.5, `expected the 2 Hz tremolo's 120 BPM, got ${a.tempo}`);
+    assert.ok(Math.abs(a.beats.length - 720) < 10, `expected about 720 beats, got ${a.beats.length}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a silent file (digital zero, or dither only) has no tempo and no beats', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const zero = join(dir, 'zero.wav');
+    const dither = join(dir, 'dither.wav');
+    await sh('sox', ['-D', '-n', '-r', '44100', '-c', '2', '-b', '16', zero, 'trim', '0', '10']);
+    await sh('sox', ['-n', '-r', '44100', '-c', '2', '-b', '16', dither, 'synth', '10', 'whitenoise', 'gain', '-95']);
+    for (const file of [zero, dither]) {
+      const r = await runDj(['--analyze', file, '--cache', join(dir, 'cache')]);
+      assert.equal(r.code, 0);
+      const a = JSON.parse(r.stdout.toString());
+      assert.deepEqual({ tempo: a.tempo, beats: a.beats, duration: a.duration }, { tempo: null, beats: [], duration: 10 }, file);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('--beats 2 and --beats 3 crossmatch over 2 and 3 beats', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const a = await pulse(dir, 'a.wav', 12, 2);
+    const b = await pulse(dir, 'b.wav', 12, 2.1, 330);
+    for (const beats of [2, 3]) {
+      const r = await runDj(['--cache', join(dir, 'cache'), '--beats', String(beats)], `${a}\n${b}\n`);
+      assert.equal(r.code, 0);
+      const events = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      assert.deepEqual(events.map((e) => e.action), ['fade-in', 'playback', 'crossmatch', 'playback', 'fade-out']);
+      assert.equal(events[2].beats, beats);
+      assert.ok(Math.abs(events[2].duration / beats - (60 / 120 + 60 / 126) / 2) < 0.03, `expected ${beats} beats of about 0.49 s, got ${events[2].duration} s`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('three tracks queued: no "waiting for a new track" before the third one is playing, then it waits and keeps playing', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const a = await pulse(dir, 'a.wav', 90, 2);
+    const b = await pulse(dir, 'b.wav', 20, 2.05, 330);
+    const c = await pulse(dir, 'c.wav', 20, 2.1, 262);
+    const r = start(['--cache', join(dir, 'cache')]);
+    r.child.stdin.write(`${a}\n${b}\n${c}\n`);
+    for (let i = 0; i < 600 && !r.stderr().includes('waiting for a new track'); i++) await new Promise((res) => setTimeout(res, 50));
+    r.child.stdin.end();
+    const done = await r.done;
+    assert.equal(done.code, 0);
+    const lines = done.stderr.trim().split('\n');
+    const waiting = lines.indexOf('waiting for a new track');
+    const intoC = lines.findIndex((l) => l.includes('"to":"c.wav"'));
+    assert.ok(intoC > 0 && waiting > intoC, `expected "waiting" only after the transition into c.wav (line ${intoC}), got it at line ${waiting}:\n${lines.slice(0, 8).join('\n')}`);
+    const actions = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    assert.ok(actions.filter((e) => e.action === 'crossmatch' && e.from === 'c.wav' && e.to === 'c.wav').length >= 1, 'expected c.wav to go on (into itself) while stdin was open');
+    assert.equal(actions[actions.length - 1].action, 'fade-out');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
