@@ -8,7 +8,7 @@ export const USAGE = 'usage: audiofs-dj [--beats N] [--crossfade SECONDS] [--fad
 /** The --help text. */
 export const HELP = `${USAGE}
 
-An endless radio: reads track paths (WAV or MP3) on stdin, one a line, and plays
+An endless radio: reads track paths (WAV, MP3, FLAC or Ogg Vorbis) on stdin, one a line, and plays
 them as one stream of PCM on stdout (s16le, AUDIOFS_RATE Hz, AUDIOFS_CHANNELS
 channels; 44100 Hz stereo by default), with beat-matched transitions. Writes one
 JSON line per action (fade-in, playback, crossmatch, crossfade, fade-out) on stderr.

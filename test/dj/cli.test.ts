@@ -96,7 +96,7 @@ test('unreadable and undecodable tracks are skipped; one good track fades in, pl
     const good = await sine(dir, 'good.wav', 10);
     const r = await runDj(['--cache', join(dir, 'cache')], `${bad}\n${join(dir, 'missing.mp3')}\n${good}\n`);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /skipping '.*notes\.txt': expected a WAV \(RIFF\.\.\.\.WAVE\) or MP3 \(ID3 or frame sync\) file, got 6e6f7420/);
+    assert.match(r.stderr, /skipping '.*notes\.txt': expected a WAV \(RIFF\.\.\.\.WAVE\), MP3 \(ID3 or frame sync\), FLAC \(fLaC\) or Ogg Vorbis \(OggS\) file, got 6e6f7420/);
     assert.match(r.stderr, /skipping '.*missing\.mp3': cannot read: ENOENT/);
     const actions = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     assert.deepEqual(actions.map((e) => e.action), ['fade-in', 'playback', 'fade-out']);

@@ -12,8 +12,8 @@ export const MIDI_DIR = SHARED_MIDI;
 export async function renderMidi(mid: string, dir: string, seconds: number): Promise<string> {
   const full = join(dir, `${mid}.full.wav`);
   const out = join(dir, `${mid}.wav`);
-  await run('timidity', ['--preserve-silence', '-Ow', '-s', '44100', '-o', full, join(MIDI_DIR, `${mid}.mid`)]);
-  await run('sox', [full, out, 'trim', '0', String(seconds)]);
+  await run('timidity', ['--preserve-silence', '-Ow', '-s', '44100', '-o', full, join(MIDI_DIR, `${mid}.mid`)], { timeout: 120_000 });
+  await run('sox', [full, out, 'trim', '0', String(seconds)], { timeout: 120_000 });
   return out;
 }
 
@@ -47,20 +47,20 @@ import { SHARED_MIDI } from '../helpers/shared.js';
 
 /** Quarter-note beat times (from the first note's beat on) and the tempo, from the MIDI tempo map via /usr/bin/python3 mido. */
 export async function midiBeats(mid: string, seconds: number): Promise<{ beats: number[]; tempo: number }> {
-  const { stdout } = await run('/usr/bin/python3', ['-c', BEATS_PY, join(MIDI_DIR, `${mid}.mid`), String(seconds)]);
+  const { stdout } = await run('/usr/bin/python3', ['-c', BEATS_PY, join(MIDI_DIR, `${mid}.mid`), String(seconds)], { timeout: 120_000 });
   const [beats, tempo] = stdout.trim().split('\n');
   return { beats: beats.split(' ').map(Number), tempo: Number(tempo) };
 }
 
 /** aubiotrack's beat times for a file. */
 export async function aubioBeats(file: string): Promise<number[]> {
-  const { stdout } = await run('aubiotrack', ['-i', file]);
+  const { stdout } = await run('aubiotrack', ['-i', file], { timeout: 120_000 });
   return stdout.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 /** aubio's tempo estimate for a file, in BPM. */
 export async function aubioTempo(file: string): Promise<number> {
-  const { stdout } = await run('aubio', ['tempo', '-i', file]);
+  const { stdout } = await run('aubio', ['tempo', '-i', file], { timeout: 120_000 });
   return parseFloat(stdout);
 }
 
@@ -91,7 +91,9 @@ export function tempoError(est: number, ref: number): number {
   return Math.min(...[1, 2, 0.5].map((k) => Math.abs(est * k - ref) / ref));
 }
 
-/** Runs a command and returns stdout. */
-export async function sh(cmd: string, args: string[]): Promise<string> {
-  return (await run(cmd, args, { maxBuffer: 1 << 28 })).stdout;
+/** Runs a command (killed after two minutes) and returns its stdout, as text or, with 'buffer', as bytes. */
+export async function sh(cmd: string, args: string[]): Promise<string>;
+export async function sh(cmd: string, args: string[], encoding: 'buffer'): Promise<Buffer>;
+export async function sh(cmd: string, args: string[], encoding: 'utf8' | 'buffer' = 'utf8'): Promise<string | Buffer> {
+  return (await run(cmd, args, { maxBuffer: 1 << 30, encoding, timeout: 120_000 })).stdout;
 }
