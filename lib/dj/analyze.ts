@@ -5,11 +5,12 @@ import { monoMix, type PcmBuffer } from './pcm-buffer.js';
 import { spectralFrames } from './spectral-frames.js';
 import { estimateTempo, type Bpm } from './tempo.js';
 import { trackBeats } from './beat-tracker.js';
+import { continuousPhase, onTheBeat } from './beat-phase.js';
 import { measureLoudness } from './loudness.js';
 import { beatFeatures } from './beat-features.js';
 
 /** Bumped whenever the analysis changes, so old cache entries are not trusted. */
-export const ANALYSIS_VERSION = 2;
+export const ANALYSIS_VERSION = 3;
 
 /** What `audiofs-dj --analyze` prints and the cache stores. */
 export interface TrackAnalysis {
@@ -41,6 +42,21 @@ function decimate(signal: Float32Array, factor: number): Float32Array {
   return out;
 }
 
+/** Broadband and low-band onsets, each in units of its own standard deviation, added. */
+function combined(broad: Float64Array, low: Float64Array): Float64Array {
+  const sd = (x: Float64Array): number => {
+    let m = 0;
+    for (const v of x) m += v;
+    m /= x.length || 1;
+    let s = 0;
+    for (const v of x) s += (v - m) * (v - m);
+    return Math.sqrt(s / (x.length || 1)) || 1;
+  };
+  const sb = sd(broad);
+  const sl = sd(low);
+  return broad.map((v, i) => v / sb + low[i] / sl);
+}
+
 /** The tempo that the beats keep: the mean of the intervals within 10% of the median interval. */
 export function tempoOfBeats(beats: Seconds[], fallback: Bpm): Bpm {
   const gaps = beats.slice(1).map((b, i) => b - beats[i]);
@@ -56,7 +72,8 @@ export async function analyzePcm(pcm: PcmBuffer, options: AnalyzeOptions = {}): 
   const mono = decimate(monoMix(pcm), factor);
   const frames = await spectralFrames(mono, pcm.format.rate / factor, { onProgress: options.onProgress });
   const rough = estimateTempo(frames.onset, frames.frameRate);
-  const beatFrames = rough === undefined ? [] : trackBeats(frames.onset, frames.frameRate, rough);
+  const tracked = rough === undefined ? [] : trackBeats(frames.onset, frames.frameRate, rough);
+  const beatFrames = onTheBeat(continuousPhase(tracked, combined(frames.onset, frames.lowOnset)), frames.onset, frames.lowOnset).map(Math.round);
   const beats = beatFrames.map((f) => Math.round((f / frames.frameRate) * 1000) / 1000);
   const { loudness, peak } = measureLoudness(pcm);
   const features = beatFeatures(beatFrames, frames);
