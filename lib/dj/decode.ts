@@ -1,5 +1,5 @@
-// WAV (`wav`), MP3 (@flat/lame's libmpg123), FLAC and Ogg Vorbis (libFLAC and libvorbis in WASM) into float channels in the project format.
-import { createRequire } from 'node:module';
+// WAV (`wav`), and MP3, FLAC and Ogg Vorbis (libmpg123, libFLAC and libvorbis in WASM) into float channels in the project format.
+// No native addon: tracks are decoded on a worker thread, where @flat/lame's decoder aborts the process.
 import type { Transform } from 'node:stream';
 import wav from 'wav';
 import type { PcmFormat } from '../base/pcm-format.js';
@@ -15,11 +15,6 @@ interface SourceFormat {
   signed: boolean;
 }
 
-// @flat/lame's own index.d.ts is wrong: this is the part of it we use.
-interface LameDecoderModule {
-  Decoder: new () => Transform;
-}
-const require = createRequire(import.meta.url);
 
 /** A track that could not be read or decoded; the message says why. */
 export class TrackDecodeError extends Error {
@@ -70,10 +65,17 @@ interface WasmDecoder {
   free: () => void;
 }
 
-async function decodeWasm(container: 'flac' | 'ogg-vorbis' | 'ogg-flac', bytes: Buffer): Promise<SourceAudio> {
-  const decoder: WasmDecoder = container === 'ogg-vorbis'
-    ? new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder()
-    : new (await import('@wasm-audio-decoders/flac')).FLACDecoder();
+async function wasmDecoder(container: 'mp3' | 'flac' | 'ogg-vorbis' | 'ogg-flac'): Promise<WasmDecoder> {
+  if (container === 'mp3') {
+    const mpeg = new (await import('mpg123-decoder')).MPEGDecoder();
+    return { ready: mpeg.ready, free: () => mpeg.free(), decodeFile: async (data) => mpeg.decode(data) };
+  }
+  if (container === 'ogg-vorbis') return new (await import('@wasm-audio-decoders/ogg-vorbis')).OggVorbisDecoder();
+  return new (await import('@wasm-audio-decoders/flac')).FLACDecoder();
+}
+
+async function decodeWasm(container: 'mp3' | 'flac' | 'ogg-vorbis' | 'ogg-flac', bytes: Buffer): Promise<SourceAudio> {
+  const decoder = await wasmDecoder(container);
   try {
     await decoder.ready;
     const r = await decoder.decodeFile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
@@ -127,9 +129,8 @@ function toFloatChannels(data: Buffer, f: SourceFormat): Float32Array[] {
   return out;
 }
 
-async function decodeStream(container: 'wav' | 'mp3', bytes: Buffer): Promise<SourceAudio> {
-  const decoder = container === 'wav' ? (new wav.Reader() as unknown as Transform) : new (require('@flat/lame') as LameDecoderModule).Decoder();
-  const { format: f, data } = await runDecoder(decoder, bytes);
+async function decodeWav(bytes: Buffer): Promise<SourceAudio> {
+  const { format: f, data } = await runDecoder(new wav.Reader() as unknown as Transform, bytes);
   if (![8, 16, 24, 32, 64].includes(f.bitDepth) || !(f.channels >= 1)) {
     throw new Error(`unsupported sample layout: ${f.bitDepth} bits, ${f.channels} channels, ${f.sampleRate} Hz`);
   }
@@ -148,7 +149,7 @@ export async function decodeSource(bytes: Buffer, name: string): Promise<SourceA
   if (container === 'ogg-opus') throw new TrackDecodeError(name, `Ogg Opus is not supported (expected a ${SUPPORTED} file)`);
   let source: SourceAudio;
   try {
-    source = container === 'wav' || container === 'mp3' ? await decodeStream(container, bytes) : await decodeWasm(container, bytes);
+    source = container === 'wav' ? await decodeWav(bytes) : await decodeWasm(container, bytes);
   } catch (err) {
     throw new TrackDecodeError(name, `cannot decode ${LABEL[container]}: ${(err as Error).message ?? err}`);
   }

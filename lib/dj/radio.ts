@@ -3,7 +3,9 @@ import type { Decibels, Frames, GainFactor, Seconds } from '../base/units.js';
 import { dbToGain } from '../base/units.js';
 import { framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
 import type { AnalysisCache } from './analysis-cache.js';
-import { loadTrack, type LoadedTrack } from './load-track.js';
+import type { LoadedTrack } from './load-track.js';
+import { Lookahead, type LookaheadOptions } from './lookahead.js';
+import { WorkerLoader } from './worker-loader.js';
 import { formatNowPlaying, type NowPlaying } from './now-playing.js';
 import { toS16le } from './pcm-buffer.js';
 import { StretchVoice, type WsolaOptions } from './stretch-voice.js';
@@ -24,6 +26,10 @@ export interface RadioOptions {
   /** Tempo ratio still crossmatched (also at double or half tempo). */
   maxRatio: number;
   cache?: AnalysisCache;
+  /** How to load a track; by default on a worker thread (WorkerLoader), never on the thread that writes the audio. */
+  load?: (path: string) => Promise<LoadedTrack>;
+  /** How far ahead of the player tracks are loaded. */
+  lookahead?: LookaheadOptions;
 }
 
 /** The defaults of RadioOptions (besides the format). */
@@ -47,46 +53,27 @@ interface Current {
   outroOut: Frames;
 }
 
-interface Prefetch {
-  promise: Promise<LoadedTrack | undefined>;
-  settled: boolean;
-  value?: LoadedTrack;
-}
-
 const CHUNK: Frames = 2048;
 
 /** Plays the queue until the input is closed and the last track has faded out. */
 export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void> {
+  const loader = options.load ? undefined : new WorkerLoader({ format: options.format, cacheDirectory: options.cache?.directory });
+  try {
+    await playQueue(io, options, new Lookahead(io.queue, options.load ?? ((path) => loader!.load(path)), io.log, options.lookahead));
+  } finally {
+    await loader?.close();
+  }
+}
+
+async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahead): Promise<void> {
   const { format } = options;
   const f = (s: Seconds): Frames => secondsToFrames(s, format);
   const wsola: WsolaOptions = { grain: 2 * Math.round(f(0.04) / 2), tolerance: f(0.01) };
   const events: Array<{ at: Frames; event: NowPlaying }> = [];
   const voices: StretchVoice[] = [];
-  let loading = false;
   let outPos: Frames = 0;
   let finalEnd: Frames | undefined;
 
-  const loadNext = async (): Promise<LoadedTrack | undefined> => {
-    for (;;) {
-      // Only a take that really waits (the queue empty, the input open) is news; lines already in the pipe come within ms.
-      const notice = setTimeout(() => { if (io.queue.length === 0 && !io.queue.closed) io.log('waiting for a new track'); }, 250);
-      const path = await io.queue.take().finally(() => clearTimeout(notice));
-      if (path === undefined) return undefined;
-      loading = true;
-      try {
-        return await loadTrack(path, { format, cache: options.cache, onProgress: () => new Promise((r) => setImmediate(r)) });
-      } catch (err) {
-        io.log(`audiofs-dj: skipping ${(err as Error).message}`);
-      } finally {
-        loading = false;
-      }
-    }
-  };
-  const startPrefetch = (): Prefetch => {
-    const p: Prefetch = { promise: loadNext(), settled: false };
-    p.promise.then((v) => { p.settled = true; p.value = v; });
-    return p;
-  };
   const gainOf = (t: LoadedTrack): GainFactor => {
     const wanted = Math.min(dbToGain(options.loudness - t.analysis.loudness), dbToGain(24));
     return t.analysis.peak > 0 ? Math.min(wanted, 0.97 / t.analysis.peak) : 1;
@@ -99,7 +86,7 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
     return { track, voice, entryOut, entryIn, outro, outroOut };
   };
 
-  const first = await loadNext();
+  const first = await lookahead.next();
   if (!first) return;
   const firstVoice = new StretchVoice(first.pcm, { startOut: 0, startIn: 0, gain: gainOf(first), initialEnvelope: 0, wsola });
   const fadeIn = Math.min(f(options.fadeIn), first.pcm.frames);
@@ -107,12 +94,11 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
   voices.push(firstVoice);
   events.push({ at: 0, event: { action: 'fade-in', start: 0, duration: sec(fadeIn), to: first.name } });
   let current = becomeCurrent(first, firstVoice, fadeIn, fadeIn, fadeIn);
-  let prefetch = startPrefetch();
 
   const planOutro = async (): Promise<void> => {
     let next: LoadedTrack | undefined;
     let self = false;
-    if (prefetch.settled || loading || io.queue.closed || io.queue.length > 0) next = await prefetch.promise;
+    if (!lookahead.starved) next = await lookahead.next();
     else {
       self = true;
       next = current.track;
@@ -145,7 +131,6 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
         : { action: 'crossfade', ...common },
     });
     current = becomeCurrent(next, b, end, Math.round(plan.toEntryIn * format.rate), end);
-    if (!self) prefetch = startPrefetch();
   };
 
   const lead = wsola.grain + f(1);

@@ -25,6 +25,11 @@ export class TrackQueue {
     return this.closedFlag;
   }
 
+  /** Whether a take() is blocked right now for lack of paths (a take that finds one never blocks). */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
+  }
+
   /** Paths queued and not taken yet. */
   get length(): number {
     return this.paths.length;

@@ -23,7 +23,7 @@ function snr(ours: Float32Array[], oracle: Buffer, channels: number): number {
   return 10 * Math.log10(signal / Math.max(noise, 1e-20));
 }
 
-test('FLAC and Ogg Vorbis at 32, 44.1 and 48 kHz decode like sox decodes them (into 44.1 kHz stereo)', async () => {
+test('FLAC, Ogg Vorbis and MP3 at 32, 44.1 and 48 kHz decode like sox and mpg123 decode them (into 44.1 kHz stereo)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dj-decode-'));
   try {
     const cases = [
@@ -32,13 +32,21 @@ test('FLAC and Ogg Vorbis at 32, 44.1 and 48 kHz decode like sox decodes them (i
       { name: 'a32.flac', rate: 32000, minSnr: 40, lengthExact: false },
       { name: 'a44.ogg', rate: 44100, minSnr: 60, lengthExact: true },
       { name: 'a48.ogg', rate: 48000, minSnr: 35, lengthExact: false },
+      { name: 'a44.mp3', rate: 44100, minSnr: 60, lengthExact: true },
+      { name: 'a48.mp3', rate: 48000, minSnr: 35, lengthExact: false },
     ];
     for (const c of cases) {
       const file = join(dir, c.name);
-      await sh('sox', ['-n', '-r', String(c.rate), '-c', '2', '-b', '16', file, 'synth', '3', 'sine', '440', 'sine', '1000', 'gain', '-3']);
+      const wav = `${file}.wav`;
+      await sh('sox', ['-n', '-r', String(c.rate), '-c', '2', '-b', '16', wav, 'synth', '3', 'sine', '440', 'sine', '1000', 'gain', '-3']);
+      if (c.name.endsWith('.mp3')) await sh('lame', ['--quiet', '-b', '256', wav, file]);
+      else await sh('sox', [wav, file]);
       const bytes = await readFile(file);
       const ours = await decodeTrack(bytes, DEFAULT_FORMAT, file);
-      const oracle = Buffer.from(await sh('sox', [file, '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '2', '-r', '44100', '-'], 'buffer'));
+      // MP3 through mpg123 first (it drops the encoder's delay and padding, as ours does), then sox resamples.
+      let source = file;
+      if (c.name.endsWith('.mp3')) await sh('mpg123', ['-q', '-w', (source = `${file}.mpg123.wav`), file]);
+      const oracle = await sh('sox', [source, '-t', 'raw', '-e', 'signed', '-b', '16', '-c', '2', '-r', '44100', '-'], 'buffer');
       const expected = oracle.length / 4;
       if (c.lengthExact) assert.equal(ours.frames, expected, `${c.name}: frames`);
       else assert.ok(Math.abs(ours.frames - expected) <= 2, `${c.name}: expected ${expected} frames (+-2), got ${ours.frames}`);
