@@ -1,16 +1,16 @@
 // The analysis of one track: tempo, beats, loudness and per-beat features, from its decoded audio.
-import type { Decibels, GainFactor, Seconds } from '../base/units.js';
+import type { GainFactor, Seconds } from '../base/units.js';
 import { framesToSeconds } from '../base/pcm-format.js';
 import { monoMix, type PcmBuffer } from './pcm-buffer.js';
 import { spectralFrames } from './spectral-frames.js';
 import { estimateTempo, type Bpm } from './tempo.js';
 import { trackBeats } from './beat-tracker.js';
 import { continuousPhase, onTheBeat } from './beat-phase.js';
-import { measureLoudness } from './loudness.js';
+import { loudnessUntil, measureLoudness, musicEnd, type Lufs } from './loudness.js';
 import { beatFeatures } from './beat-features.js';
 
 /** Bumped whenever the analysis changes, so old cache entries are not trusted. */
-export const ANALYSIS_VERSION = 3;
+export const ANALYSIS_VERSION = 4;
 
 /** What `audiofs-dj --analyze` prints and the cache stores. */
 export interface TrackAnalysis {
@@ -19,7 +19,10 @@ export interface TrackAnalysis {
   /** null when the track has no beat at all (silence). */
   tempo: Bpm | null;
   beats: Seconds[];
-  loudness: Decibels;
+  /** Integrated loudness (ITU-R BS.1770-4, EBU R128) of the music, up to musicEnd: the part that is played. */
+  loudness: Lufs;
+  /** Where the music ends: after it come only a fade-out, a tail or silence. */
+  musicEnd: Seconds;
   peak: GainFactor;
   chroma: number[][];
   timbre: number[][];
@@ -75,15 +78,18 @@ export async function analyzePcm(pcm: PcmBuffer, options: AnalyzeOptions = {}): 
   const tracked = rough === undefined ? [] : trackBeats(frames.onset, frames.frameRate, rough);
   const beatFrames = onTheBeat(continuousPhase(tracked, combined(frames.onset, frames.lowOnset)), frames.onset, frames.lowOnset).map(Math.round);
   const beats = beatFrames.map((f) => Math.round((f / frames.frameRate) * 1000) / 1000);
-  const { loudness, peak } = measureLoudness(pcm);
+  const reading = measureLoudness(pcm);
+  const duration = framesToSeconds(pcm.frames, pcm.format);
+  const end = musicEnd(reading, duration);
   const features = beatFeatures(beatFrames, frames);
   return {
     version: ANALYSIS_VERSION,
-    duration: framesToSeconds(pcm.frames, pcm.format),
+    duration,
     tempo: rough === undefined ? null : Math.round(tempoOfBeats(beats, rough) * 100) / 100,
     beats,
-    loudness: Math.round(loudness * 100) / 100,
-    peak: Math.round(peak * 10000) / 10000,
+    loudness: Math.round(loudnessUntil(reading, end) * 100) / 100,
+    musicEnd: Math.round(end * 1000) / 1000,
+    peak: Math.round(reading.peak * 10000) / 10000,
     ...features,
   };
 }

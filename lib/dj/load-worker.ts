@@ -10,20 +10,21 @@ export interface LoadRequest {
   path: string;
   format: PcmFormat;
   cacheDirectory?: string;
+  target?: number;
 }
 
 /** The worker's answer: the track with its channels as transferred buffers, or the error's name and message. */
 export type LoadReply =
-  | { id: number; ok: true; name: string; cached: boolean; analysis: unknown; frames: number; channels: Array<{ buffer: ArrayBuffer; byteOffset: number; length: number }> }
+  | { id: number; ok: true; name: string; cached: boolean; gain?: number; analysis: unknown; frames: number; channels: Array<{ buffer: ArrayBuffer; byteOffset: number; length: number }> }
   | { id: number; ok: false; errorName: string; message: string };
 
 parentPort?.on('message', async (job: LoadRequest) => {
   try {
     const cache = job.cacheDirectory === undefined ? undefined : new AnalysisCache(job.cacheDirectory);
-    const track = await loadTrack(job.path, { format: job.format, cache });
+    const track = await loadTrack(job.path, { format: job.format, cache, target: job.target });
     const channels = track.pcm.channels.map((ch) => ({ buffer: ch.buffer as ArrayBuffer, byteOffset: ch.byteOffset, length: ch.length }));
     const transfer = [...new Set(channels.map((c) => c.buffer))];
-    const reply: LoadReply = { id: job.id, ok: true, name: track.name, cached: track.cached, analysis: track.analysis, frames: track.pcm.frames, channels };
+    const reply: LoadReply = { id: job.id, ok: true, name: track.name, cached: track.cached, gain: track.gain, analysis: track.analysis, frames: track.pcm.frames, channels };
     parentPort!.postMessage(reply, transfer);
   } catch (err) {
     const e = err as Error;

@@ -31,6 +31,21 @@ export class Lookahead {
     return this.ready.length === 0 && !this.loading && this.queue.waiting && !this.queue.closed;
   }
 
+  /** Whether the next track is loaded and can be had at once. */
+  get hasReady(): boolean {
+    return this.ready.length > 0;
+  }
+
+  /** Whether the input is closed and every track has been handed out: next() gives undefined at once. */
+  get finished(): boolean {
+    return this.ended && this.ready.length === 0;
+  }
+
+  /** Resolves once the next track is loaded or the input is finished (takes nothing). */
+  async settled(): Promise<void> {
+    while (!this.hasReady && !this.finished) await this.changed();
+  }
+
   /** The next loaded track in queue order, waiting for it; undefined once the input is closed and everything is played. */
   async next(): Promise<LoadedTrack | undefined> {
     while (this.ready.length === 0 && !this.ended) await this.changed();

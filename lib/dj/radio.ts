@@ -8,6 +8,8 @@ import { Lookahead, type LookaheadOptions } from './lookahead.js';
 import { WorkerLoader } from './worker-loader.js';
 import { formatNowPlaying, type NowPlaying } from './now-playing.js';
 import { toS16le } from './pcm-buffer.js';
+import { Limiter } from './limiter.js';
+import { MAX_BOOST, outputLimiter } from './normalize.js';
 import { StretchVoice, type WsolaOptions } from './stretch-voice.js';
 import { chooseOutro, planTransition, type Outro } from './transition-plan.js';
 import type { TrackQueue } from './track-queue.js';
@@ -57,7 +59,7 @@ const CHUNK: Frames = 2048;
 
 /** Plays the queue until the input is closed and the last track has faded out. */
 export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void> {
-  const loader = options.load ? undefined : new WorkerLoader({ format: options.format, cacheDirectory: options.cache?.directory });
+  const loader = options.load ? undefined : new WorkerLoader({ format: options.format, cacheDirectory: options.cache?.directory, target: options.loudness });
   try {
     await playQueue(io, options, new Lookahead(io.queue, options.load ?? ((path) => loader!.load(path)), io.log, options.lookahead));
   } finally {
@@ -74,9 +76,17 @@ async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahea
   let outPos: Frames = 0;
   let finalEnd: Frames | undefined;
 
-  const gainOf = (t: LoadedTrack): GainFactor => {
-    const wanted = Math.min(dbToGain(options.loudness - t.analysis.loudness), dbToGain(24));
-    return t.analysis.peak > 0 ? Math.min(wanted, 0.97 / t.analysis.peak) : 1;
+  // Every track to the one integrated loudness as heard through the limiter (the loader worked the gain out).
+  const gainOf = (t: LoadedTrack): GainFactor => dbToGain(t.gain ?? Math.min(options.loudness - t.analysis.loudness, MAX_BOOST));
+  const limiter = new Limiter(format.channels, outputLimiter(format.rate));
+  let written: Frames = 0;
+  const emit = async (chunk: Float32Array[]): Promise<void> => {
+    const n = chunk[0].length;
+    if (n === 0) return;
+    events.sort((x, y) => x.at - y.at);
+    while (events.length && events[0].at < written + n) io.log(formatNowPlaying(events.shift()!.event));
+    await io.write(toS16le(chunk, n));
+    written += n;
   };
   const sec = (frames: Frames): Seconds => framesToSeconds(frames, format);
   const becomeCurrent = (track: LoadedTrack, voice: StretchVoice, entryOut: Frames, entryIn: Frames, playbackFrom: Frames): Current => {
@@ -88,6 +98,7 @@ async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahea
 
   const first = await lookahead.next();
   if (!first) return;
+  const startedAt = performance.now();
   const firstVoice = new StretchVoice(first.pcm, { startOut: 0, startIn: 0, gain: gainOf(first), initialEnvelope: 0, wsola });
   const fadeIn = Math.min(f(options.fadeIn), first.pcm.frames);
   firstVoice.addRamp({ start: 0, end: fadeIn, from: 0, to: 1 });
@@ -98,7 +109,17 @@ async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahea
   const planOutro = async (): Promise<void> => {
     let next: LoadedTrack | undefined;
     let self = false;
-    if (!lookahead.starved) next = await lookahead.next();
+    // Never wait longer than the audio already written lasts beyond now (a consumer that plays in real time would
+    // starve): with nothing loaded by then (the queue is dry, or the next track is still being decoded) the current
+    // track goes on into itself and the question comes again at its next outro. A consumer faster than real time
+    // (a file, an export) leaves time to wait.
+    if (!lookahead.hasReady && !lookahead.starved) {
+      const ahead = written / format.rate - (performance.now() - startedAt) / 1000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([lookahead.settled(), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ahead - 0.5) * 1000)))]);
+      clearTimeout(timer);
+    }
+    if (lookahead.hasReady || lookahead.finished) next = await lookahead.next();
     else {
       self = true;
       next = current.track;
@@ -145,10 +166,9 @@ async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahea
       if (e > s) v.pullInto(mix, s - outPos, e - s);
     }
     for (let i = voices.length - 1; i >= 0; i--) if (voices[i].endOut <= outPos + n) voices.splice(i, 1);
-    events.sort((x, y) => x.at - y.at);
-    while (events.length && events[0].at < outPos + n) io.log(formatNowPlaying(events.shift()!.event));
-    await io.write(toS16le(mix, n));
+    await emit(limiter.push(mix, n));
     outPos += n;
   }
+  await emit(limiter.flush());
   for (const e of events) io.log(formatNowPlaying(e.event));
 }

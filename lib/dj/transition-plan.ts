@@ -56,7 +56,8 @@ export function usableBeats(a: TrackAnalysis): { beats: Seconds[]; real: boolean
 /** The outro of a track whose natural playback started at input second `entryIn`: its last `beats` beats, fewer when short. */
 export function chooseOutro(a: TrackAnalysis, options: { entryIn: Seconds; beats: number; tail: Seconds }): Outro {
   const { beats } = usableBeats(a);
-  const limit = a.duration - options.tail;
+  // Out before the music ends: a fade-out or a long tail is no place for a transition.
+  const limit = Math.min(a.duration - options.tail, a.musicEnd);
   for (let n = options.beats; n >= 2; n = n > 4 ? Math.max(4, Math.floor(n / 2)) : n - 1) {
     let k = beats.length - 1 - n;
     while (k >= 0 && beats[k + n] > limit) k--;

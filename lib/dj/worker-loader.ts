@@ -12,7 +12,7 @@ export class WorkerLoader {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (t: LoadedTrack) => void; reject: (e: Error) => void; path: string }>();
 
-  constructor(private readonly options: { format: PcmFormat; cacheDirectory?: string }) {}
+  constructor(private readonly options: { format: PcmFormat; cacheDirectory?: string; target?: number }) {}
 
   /** Reads, decodes and analyses a track on the worker; rejects with TrackDecodeError as loadTrack does. */
   load(path: string): Promise<LoadedTrack> {
@@ -20,7 +20,7 @@ export class WorkerLoader {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, path });
-      const job: LoadRequest = { id, path, format: { ...this.options.format }, cacheDirectory: this.options.cacheDirectory };
+      const job: LoadRequest = { id, path, format: { ...this.options.format }, cacheDirectory: this.options.cacheDirectory, target: this.options.target };
       worker.postMessage(job);
     });
   }
@@ -57,6 +57,6 @@ export class WorkerLoader {
       return;
     }
     const channels = reply.channels.map((c) => new Float32Array(c.buffer, c.byteOffset, c.length));
-    p.resolve({ path: p.path, name: reply.name, cached: reply.cached, analysis: reply.analysis as TrackAnalysis, pcm: { format: this.options.format, channels, frames: reply.frames } });
+    p.resolve({ path: p.path, name: reply.name, cached: reply.cached, gain: reply.gain, analysis: reply.analysis as TrackAnalysis, pcm: { format: this.options.format, channels, frames: reply.frames } });
   }
 }

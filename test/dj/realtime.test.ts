@@ -48,7 +48,8 @@ test('a reader playing in real time over a queue of 32/44.1/48 kHz WAV, MP3, FLA
     const [code, signal] = await closed;
     assert.equal(signal, 'SIGTERM', `expected audiofs-dj to be still playing when the reader stopped, got exit code ${code}:\n${stderr}`);
     const actions = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    const names = actions.filter((e) => e.action === 'crossmatch' || e.action === 'crossfade').map((e) => e.to);
+    // A track that is not loaded in time is not waited for: the one playing goes on into itself meanwhile.
+    const names = actions.filter((e) => (e.action === 'crossmatch' || e.action === 'crossfade') && e.from !== e.to).map((e) => e.to);
     console.log(`played ${report.played.toFixed(1)} s: ${report.underruns} underruns, ${report.starved.toFixed(3)} s starved, longest ${report.longest.toFixed(3)} s; transitions into ${names.join(', ')}`);
     assert.deepEqual(names, ['m44.mp3', 'f48.flac', 'o32.ogg', 'w48.wav', 'o48.ogg', 'long48.flac']);
     assert.ok(report.played >= limit - 0.1, `expected to play into the long track (${limit.toFixed(1)} s), played ${report.played.toFixed(1)} s`);
