@@ -6,12 +6,12 @@ import type { AnalysisCache } from './analysis-cache.js';
 import type { LoadedTrack } from './load-track.js';
 import { Lookahead, type LookaheadOptions } from './lookahead.js';
 import { WorkerLoader } from './worker-loader.js';
-import { formatNowPlaying, type NowPlaying } from './now-playing.js';
+import { formatNowPlaying, titleOf, type NowPlaying } from './now-playing.js';
 import { toS16le } from './pcm-buffer.js';
 import { Limiter } from './limiter.js';
 import { MAX_BOOST, outputLimiter } from './normalize.js';
 import { StretchVoice, type WsolaOptions } from './stretch-voice.js';
-import { chooseOutro, planTransition, type Outro } from './transition-plan.js';
+import { chooseOutro, planTransition, usableBeats, type Outro } from './transition-plan.js';
 import type { TrackQueue } from './track-queue.js';
 
 /** What the radio does, with its defaults in RADIO_DEFAULTS. */
@@ -103,7 +103,7 @@ async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahea
   const fadeIn = Math.min(f(options.fadeIn), first.pcm.frames);
   firstVoice.addRamp({ start: 0, end: fadeIn, from: 0, to: 1 });
   voices.push(firstVoice);
-  events.push({ at: 0, event: { action: 'fade-in', start: 0, duration: sec(fadeIn), to: first.name } });
+  events.push({ at: 0, event: { action: 'fade-in', start: 0, duration: sec(fadeIn), to: first.name, title: titleOf(first.name) } });
   let current = becomeCurrent(first, firstVoice, fadeIn, fadeIn, fadeIn);
 
   const planOutro = async (): Promise<void> => {
@@ -144,7 +144,7 @@ async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahea
     for (const p of plan.toMap.slice(1)) b.addPoint(point(p.at, p.in));
     b.addRamp({ start: t0, end, from: 0, to: 1 });
     voices.push(b);
-    const common = { start: sec(t0), duration: sec(end - t0), from: a.track.name, to: next.name, offset: plan.toMap[0].in };
+    const common = { start: sec(t0), duration: sec(end - t0), from: a.track.name, to: next.name, title: titleOf(next.name), offset: plan.toMap[0].in };
     events.push({
       at: t0,
       event: plan.kind === 'crossmatch'
@@ -155,7 +155,28 @@ async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahea
   };
 
   const lead = wsola.grain + f(1);
+  // `skip` on the input: the transition to the next track starts at the current track's next beat (after the lead).
+  let skipAsked = false;
+  io.queue.onCommand = () => (skipAsked = true);
+  const skip = (): void => {
+    skipAsked = false;
+    const at = outPos + lead;
+    if (finalEnd !== undefined || at < current.entryOut || at >= current.outroOut) return;
+    if (!lookahead.hasReady) {
+      io.log('audiofs-dj: skip: no next track is ready yet (the queue is empty or still loading)');
+      return;
+    }
+    const nowIn = (current.entryIn + at - current.entryOut) / format.rate;
+    const { beats } = usableBeats(current.track.analysis);
+    const k = beats.findIndex((b) => b >= nowIn);
+    const n = k < 0 ? 0 : Math.min(options.beats, beats.length - 1 - k);
+    const outro = n >= 2 ? { beat: k, beats: n, startIn: beats[k] } : { beat: -1, beats: 0, startIn: nowIn };
+    current.outro = outro;
+    current.outroOut = current.entryOut + Math.round(outro.startIn * format.rate - current.entryIn);
+    events.push({ at: outPos, event: { action: 'skip', start: sec(outPos), from: current.track.name, transition: sec(current.outroOut) } });
+  };
   for (;;) {
+    if (skipAsked) skip();
     while (finalEnd === undefined && outPos + CHUNK + lead >= current.outroOut) await planOutro();
     const n = finalEnd === undefined ? CHUNK : Math.min(CHUNK, finalEnd - outPos);
     if (n <= 0) break;

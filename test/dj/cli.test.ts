@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderMidi, sh } from './helpers.js';
+import { playInRealTime } from './realtime-reader.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/audiofs-dj', import.meta.url));
 
@@ -229,6 +230,41 @@ test('three tracks queued: no "waiting for a new track" before the third one is 
     const actions = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
     assert.ok(actions.filter((e) => e.action === 'crossmatch' && e.from === 'c.wav' && e.to === 'c.wav').length >= 1, 'expected c.wav to go on (into itself) while stdin was open');
     assert.equal(actions[actions.length - 1].action, 'fade-out');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a "skip" line on the input starts the transition to the next track at the next beat', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-cli-'));
+  try {
+    const a = await pulse(dir, 'a.wav', 30, 2);
+    const b = await pulse(dir, 'b.wav', 30, 2.1, 330);
+    const r = start(['--cache', join(dir, 'cache'), '--beats', '4', '--fade-in', '0.5']);
+    r.child.stdin.write(`${a}\n${b}\n`);
+    let limit = 30;
+    const played = playInRealTime(r.child.stdout, { bytesPerSecond: 44100 * 4, prebuffer: 0.5, buffer: 0.5, speed: 1, limit: () => limit });
+    // A skip before b.wav is loaded is refused with a message: then ask again (a busy machine loads slowly).
+    for (let i = 0; i < 10 && !/"action":"skip"/.test(r.stderr()); i++) {
+      await new Promise((res) => setTimeout(res, 1500));
+      r.child.stdin.write('skip\n');
+    }
+    for (let i = 0; i < 100 && !/"action":"crossmatch"/.test(r.stderr()); i++) await new Promise((res) => setTimeout(res, 50));
+    limit = 0;
+    await played;
+    r.child.stdout.destroy();
+    r.child.kill();
+    const done = await r.done;
+    const events = done.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const skip = events.find((e) => e.action === 'skip');
+    const x = events.find((e) => e.action === 'crossmatch' || e.action === 'crossfade');
+    assert.ok(skip && x, `expected a skip and a transition, got ${done.stderr}`);
+    assert.equal(x.from, 'a.wav');
+    assert.equal(x.to, 'b.wav');
+    // a.wav's own outro starts 27.8 s in; the skip brings it to the next beat after the lead (1 s).
+    assert.ok(skip.start < 20, `expected the skip within 20 s of output, got ${skip.start}`);
+    assert.ok(x.start - skip.start > 1 && x.start - skip.start < 1.6, `expected the transition a lead (1 s) and at most a beat after the skip, got ${x.start} after ${skip.start}`);
+    assert.equal(x.start, skip.transition);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
