@@ -1,7 +1,7 @@
 # audiofs: `make test` installs what is missing (Debian packages, npm packages), builds and runs every test.
 SHELL := /bin/bash
 DEB_PACKAGES := libfuse2 fuse sox libsox-fmt-all mpg123 lame timidity freepats icecast2 \
-	aubio-tools alsa-utils libasound2 libasound2-dev python3-numpy python3-mido g++ make python3 \
+	aubio-tools ffmpeg alsa-utils libasound2 libasound2-dev python3-numpy python3-mido g++ make python3 \
 	openssh-client openssh-server procps vim-tiny nano rsync libarchive-tools tmux
 TESTS = $(shell find dist/test -name '*.test.js' | sort)
 TEST_CONCURRENCY ?= 2

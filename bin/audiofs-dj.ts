@@ -26,7 +26,9 @@ async function main(): Promise<number> {
   if (args.analyze) {
     try {
       const track = await loadTrack(args.analyze, { format, cache });
-      process.stdout.write(`${JSON.stringify({ file: args.analyze, cached: track.cached, ...track.analysis })}\n`);
+      // A pipe takes 64 KiB at once: exit only when all of it has been written.
+      const json = `${JSON.stringify({ file: args.analyze, cached: track.cached, ...track.analysis })}\n`;
+      await new Promise<void>((resolve, reject) => process.stdout.write(json, (err) => (err ? reject(err) : resolve())));
       return 0;
     } catch (err) {
       process.stderr.write(`audiofs-dj: ${(err as Error).message}\n`);

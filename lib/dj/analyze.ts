@@ -1,23 +1,28 @@
 // The analysis of one track: tempo, beats, loudness and per-beat features, from its decoded audio.
-import type { Decibels, GainFactor, Seconds } from '../base/units.js';
+import type { GainFactor, Seconds } from '../base/units.js';
 import { framesToSeconds } from '../base/pcm-format.js';
 import { monoMix, type PcmBuffer } from './pcm-buffer.js';
 import { spectralFrames } from './spectral-frames.js';
 import { estimateTempo, type Bpm } from './tempo.js';
 import { trackBeats } from './beat-tracker.js';
-import { measureLoudness } from './loudness.js';
+import { continuousPhase, onTheBeat } from './beat-phase.js';
+import { loudnessUntil, measureLoudness, musicEnd, type Lufs } from './loudness.js';
 import { beatFeatures } from './beat-features.js';
 
 /** Bumped whenever the analysis changes, so old cache entries are not trusted. */
-export const ANALYSIS_VERSION = 1;
+export const ANALYSIS_VERSION = 4;
 
 /** What `audiofs-dj --analyze` prints and the cache stores. */
 export interface TrackAnalysis {
   version: number;
   duration: Seconds;
-  tempo: Bpm;
+  /** null when the track has no beat at all (silence). */
+  tempo: Bpm | null;
   beats: Seconds[];
-  loudness: Decibels;
+  /** Integrated loudness (ITU-R BS.1770-4, EBU R128) of the music, up to musicEnd: the part that is played. */
+  loudness: Lufs;
+  /** Where the music ends: after it come only a fade-out, a tail or silence. */
+  musicEnd: Seconds;
   peak: GainFactor;
   chroma: number[][];
   timbre: number[][];
@@ -40,6 +45,21 @@ function decimate(signal: Float32Array, factor: number): Float32Array {
   return out;
 }
 
+/** Broadband and low-band onsets, each in units of its own standard deviation, added. */
+function combined(broad: Float64Array, low: Float64Array): Float64Array {
+  const sd = (x: Float64Array): number => {
+    let m = 0;
+    for (const v of x) m += v;
+    m /= x.length || 1;
+    let s = 0;
+    for (const v of x) s += (v - m) * (v - m);
+    return Math.sqrt(s / (x.length || 1)) || 1;
+  };
+  const sb = sd(broad);
+  const sl = sd(low);
+  return broad.map((v, i) => v / sb + low[i] / sl);
+}
+
 /** The tempo that the beats keep: the mean of the intervals within 10% of the median interval. */
 export function tempoOfBeats(beats: Seconds[], fallback: Bpm): Bpm {
   const gaps = beats.slice(1).map((b, i) => b - beats[i]);
@@ -55,17 +75,21 @@ export async function analyzePcm(pcm: PcmBuffer, options: AnalyzeOptions = {}): 
   const mono = decimate(monoMix(pcm), factor);
   const frames = await spectralFrames(mono, pcm.format.rate / factor, { onProgress: options.onProgress });
   const rough = estimateTempo(frames.onset, frames.frameRate);
-  const beatFrames = trackBeats(frames.onset, frames.frameRate, rough);
+  const tracked = rough === undefined ? [] : trackBeats(frames.onset, frames.frameRate, rough);
+  const beatFrames = onTheBeat(continuousPhase(tracked, combined(frames.onset, frames.lowOnset)), frames.onset, frames.lowOnset).map(Math.round);
   const beats = beatFrames.map((f) => Math.round((f / frames.frameRate) * 1000) / 1000);
-  const { loudness, peak } = measureLoudness(pcm);
+  const reading = measureLoudness(pcm);
+  const duration = framesToSeconds(pcm.frames, pcm.format);
+  const end = musicEnd(reading, duration);
   const features = beatFeatures(beatFrames, frames);
   return {
     version: ANALYSIS_VERSION,
-    duration: framesToSeconds(pcm.frames, pcm.format),
-    tempo: Math.round(tempoOfBeats(beats, rough) * 100) / 100,
+    duration,
+    tempo: rough === undefined ? null : Math.round(tempoOfBeats(beats, rough) * 100) / 100,
     beats,
-    loudness: Math.round(loudness * 100) / 100,
-    peak: Math.round(peak * 10000) / 10000,
+    loudness: Math.round(loudnessUntil(reading, end) * 100) / 100,
+    musicEnd: Math.round(end * 1000) / 1000,
+    peak: Math.round(reading.peak * 10000) / 10000,
     ...features,
   };
 }

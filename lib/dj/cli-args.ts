@@ -3,12 +3,12 @@ import type { Seconds } from '../base/units.js';
 import { RADIO_DEFAULTS } from './radio.js';
 
 /** The one-line usage. */
-export const USAGE = 'usage: audiofs-dj [--beats N] [--crossfade SECONDS] [--fade-in SECONDS] [--fade-out SECONDS] [--loudness DB] [--cache DIR] | --analyze FILE [--cache DIR] | --help';
+export const USAGE = 'usage: audiofs-dj [--beats N] [--crossfade SECONDS] [--fade-in SECONDS] [--fade-out SECONDS] [--loudness LUFS] [--cache DIR] | --analyze FILE [--cache DIR] | --help';
 
 /** The --help text. */
 export const HELP = `${USAGE}
 
-An endless radio: reads track paths (WAV or MP3) on stdin, one a line, and plays
+An endless radio: reads track paths (WAV, MP3, FLAC or Ogg Vorbis) on stdin, one a line, and plays
 them as one stream of PCM on stdout (s16le, AUDIOFS_RATE Hz, AUDIOFS_CHANNELS
 channels; 44100 Hz stereo by default), with beat-matched transitions. Writes one
 JSON line per action (fade-in, playback, crossmatch, crossfade, fade-out) on stderr.
@@ -17,7 +17,8 @@ JSON line per action (fade-in, playback, crossmatch, crossfade, fade-out) on std
   --crossfade SECONDS  length of a plain crossfade when tempos differ (default ${RADIO_DEFAULTS.crossfade})
   --fade-in SECONDS    fade-in of the first track (default ${RADIO_DEFAULTS.fadeIn})
   --fade-out SECONDS   fade-out after the last track (default ${RADIO_DEFAULTS.fadeOut})
-  --loudness DB        loudness every track is brought to, peaks permitting (default ${RADIO_DEFAULTS.loudness})
+  --loudness LUFS      integrated loudness (EBU R128) every track is brought to; a
+                       limiter keeps peaks under -1 dBFS (default ${RADIO_DEFAULTS.loudness})
   --cache DIR          analysis cache (used when AUDIOFS_STATE_DIR is not set;
                        default $XDG_CACHE_HOME/audiofs-dj or ~/.cache/audiofs-dj)
   --analyze FILE       print the analysis of FILE as JSON and exit

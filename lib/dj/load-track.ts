@@ -6,6 +6,9 @@ import type { PcmBuffer } from './pcm-buffer.js';
 import { analyzePcm, type AnalyzeOptions, type TrackAnalysis } from './analyze.js';
 import { contentHash, type AnalysisCache } from './analysis-cache.js';
 import { decodeTrack, TrackDecodeError } from './decode.js';
+import type { Lufs } from './loudness.js';
+import { normalizationGain, outputLimiter } from './normalize.js';
+import type { Decibels } from '../base/units.js';
 
 /** A decoded, analysed track. */
 export interface LoadedTrack {
@@ -16,12 +19,16 @@ export interface LoadedTrack {
   readonly analysis: TrackAnalysis;
   /** Whether the analysis came from the cache. */
   readonly cached: boolean;
+  /** The gain (dB) that brings it to the target loudness through the output limiter, when a target was given. */
+  readonly gain?: Decibels;
 }
 
 /** How to load a track. */
 export interface LoadOptions extends AnalyzeOptions {
   format: PcmFormat;
   cache?: AnalysisCache;
+  /** The loudness (LUFS) the radio brings every track to: the gain for it is computed here, off the audio path. */
+  target?: Lufs;
 }
 
 /** Reads, decodes and analyses a track; throws TrackDecodeError with the reason when it cannot. */
@@ -37,5 +44,6 @@ export async function loadTrack(path: string, options: LoadOptions): Promise<Loa
   const hit = await options.cache?.get(hash);
   const analysis = hit ?? (await analyzePcm(pcm, options));
   if (!hit) await options.cache?.put(hash, analysis).catch(() => undefined);
-  return { path, name: basename(path), pcm, analysis, cached: Boolean(hit) };
+  const gain = options.target === undefined ? undefined : normalizationGain(pcm, analysis, options.target, outputLimiter(options.format.rate));
+  return { path, name: basename(path), pcm, analysis, cached: Boolean(hit), gain };
 }

@@ -3,11 +3,15 @@ import type { Decibels, Frames, GainFactor, Seconds } from '../base/units.js';
 import { dbToGain } from '../base/units.js';
 import { framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
 import type { AnalysisCache } from './analysis-cache.js';
-import { loadTrack, type LoadedTrack } from './load-track.js';
-import { formatNowPlaying, type NowPlaying } from './now-playing.js';
+import type { LoadedTrack } from './load-track.js';
+import { Lookahead, type LookaheadOptions } from './lookahead.js';
+import { WorkerLoader } from './worker-loader.js';
+import { formatNowPlaying, titleOf, type NowPlaying } from './now-playing.js';
 import { toS16le } from './pcm-buffer.js';
+import { Limiter } from './limiter.js';
+import { MAX_BOOST, outputLimiter } from './normalize.js';
 import { StretchVoice, type WsolaOptions } from './stretch-voice.js';
-import { chooseOutro, planTransition, type Outro } from './transition-plan.js';
+import { chooseOutro, planTransition, usableBeats, type Outro } from './transition-plan.js';
 import type { TrackQueue } from './track-queue.js';
 
 /** What the radio does, with its defaults in RADIO_DEFAULTS. */
@@ -24,6 +28,10 @@ export interface RadioOptions {
   /** Tempo ratio still crossmatched (also at double or half tempo). */
   maxRatio: number;
   cache?: AnalysisCache;
+  /** How to load a track; by default on a worker thread (WorkerLoader), never on the thread that writes the audio. */
+  load?: (path: string) => Promise<LoadedTrack>;
+  /** How far ahead of the player tracks are loaded. */
+  lookahead?: LookaheadOptions;
 }
 
 /** The defaults of RadioOptions (besides the format). */
@@ -47,47 +55,38 @@ interface Current {
   outroOut: Frames;
 }
 
-interface Prefetch {
-  promise: Promise<LoadedTrack | undefined>;
-  settled: boolean;
-  value?: LoadedTrack;
-}
-
 const CHUNK: Frames = 2048;
 
 /** Plays the queue until the input is closed and the last track has faded out. */
 export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void> {
+  const loader = options.load ? undefined : new WorkerLoader({ format: options.format, cacheDirectory: options.cache?.directory, target: options.loudness });
+  try {
+    await playQueue(io, options, new Lookahead(io.queue, options.load ?? ((path) => loader!.load(path)), io.log, options.lookahead));
+  } finally {
+    await loader?.close();
+  }
+}
+
+async function playQueue(io: RadioIo, options: RadioOptions, lookahead: Lookahead): Promise<void> {
   const { format } = options;
   const f = (s: Seconds): Frames => secondsToFrames(s, format);
   const wsola: WsolaOptions = { grain: 2 * Math.round(f(0.04) / 2), tolerance: f(0.01) };
   const events: Array<{ at: Frames; event: NowPlaying }> = [];
   const voices: StretchVoice[] = [];
-  let loading = false;
   let outPos: Frames = 0;
   let finalEnd: Frames | undefined;
 
-  const loadNext = async (): Promise<LoadedTrack | undefined> => {
-    for (;;) {
-      const path = await io.queue.take();
-      if (path === undefined) return undefined;
-      loading = true;
-      try {
-        return await loadTrack(path, { format, cache: options.cache, onProgress: () => new Promise((r) => setImmediate(r)) });
-      } catch (err) {
-        io.log(`audiofs-dj: skipping ${(err as Error).message}`);
-      } finally {
-        loading = false;
-      }
-    }
-  };
-  const startPrefetch = (): Prefetch => {
-    const p: Prefetch = { promise: loadNext(), settled: false };
-    p.promise.then((v) => { p.settled = true; p.value = v; });
-    return p;
-  };
-  const gainOf = (t: LoadedTrack): GainFactor => {
-    const wanted = Math.min(dbToGain(options.loudness - t.analysis.loudness), dbToGain(24));
-    return t.analysis.peak > 0 ? Math.min(wanted, 0.97 / t.analysis.peak) : 1;
+  // Every track to the one integrated loudness as heard through the limiter (the loader worked the gain out).
+  const gainOf = (t: LoadedTrack): GainFactor => dbToGain(t.gain ?? Math.min(options.loudness - t.analysis.loudness, MAX_BOOST));
+  const limiter = new Limiter(format.channels, outputLimiter(format.rate));
+  let written: Frames = 0;
+  const emit = async (chunk: Float32Array[]): Promise<void> => {
+    const n = chunk[0].length;
+    if (n === 0) return;
+    events.sort((x, y) => x.at - y.at);
+    while (events.length && events[0].at < written + n) io.log(formatNowPlaying(events.shift()!.event));
+    await io.write(toS16le(chunk, n));
+    written += n;
   };
   const sec = (frames: Frames): Seconds => framesToSeconds(frames, format);
   const becomeCurrent = (track: LoadedTrack, voice: StretchVoice, entryOut: Frames, entryIn: Frames, playbackFrom: Frames): Current => {
@@ -97,23 +96,31 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
     return { track, voice, entryOut, entryIn, outro, outroOut };
   };
 
-  const waiting = setTimeout(() => io.log('waiting for a new track'), 1000);
-  const first = await loadNext().finally(() => clearTimeout(waiting));
+  const first = await lookahead.next();
   if (!first) return;
+  const startedAt = performance.now();
   const firstVoice = new StretchVoice(first.pcm, { startOut: 0, startIn: 0, gain: gainOf(first), initialEnvelope: 0, wsola });
   const fadeIn = Math.min(f(options.fadeIn), first.pcm.frames);
   firstVoice.addRamp({ start: 0, end: fadeIn, from: 0, to: 1 });
   voices.push(firstVoice);
-  events.push({ at: 0, event: { action: 'fade-in', start: 0, duration: sec(fadeIn), to: first.name } });
+  events.push({ at: 0, event: { action: 'fade-in', start: 0, duration: sec(fadeIn), to: first.name, title: titleOf(first.name) } });
   let current = becomeCurrent(first, firstVoice, fadeIn, fadeIn, fadeIn);
-  let prefetch = startPrefetch();
 
   const planOutro = async (): Promise<void> => {
     let next: LoadedTrack | undefined;
     let self = false;
-    if (prefetch.settled || loading || io.queue.closed || io.queue.length > 0) next = await prefetch.promise;
+    // Never wait longer than the audio already written lasts beyond now (a consumer that plays in real time would
+    // starve): with nothing loaded by then (the queue is dry, or the next track is still being decoded) the current
+    // track goes on into itself and the question comes again at its next outro. A consumer faster than real time
+    // (a file, an export) leaves time to wait.
+    if (!lookahead.hasReady && !lookahead.starved) {
+      const ahead = written / format.rate - (performance.now() - startedAt) / 1000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([lookahead.settled(), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ahead - 0.5) * 1000)))]);
+      clearTimeout(timer);
+    }
+    if (lookahead.hasReady || lookahead.finished) next = await lookahead.next();
     else {
-      io.log('waiting for a new track');
       self = true;
       next = current.track;
     }
@@ -137,7 +144,7 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
     for (const p of plan.toMap.slice(1)) b.addPoint(point(p.at, p.in));
     b.addRamp({ start: t0, end, from: 0, to: 1 });
     voices.push(b);
-    const common = { start: sec(t0), duration: sec(end - t0), from: a.track.name, to: next.name, offset: plan.toMap[0].in };
+    const common = { start: sec(t0), duration: sec(end - t0), from: a.track.name, to: next.name, title: titleOf(next.name), offset: plan.toMap[0].in };
     events.push({
       at: t0,
       event: plan.kind === 'crossmatch'
@@ -145,11 +152,31 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
         : { action: 'crossfade', ...common },
     });
     current = becomeCurrent(next, b, end, Math.round(plan.toEntryIn * format.rate), end);
-    if (!self) prefetch = startPrefetch();
   };
 
   const lead = wsola.grain + f(1);
+  // `skip` on the input: the transition to the next track starts at the current track's next beat (after the lead).
+  let skipAsked = false;
+  io.queue.onCommand = () => (skipAsked = true);
+  const skip = (): void => {
+    skipAsked = false;
+    const at = outPos + lead;
+    if (finalEnd !== undefined || at < current.entryOut || at >= current.outroOut) return;
+    if (!lookahead.hasReady) {
+      io.log('audiofs-dj: skip: no next track is ready yet (the queue is empty or still loading)');
+      return;
+    }
+    const nowIn = (current.entryIn + at - current.entryOut) / format.rate;
+    const { beats } = usableBeats(current.track.analysis);
+    const k = beats.findIndex((b) => b >= nowIn);
+    const n = k < 0 ? 0 : Math.min(options.beats, beats.length - 1 - k);
+    const outro = n >= 2 ? { beat: k, beats: n, startIn: beats[k] } : { beat: -1, beats: 0, startIn: nowIn };
+    current.outro = outro;
+    current.outroOut = current.entryOut + Math.round(outro.startIn * format.rate - current.entryIn);
+    events.push({ at: outPos, event: { action: 'skip', start: sec(outPos), from: current.track.name, transition: sec(current.outroOut) } });
+  };
   for (;;) {
+    if (skipAsked) skip();
     while (finalEnd === undefined && outPos + CHUNK + lead >= current.outroOut) await planOutro();
     const n = finalEnd === undefined ? CHUNK : Math.min(CHUNK, finalEnd - outPos);
     if (n <= 0) break;
@@ -160,10 +187,9 @@ export async function runRadio(io: RadioIo, options: RadioOptions): Promise<void
       if (e > s) v.pullInto(mix, s - outPos, e - s);
     }
     for (let i = voices.length - 1; i >= 0; i--) if (voices[i].endOut <= outPos + n) voices.splice(i, 1);
-    events.sort((x, y) => x.at - y.at);
-    while (events.length && events[0].at < outPos + n) io.log(formatNowPlaying(events.shift()!.event));
-    await io.write(toS16le(mix, n));
+    await emit(limiter.push(mix, n));
     outPos += n;
   }
+  await emit(limiter.flush());
   for (const e of events) io.log(formatNowPlaying(e.event));
 }

@@ -17,9 +17,54 @@ function kernelTable(cutoff: number, halfWidth: number): Float64Array {
   return table;
 }
 
+function kernel(x: number, cutoff: number, halfWidth: number): number {
+  const a = Math.abs(x);
+  if (a >= halfWidth) return 0;
+  const sinc = a === 0 ? 1 : Math.sin(Math.PI * cutoff * a) / (Math.PI * cutoff * a);
+  const w = 0.42 + 0.5 * Math.cos((Math.PI * a) / halfWidth) + 0.08 * Math.cos((2 * Math.PI * a) / halfWidth);
+  return cutoff * sinc * w;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** The polyphase form for rates in a small ratio (48000 -> 44100 is 160 -> 147): one row of taps per output phase. */
+function resamplePolyphase(input: Float32Array, from: Hz, to: Hz, phases: number, step: number): Float32Array {
+  const ratio = to / from;
+  const cutoff = Math.min(1, ratio) * 0.95;
+  const halfWidth = HALF_TAPS / Math.min(1, ratio);
+  const reach = Math.ceil(halfWidth);
+  const taps = 2 * reach;
+  const table = new Float64Array(phases * taps);
+  for (let p = 0; p < phases; p++) {
+    const frac = p / phases;
+    for (let j = 0; j < taps; j++) table[p * taps + j] = kernel(frac - (j - reach + 1), cutoff, halfWidth);
+  }
+  const outLength = Math.floor(input.length * ratio);
+  const out = new Float32Array(outLength);
+  const last = input.length - 1;
+  let centre = 0;
+  let phase = 0;
+  for (let i = 0; i < outLength; i++) {
+    const first = centre - reach + 1;
+    const row = phase * taps;
+    let acc = 0;
+    if (first >= 0 && first + taps - 1 <= last) {
+      for (let j = 0; j < taps; j++) acc += input[first + j] * table[row + j];
+    } else {
+      for (let j = 0; j < taps; j++) { const k = first + j; if (k >= 0 && k <= last) acc += input[k] * table[row + j]; }
+    }
+    out[i] = acc;
+    phase += step;
+    while (phase >= phases) { phase -= phases; centre++; }
+  }
+  return out;
+}
+
 /** One channel converted from one rate to another, band-limited to the lower Nyquist frequency. */
 export function resampleChannel(input: Float32Array, from: Hz, to: Hz): Float32Array {
   if (from === to) return input;
+  const g = gcd(from, to);
+  if (to / g <= 4096) return resamplePolyphase(input, from, to, to / g, from / g);
   const ratio = to / from;
   const cutoff = Math.min(1, ratio) * 0.95;
   const halfWidth = HALF_TAPS / Math.min(1, ratio);

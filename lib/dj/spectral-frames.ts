@@ -8,6 +8,8 @@ export interface SpectralFrames {
   readonly frameRate: Hz;
   /** Spectral flux of the log-mel spectrogram (half-wave rectified, mean over bands). */
   readonly onset: Float64Array;
+  /** The same flux over the bands under LOW_BAND_HZ only: kick drum and bass, where the beat usually is. */
+  readonly lowOnset: Float64Array;
   /** 12 pitch-class energies per frame. */
   readonly chroma: Float64Array[];
   /** 12 cepstral (MFCC-like) coefficients per frame: timbre. */
@@ -24,6 +26,9 @@ export interface SpectralOptions {
 }
 
 const DEFAULTS: SpectralOptions = { fftSize: 1024, hop: 256, melBands: 40 };
+
+/** The top of the low band (centre frequency of its highest mel band). */
+export const LOW_BAND_HZ = 180;
 
 const hzToMel = (f: number): number => 2595 * Math.log10(1 + f / 700);
 const melToHz = (m: number): number => 700 * (Math.pow(10, m / 2595) - 1);
@@ -91,13 +96,25 @@ export async function spectralFrames(signal: Float32Array, rate: Hz, options: Pa
     chroma.push(pc);
     if (o.onProgress && t % 512 === 511) await o.onProgress();
   }
-  const floor = maxDb - 80;
+  // Nothing under 75 dB below a full-scale sine (|X| = fftSize / 4 through the Hann window) counts: dither is silence.
+  const silence = 20 * Math.log10(o.fftSize / 4) - 75;
+  const floor = Math.max(maxDb - 80, silence);
   for (const mel of melDb) for (let b = 0; b < mel.length; b++) if (mel[b] < floor) mel[b] = floor;
+  const lo = hzToMel(30);
+  const hi = hzToMel(Math.min(8000, rate / 2));
+  const lowBands = Math.max(1, Array.from({ length: o.melBands }, (_, b) => melToHz(lo + ((hi - lo) * (b + 1)) / (o.melBands + 1))).filter((f) => f <= LOW_BAND_HZ).length);
   const onset = new Float64Array(count);
+  const lowOnset = new Float64Array(count);
   for (let t = 1; t < count; t++) {
     let flux = 0;
-    for (let b = 0; b < o.melBands; b++) flux += Math.max(0, melDb[t][b] - melDb[t - 1][b]);
+    let low = 0;
+    for (let b = 0; b < o.melBands; b++) {
+      const rise = Math.max(0, melDb[t][b] - melDb[t - 1][b]);
+      flux += rise;
+      if (b < lowBands) low += rise;
+    }
     onset[t] = flux / o.melBands;
+    lowOnset[t] = low / lowBands;
   }
   const timbre = melDb.map((mel) => {
     const c = new Float64Array(12);
@@ -108,5 +125,5 @@ export async function spectralFrames(signal: Float32Array, rate: Hz, options: Pa
     }
     return c;
   });
-  return { frameRate: rate / o.hop, onset, chroma, timbre };
+  return { frameRate: rate / o.hop, onset, lowOnset, chroma, timbre };
 }

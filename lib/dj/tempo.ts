@@ -32,15 +32,15 @@ export function autocorrelation(env: Float64Array, maxLag: number): Float64Array
   return ac.map((v) => v / zero);
 }
 
-/** The most likely tempo of an onset envelope sampled at frameRate. */
-export function estimateTempo(onset: Float64Array, frameRate: Hz, options: Partial<TempoOptions> = {}): Bpm {
+/** The most likely tempo of an onset envelope sampled at frameRate; undefined when it has no periodicity at all (silence). */
+export function estimateTempo(onset: Float64Array, frameRate: Hz, options: Partial<TempoOptions> = {}): Bpm | undefined {
   const o = { ...DEFAULTS, ...options };
-  const minLag = Math.max(1, Math.floor((60 * frameRate) / o.maxBpm));
+  const minLag = Math.max(1, Math.ceil((60 * frameRate) / o.maxBpm));
   const maxLag = Math.min(onset.length - 2, Math.ceil((60 * frameRate) / o.minBpm));
-  if (maxLag <= minLag + 2) return o.preferredBpm;
+  if (maxLag <= minLag + 2) return undefined;
   const ac = autocorrelation(onset, maxLag);
   let best = -1;
-  let bestScore = -Infinity;
+  let bestScore = 0;
   const score = (lag: number): number => {
     const bpm = (60 * frameRate) / lag;
     const prior = Math.exp(-0.5 * Math.pow(Math.log2(bpm / o.preferredBpm) / o.priorOctaves, 2));
@@ -50,6 +50,7 @@ export function estimateTempo(onset: Float64Array, frameRate: Hz, options: Parti
     const s = score(lag);
     if (s > bestScore) { bestScore = s; best = lag; }
   }
+  if (best < 0) return undefined;
   if (best <= minLag || best >= maxLag) return (60 * frameRate) / best;
   const a = score(best - 1);
   const b = score(best);

@@ -5,11 +5,17 @@ export class TrackQueue {
   private readonly paths: string[] = [];
   private waiters: Array<() => void> = [];
   private closedFlag = false;
+  /** Hears the command lines among the paths (`skip`). */
+  onCommand: ((verb: 'skip') => void) | undefined;
 
-  /** Adds a path (blank lines are ignored). */
+  /** Adds a path (blank lines are ignored; the line `skip` is a command, not a path). */
   push(line: string): void {
     const path = line.trim();
     if (!path) return;
+    if (path === 'skip') {
+      this.onCommand?.('skip');
+      return;
+    }
     this.paths.push(path);
     this.wake();
   }
@@ -23,6 +29,11 @@ export class TrackQueue {
   /** Whether the input has been closed. */
   get closed(): boolean {
     return this.closedFlag;
+  }
+
+  /** Whether a take() is blocked right now for lack of paths (a take that finds one never blocks). */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
   }
 
   /** Paths queued and not taken yet. */

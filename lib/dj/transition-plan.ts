@@ -30,8 +30,8 @@ export interface TransitionPlan {
   toBeat: number;
   /** Mean feature distance of the matched windows (0 = identical). */
   distance: number;
-  tempoFrom: number;
-  tempoTo: number;
+  tempoFrom: number | null;
+  tempoTo: number | null;
 }
 
 /** Settings of transitions. */
@@ -56,8 +56,9 @@ export function usableBeats(a: TrackAnalysis): { beats: Seconds[]; real: boolean
 /** The outro of a track whose natural playback started at input second `entryIn`: its last `beats` beats, fewer when short. */
 export function chooseOutro(a: TrackAnalysis, options: { entryIn: Seconds; beats: number; tail: Seconds }): Outro {
   const { beats } = usableBeats(a);
-  const limit = a.duration - options.tail;
-  for (let n = options.beats; n >= 4; n = Math.floor(n / 2)) {
+  // Out before the music ends: a fade-out or a long tail is no place for a transition.
+  const limit = Math.min(a.duration - options.tail, a.musicEnd);
+  for (let n = options.beats; n >= 2; n = n > 4 ? Math.max(4, Math.floor(n / 2)) : n - 1) {
     let k = beats.length - 1 - n;
     while (k >= 0 && beats[k + n] > limit) k--;
     if (k >= 0 && beats[k] > options.entryIn + 1) return { beat: k, beats: n, startIn: beats[k] };
@@ -98,11 +99,11 @@ function bestOffset(a: BeatFeatures, ka: number, b: BeatFeatures, n: number, max
 /** Plans the transition from track `a` (leaving by `outro`) to track `b`; `self` when b is a replay of a. */
 export function planTransition(a: TrackAnalysis, outro: Outro, b: TrackAnalysis, options: TransitionOptions & { self?: boolean }): TransitionPlan {
   const n = outro.beats;
-  const aReal = usableBeats(a).real && n >= 4;
+  const aReal = usableBeats(a).real && n >= 2;
   const factors = [1, 2, 0.5];
   const dA = aReal ? median(gapsOf(a.beats, outro.beat, outro.beat + n)) : 0.5;
   const factor = usableBeats(b).real && aReal
-    ? factors.find((f) => { const r = dA / (f * (60 / b.tempo)); return r <= options.maxRatio && r >= 1 / options.maxRatio; })
+    ? factors.find((f) => { const r = dA / (f * (60 / (b.tempo ?? 120))); return r <= options.maxRatio && r >= 1 / options.maxRatio; })
     : undefined;
   const grid = gridFor(b, factor ?? 1);
   const window = Math.max(1, Math.min(n || 4, grid.beats.length - 2));

@@ -29,6 +29,8 @@ export interface RunOptions {
   trace?: (message: string) => void;
   /** Called once when the chain's output has ended. */
   onEnd?: () => void;
+  /** Each whole line a stage writes on stderr (besides the log): how a client announces a title. */
+  onStderrLine?: (line: string) => void;
 }
 
 /** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
@@ -222,7 +224,10 @@ export class ChainRun {
           const text = partial + b.toString('utf8');
           const lines = text.split('\n');
           partial = lines.pop() ?? '';
-          for (const l of lines) options.log('info', `${label}: ${l}`);
+          for (const l of lines) {
+            options.log('info', `${label}: ${l}`);
+            options.onStderrLine?.(l);
+          }
         },
         onTerminate: () => launch.end(),
         onExit: (exit) => {

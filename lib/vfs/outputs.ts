@@ -10,6 +10,7 @@ import { StreamServer } from '../mix/sinks/http-server.js';
 import { IcecastSource } from '../mix/sinks/icecast-source.js';
 import { Mp3Stream } from '../mix/sinks/mp3-stream.js';
 import { OutSink } from '../mix/sinks/out-sink.js';
+import { StreamTitle } from '../mix/sinks/stream-title.js';
 
 /** The outputs part of the config: what apply() reads. */
 export type OutputSettings = Pick<Config, 'device' | 'http' | 'mp3' | 'icecast' | 'collect'>;
@@ -17,6 +18,8 @@ export type OutputSettings = Pick<Config, 'device' | 'http' | 'mp3' | 'icecast' 
 /** Every output of the mix, built from the config and rebuilt live when it changes: /out, MP3, HTTP, Icecast, the card. */
 export class Outputs {
   readonly out = new OutSink();
+  /** What the stream plays now, from a client's announcements (a stage's stderr): ICY metadata and Icecast's. */
+  readonly title = new StreamTitle();
   mp3: Mp3Stream[] = [];
   server: StreamServer | undefined;
   icecast: IcecastSource | undefined;
@@ -74,7 +77,7 @@ export class Outputs {
       this.server = undefined;
       this.httpAddress = undefined;
       if (!settings.http) return;
-      const server = new StreamServer({ host: settings.http.host, port: settings.http.port, logger: this.logger });
+      const server = new StreamServer({ host: settings.http.host, port: settings.http.port, logger: this.logger, title: this.title });
       server.setStreams(streams);
       try {
         const a = await server.listen();
@@ -98,7 +101,7 @@ export class Outputs {
       return;
     }
     const { url, user, password } = settings.icecast;
-    this.icecast = new IcecastSource({ url, user, password, stream, logger: this.logger });
+    this.icecast = new IcecastSource({ url, user, password, stream, logger: this.logger, title: this.title });
     this.icecast.start();
   }
 

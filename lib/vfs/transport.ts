@@ -283,6 +283,7 @@ export class Transport {
       },
       trace: this.host.trace,
       onEnd: () => this.host.changed(),
+      onStderrLine: (line) => this.outputs.title.fromLine(line),
     });
     chain.run = run;
     this.engine.addSource(source, { strip: this.host.stripOf(chain) });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mountAudiofs, run, waitFor } from '../helpers/mount.js';
@@ -40,6 +41,39 @@ test('audiofs-dj inside audiofs: track paths written to radio/in feed /stream.mp
     assert.match(err as string, /\{"action":"fade-in".*"to":".*t1\.wav"/);
     const { stdout: log } = await run('dd', [`if=${m.path('log')}`, 'iflag=nonblock', 'status=none']);
     assert.match(log, /radio\/audiofs-dj: \{"action":"fade-in"/, 'the now-playing line in /log, tagged with the chain and stage');
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+test('the titles of audiofs-dj in a chain reach HTTP listeners as ICY metadata (mpg123 reads them as they change)', async () => {
+  const m = await mountAudiofs();
+  try {
+    const tracks: string[] = [];
+    for (const [name, seconds, f] of [['First Track', 6, 330], ['Second Track', 12, 440]] as const) {
+      const wav = join(m.tmp, `${name}.wav`);
+      await run('sox', ['-D', '-q', '-n', '-r', '44100', '-c', '2', '-b', '16', wav, 'synth', String(seconds), 'sine', String(f), 'tremolo', '2', '90']);
+      tracks.push(wav);
+    }
+    await m.ctl('radio audiofs-dj --fade-in 0.5 --beats 4');
+    await writeFile(m.path('radio/in'), tracks.map((t) => `${t}\n`).join(''));
+    const status = await readFile(m.path('status'), 'utf8');
+    const address = /http: ([\d.]+:\d+)/.exec(status)?.[1];
+    assert.ok(address, `/status names the HTTP address: ${status}`);
+    await m.ctl('play');
+    const heard = await new Promise<string>((resolve, reject) => {
+      const c = spawn('mpg123', ['-v', '-w', '/dev/null', `http://${address}/stream.mp3`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+      let err = '';
+      c.stderr.on('data', (b: Buffer) => {
+        err += b;
+        if (err.includes("StreamTitle='Second Track'")) c.kill('SIGINT');
+      });
+      c.on('error', reject);
+      const timer = setTimeout(() => c.kill('SIGINT'), 12_000);
+      c.on('close', () => { clearTimeout(timer); resolve(err); });
+    });
+    const titles = heard.split(/[\r\n]+/).filter((l) => l.includes('StreamTitle'));
+    assert.deepEqual(titles, ["ICY-META: StreamTitle='First Track';", "ICY-META: StreamTitle='Second Track';"]);
   } finally {
     assert.equal(await m.close(), 0);
   }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { LiveStream } from '../../base/live-stream.js';
 import { Logger } from '../../base/logger.js';
 import type { Bytes } from '../../base/units.js';
+import { ICY_METAINT, IcyInterleaver, StreamTitle } from './stream-title.js';
 
 /** One MP3 stream served at a path (/stream.mp3, /stream-320.mp3). */
 export interface ServedStream {
@@ -18,6 +19,8 @@ export interface StreamServerOptions {
   logger?: Logger;
   /** Bytes a listener's socket may hold unsent before it is dropped (default 256 KiB). */
   maxUnsent?: Bytes;
+  /** The now-playing title, sent as ICY metadata to listeners that ask for it (`Icy-MetaData: 1`). */
+  title?: StreamTitle;
 }
 
 const READ_BYTES: Bytes = 64 * 1024;
@@ -31,6 +34,7 @@ export class StreamServer {
   private readonly host: string;
   private readonly port: number;
   private readonly responses = new Set<ServerResponse>();
+  private readonly title: StreamTitle;
   /** Listeners dropped because they fell behind. */
   dropped = 0;
 
@@ -39,6 +43,7 @@ export class StreamServer {
     this.port = options.port ?? 8000;
     this.logger = options.logger ?? new Logger({ level: 'warn' });
     this.maxUnsent = options.maxUnsent ?? 256 * 1024;
+    this.title = options.title ?? new StreamTitle();
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
@@ -80,6 +85,7 @@ export class StreamServer {
       res.end(served ? `expected GET or HEAD, got ${req.method}\n` : `no stream at ${path} (expected one of: ${paths || 'none'})\n`);
       return;
     }
+    const icy = req.headers['icy-metadata'] === '1';
     res.writeHead(200, {
       'Content-Type': 'audio/mpeg',
       'Cache-Control': 'no-cache, no-store',
@@ -87,15 +93,16 @@ export class StreamServer {
       'icy-name': 'audiofs',
       'icy-br': String(served.bitrate),
       'icy-pub': '0',
+      ...(icy ? { 'icy-metaint': String(ICY_METAINT) } : {}),
     });
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
-    void this.pump(served, res);
+    void this.pump(served, res, icy ? new IcyInterleaver(this.title) : undefined);
   }
 
-  private async pump(served: ServedStream, res: ServerResponse): Promise<void> {
+  private async pump(served: ServedStream, res: ServerResponse, icy: IcyInterleaver | undefined): Promise<void> {
     this.responses.add(res);
     let dropped = false;
     const drop = (): void => {
@@ -113,7 +120,7 @@ export class StreamServer {
     for (;;) {
       const data = await reader.read(READ_BYTES);
       if (data === null || res.destroyed) break;
-      if (!res.write(data) && res.writableLength > this.maxUnsent) {
+      if (!res.write(icy ? icy.push(data) : data) && res.writableLength > this.maxUnsent) {
         drop();
         break;
       }

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { LiveReader, LiveStream } from '../../base/live-stream.js';
 import { Logger } from '../../base/logger.js';
+import type { StreamTitle } from './stream-title.js';
 
 const MAX_UNSENT = 1024 * 1024;
 
@@ -20,6 +21,8 @@ export interface IcecastSourceOptions extends IcecastTarget {
   initialDelayMs?: number;
   maxDelayMs?: number;
   name?: string;
+  /** The now-playing title, sent to Icecast (its admin metadata update) on each change and on each connection. */
+  title?: StreamTitle;
 }
 
 /** The Icecast source's part of /status. */
@@ -44,6 +47,9 @@ export class IcecastSource {
   private connected = false;
   private connections = 0;
   private lastError: string | null = null;
+  private stopTitle: (() => void) | undefined;
+  /** Title updates Icecast accepted. */
+  titlesSent = 0;
 
   constructor(private readonly options: IcecastSourceOptions) {
     this.url = new URL(options.url);
@@ -58,12 +64,14 @@ export class IcecastSource {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopTitle = this.options.title?.onChange(() => this.sendTitle());
     this.connect();
   }
 
   /** Disconnects for good. */
   stop(): void {
     this.running = false;
+    this.stopTitle?.();
     clearTimeout(this.timer);
     this.teardown();
   }
@@ -114,17 +122,40 @@ export class IcecastSource {
     socket.resume();
     const reader = this.options.stream.openReader({ atSync: true });
     this.reader = reader;
+    let sent = 0;
     void (async () => {
       for (;;) {
         const data = await reader.read(64 * 1024);
         if (data === null || socket.destroyed) break;
         socket.write(data);
+        // Icecast drops metadata for a mount whose stream it has not started to read: the title follows the first audio.
+        if (sent === 0) setTimeout(() => this.sendTitle(), 500);
+        sent += data.length;
         if (socket.writableLength > MAX_UNSENT) {
           this.fail(socket, `Icecast is not taking the stream (${socket.writableLength} bytes unsent)`);
           break;
         }
       }
     })();
+  }
+
+  /** Sends the current title with Icecast's admin metadata update (GET /admin/metadata?mode=updinfo), as the source user. */
+  private sendTitle(): void {
+    const title = this.options.title?.current;
+    if (!title || !this.connected) return;
+    const query = new URLSearchParams({ mount: this.url.pathname, mode: 'updinfo', song: title, charset: 'UTF-8' });
+    const auth = Buffer.from(`${this.options.user ?? 'source'}:${this.options.password}`).toString('base64');
+    const socket = connect(Number(this.url.port || 80), this.url.hostname);
+    let answer = '';
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')));
+    socket.on('connect', () => socket.write(`GET /admin/metadata?${query} HTTP/1.0\r\nHost: ${this.url.host}\r\nAuthorization: Basic ${auth}\r\nUser-Agent: audiofs\r\n\r\n`));
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', (err) => this.logger.warn(`icecast: title update failed: ${err.message}`));
+    socket.on('end', () => {
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1];
+      if (status === '200') this.titlesSent++;
+      else this.logger.warn(`icecast: title update refused: ${answer.split('\r\n')[0] || 'no answer'}`);
+    });
   }
 
   private fail(socket: Socket, reason: string): void {
