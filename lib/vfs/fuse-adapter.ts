@@ -1,6 +1,6 @@
 // The one module that imports fuse-native: it decodes each operation, calls the tree, maps the result
 // or the typed error to an errno, and answers exactly once.
-import { readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type FuseType from 'fuse-native';
 import { AudiofsError, CtlError, errnoNameOf, type ErrnoName } from '../base/errors.js';
@@ -15,6 +15,9 @@ const Fuse = require('fuse-native') as typeof FuseType;
 
 /** Operations that change what is stored: answered only once the change is saved. */
 const CHANGES: ReadonlySet<string> = new Set(['write', 'flush', 'release', 'create', 'open', 'truncate', 'ftruncate', 'unlink', 'mkdir', 'rmdir', 'chmod', 'rename']);
+
+/** How long a thread's process id is trusted without asking /proc again. */
+const PROCESS_CACHE_MS = 2000;
 
 const S_IFDIR = 0o040000;
 const R_OK = 4;
@@ -64,6 +67,8 @@ export class FuseMount {
   private readonly dirs = new Map<number, VNode>();
   /** Requests run() serves and has not answered yet, by fuse-native's request id. */
   private readonly inFlight = new Map<number, InFlight>();
+  /** Thread id -> process id, for a short while (thread ids are reused). */
+  private readonly processes = new Map<number, { tgid: number; at: number }>();
   private nextFd = 1;
   private readonly uid = process.getuid?.() ?? 0;
   private readonly gid = process.getgid?.() ?? 0;
@@ -234,7 +239,7 @@ export class FuseMount {
       if (this.options.debug) this.logger.debug(`fuse: ${op} ${path} -> ${code}${controller.signal.aborted ? ' (interrupted)' : ''}`);
       cb(code, ...rest);
     };
-    f(once, { signal: controller.signal, caller }).catch((err: unknown) => {
+    this.processOf(caller).then(() => f(once, { signal: controller.signal, caller })).catch((err: unknown) => {
       const name = errnoNameOf(err);
       // A line refused before it reached the project (too long) is logged here, as the project logs the others.
       if (err instanceof CtlError) this.logger.error(`${path}: '${err.line}' refused: ${err.detail}`);
@@ -250,6 +255,22 @@ export class FuseMount {
       await f();
       cb(0);
     });
+  }
+
+  /** Fills in the caller's process (thread group) id, from a cache or /proc. */
+  private async processOf(caller: Caller): Promise<void> {
+    if (caller.pid <= 0) return;
+    const now = Date.now();
+    const known = this.processes.get(caller.pid);
+    if (known && now - known.at < PROCESS_CACHE_MS) {
+      caller.tgid = known.tgid;
+      return;
+    }
+    const status = await readFile(`/proc/${caller.pid}/status`, 'utf8').catch(() => '');
+    const tgid = Number(/^Tgid:\s*(\d+)/m.exec(status)?.[1] ?? caller.pid);
+    if (this.processes.size > 4096) this.processes.clear();
+    this.processes.set(caller.pid, { tgid, at: now });
+    caller.tgid = tgid;
   }
 
   /** The kernel interrupted a request: what it waits on gives up with EINTR (a request that does not wait answers as usual). */

@@ -19,7 +19,7 @@ export class SnapshotFile implements FileNode {
   constructor(private readonly content: () => Buffer | string, public mode = 0o444) {}
 
   size(caller?: Caller): Bytes {
-    return this.textFor(caller?.pid ?? 0).length;
+    return this.textFor(caller?.tgid ?? caller?.pid ?? 0).length;
   }
 
   /** The text a process sees now: the one it is reading or just stat'ed, else a new one. */
@@ -38,7 +38,7 @@ export class SnapshotFile implements FileNode {
 
   async open(mode: OpenMode): Promise<FileHandle> {
     if (mode.write) return discardHandle();
-    const pid = mode.caller?.pid ?? 0;
+    const pid = mode.caller?.tgid ?? mode.caller?.pid ?? 0;
     const snapshot = this.textFor(pid);
     const kept = this.seen.get(pid);
     if (kept) kept.opens++;

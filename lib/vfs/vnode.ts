@@ -20,7 +20,10 @@ export interface OpenMode {
 export interface Caller {
   uid: number;
   gid: number;
+  /** The calling thread (FUSE gives the thread's id). */
   pid: number;
+  /** Its process (thread group): the threads of one reader (Node's thread pool) share what they see. */
+  tgid?: number;
 }
 
 /**

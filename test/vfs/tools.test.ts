@@ -340,3 +340,17 @@ print(len(bad), len(sizes), bad[:3])
     await ok('tar', ['cf', join(m.tmp, 'all.tar'), '-C', m.dir, './log', './status']);
   });
 });
+
+test('the threads of one reader (Node\'s readFile: open, fstat and read on pool threads) see one /status text', async () => {
+  await withMount(async (m) => {
+    const adding = (async () => {
+      for (let i = 0; i < 40; i++) await m.ctl(`c${i} passthrough`);
+    })();
+    const seen: string[] = [];
+    // Four at a time, so that opens, fstats and reads land on different pool threads.
+    while (seen.length < 400) seen.push(...await Promise.all([1, 2, 3, 4].map(() => readFile(m.path('status'), 'utf8'))));
+    await adding;
+    for (const text of seen) assert.match(text, /\n$/, 'each read is a whole text (it ends with its last line)');
+    assert.ok(new Set(seen).size > 1, 'the status changed while it was read');
+  });
+});
