@@ -54,8 +54,10 @@ export class Project {
   readonly comments = new MemoryInputStore();
   /** The user's own files in the tree's directories. */
   readonly userFiles: UserFiles;
+  /** Counts changes (a text made from the state before one is stale after it). */
+  version = 0;
   /** Called after any change worth saving or showing (the tree updates mtimes). */
-  onChange: () => void = () => undefined;
+  onChange: () => void = () => void this.version++;
   /**
    * Stores every change made so far (and `store`, even while a writer holds it), resolving once it is on disk:
    * a write is acknowledged only after. Set by the host (the state saver); without one there is nothing to wait for.

@@ -14,9 +14,10 @@ export class SnapshotFile implements FileNode {
    * The text each process last saw, kept while it has the file open or for SAME_TEXT_MS after a stat: a stat,
    * the open after it, the reads and an fstat then agree (tar compares them), and after its close it sees news.
    */
-  private readonly seen = new Map<number, { text: Buffer; at: number; opens: number }>();
+  private readonly seen = new Map<number, { text: Buffer; at: number; opens: number; version: number }>();
 
-  constructor(private readonly content: () => Buffer | string, public mode = 0o444) {}
+  /** `version` counts the project's changes: a text made before a change is not shown after it. */
+  constructor(private readonly content: () => Buffer | string, public mode = 0o444, private readonly version: () => number = () => 0) {}
 
   size(caller?: Caller): Bytes {
     return this.textFor(caller?.tgid ?? caller?.pid ?? 0).length;
@@ -25,13 +26,14 @@ export class SnapshotFile implements FileNode {
   /** The text a process sees now: the one it is reading or just stat'ed, else a new one. */
   private textFor(pid: number): Buffer {
     const now = Date.now();
+    const version = this.version();
     const kept = this.seen.get(pid);
-    if (kept && (kept.opens > 0 || now - kept.at < SAME_TEXT_MS)) return kept.text;
+    if (kept && (kept.opens > 0 || (now - kept.at < SAME_TEXT_MS && kept.version === version))) return kept.text;
     const c = this.content();
     const text = typeof c === 'string' ? Buffer.from(c) : c;
     if (pid > 0) {
       for (const [p, s] of this.seen) if (s.opens === 0 && now - s.at >= SAME_TEXT_MS) this.seen.delete(p);
-      this.seen.set(pid, { text, at: now, opens: 0 });
+      this.seen.set(pid, { text, at: now, opens: 0, version });
     }
     return text;
   }
