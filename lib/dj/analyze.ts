@@ -3,14 +3,14 @@ import type { GainFactor, Seconds } from '../base/units.js';
 import { framesToSeconds } from '../base/pcm-format.js';
 import { monoMix, type PcmBuffer } from './pcm-buffer.js';
 import { spectralFrames } from './spectral-frames.js';
-import { estimateTempo, type Bpm } from './tempo.js';
+import { estimateTempo, periodCurve, type Bpm } from './tempo.js';
 import { trackBeats } from './beat-tracker.js';
 import { continuousPhase, onTheBeat } from './beat-phase.js';
 import { loudnessUntil, measureLoudness, musicEnd, type Lufs } from './loudness.js';
 import { beatFeatures } from './beat-features.js';
 
 /** Bumped whenever the analysis changes, so old cache entries are not trusted. */
-export const ANALYSIS_VERSION = 4;
+export const ANALYSIS_VERSION = 5;
 
 /** What `audiofs-dj --analyze` prints and the cache stores. */
 export interface TrackAnalysis {
@@ -45,6 +45,14 @@ function decimate(signal: Float32Array, factor: number): Float32Array {
   return out;
 }
 
+/** Whether a period curve stays within 5% of its median (the outer 5% at each end left out). */
+function isSteady(curve: Float64Array): boolean {
+  const inner = Array.from(curve.subarray(Math.floor(curve.length * 0.05), Math.ceil(curve.length * 0.95))).sort((a, b) => a - b);
+  if (inner.length === 0) return true;
+  const mid = inner[Math.floor(inner.length / 2)];
+  return inner[0] > mid / 1.05 && inner[inner.length - 1] < mid * 1.05;
+}
+
 /** Broadband and low-band onsets, each in units of its own standard deviation, added. */
 function combined(broad: Float64Array, low: Float64Array): Float64Array {
   const sd = (x: Float64Array): number => {
@@ -75,8 +83,11 @@ export async function analyzePcm(pcm: PcmBuffer, options: AnalyzeOptions = {}): 
   const mono = decimate(monoMix(pcm), factor);
   const frames = await spectralFrames(mono, pcm.format.rate / factor, { onProgress: options.onProgress });
   const rough = estimateTempo(frames.onset, frames.frameRate);
-  const tracked = rough === undefined ? [] : trackBeats(frames.onset, frames.frameRate, rough);
-  const beatFrames = onTheBeat(continuousPhase(tracked, combined(frames.onset, frames.lowOnset)), frames.onset, frames.lowOnset).map(Math.round);
+  const curve = rough === undefined ? undefined : periodCurve(frames.onset, frames.frameRate, rough);
+  const tracked = rough === undefined ? [] : trackBeats(frames.onset, frames.frameRate, rough, { periods: curve });
+  // One phase through the track when its tempo is steady; a track that changes tempo keeps the tracker's beats.
+  const phased = curve && isSteady(curve) ? continuousPhase(tracked, combined(frames.onset, frames.lowOnset)) : tracked;
+  const beatFrames = onTheBeat(phased, frames.onset, frames.lowOnset).map(Math.round);
   const beats = beatFrames.map((f) => Math.round((f / frames.frameRate) * 1000) / 1000);
   const reading = measureLoudness(pcm);
   const duration = framesToSeconds(pcm.frames, pcm.format);

@@ -27,15 +27,16 @@ export function strengthAt(env: Float64Array, beats: Frame[], periods: number[],
 
 /**
  * One phase for the whole track: from the window of `window` beats where the beats are strongest, the grid is carried
- * outwards beat by beat at the local period, taking a tracked beat when one is within `snap` of a period of where the
+ * outwards beat by beat at the local period (the tempo curve's, when given), taking a tracked beat when one is within `snap` of a period of where the
  * grid expects it and the grid's own position otherwise. A tracker that follows a syncopated intro on its off-beats
  * and then finds the drums thus gets the intro on the drums' phase.
  */
-export function continuousPhase(beats: Frame[], strength: Float64Array, options: { window?: number; snap?: number } = {}): Frame[] {
+export function continuousPhase(beats: Frame[], strength: Float64Array, options: { window?: number; snap?: number; curve?: Float64Array } = {}): Frame[] {
   const window = options.window ?? 16;
   const snap = options.snap ?? 0.08;
   if (beats.length < window + 2) return beats;
   const periods = localPeriods(beats);
+  const curve = options.curve;
   let anchor = 0;
   let best = -Infinity;
   for (let i = 0; i + window <= beats.length; i++) {
@@ -50,7 +51,10 @@ export function continuousPhase(beats: Frame[], strength: Float64Array, options:
     const candidates = [beats[lo], beats[lo - 1]].filter((b) => b !== undefined);
     return candidates.sort((a, b) => Math.abs(a - at) - Math.abs(b - at))[0];
   };
-  const periodNear = (at: number): number => periods[Math.max(0, Math.min(periods.length - 1, beats.indexOf(nearest(at)!)))];
+  // The tempo curve when there is one (it follows a tempo change at once), else the median of the tracked intervals.
+  const periodNear = (at: number): number => curve
+    ? curve[Math.max(0, Math.min(curve.length - 1, Math.round(at)))]
+    : periods[Math.max(0, Math.min(periods.length - 1, beats.indexOf(nearest(at)!)))];
   const last = beats[beats.length - 1];
   for (;;) {
     const prev = out[out.length - 1];

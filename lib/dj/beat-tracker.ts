@@ -19,11 +19,12 @@ function std(x: Float64Array): number {
   return Math.sqrt(s / (x.length || 1)) || 1;
 }
 
-/** The frame indices of the beats in an onset envelope, given its tempo. */
-export function trackBeats(onset: Float64Array, frameRate: Hz, tempo: Bpm, options: Partial<BeatTrackOptions> = {}): number[] {
+/** The frame indices of the beats in an onset envelope, given its tempo, or its beat period at every frame (a tempo curve). */
+export function trackBeats(onset: Float64Array, frameRate: Hz, tempo: Bpm, options: Partial<BeatTrackOptions> & { periods?: Float64Array } = {}): number[] {
   const { tightness } = { ...DEFAULTS, ...options };
   const n = onset.length;
   const period = (60 * frameRate) / tempo;
+  const periods = options.periods ?? new Float64Array(n).fill(period);
   const sd = std(onset);
   const half = Math.round(period);
   const kernel = Array.from({ length: 2 * half + 1 }, (_, i) => Math.exp(-0.5 * Math.pow(((i - half) * 32) / period, 2)));
@@ -36,19 +37,19 @@ export function trackBeats(onset: Float64Array, frameRate: Hz, tempo: Bpm, optio
     }
     local[i] = s;
   }
-  const lo = Math.round(period / 2);
-  const hi = Math.round(2 * period);
-  const penalty = new Float64Array(hi + 1);
-  for (let d = lo; d <= hi; d++) penalty[d] = -tightness * Math.pow(Math.log(d / period), 2);
   const cum = new Float64Array(n);
   const back = new Int32Array(n).fill(-1);
   const threshold = 0.01 * Math.max(...local);
   let started = false;
   for (let i = 0; i < n; i++) {
+    const p = periods[i];
+    const lo = Math.max(1, Math.round(p / 2));
+    const hi = Math.round(2 * p);
     let best = -Infinity;
     let arg = -1;
     for (let d = lo; d <= hi && i - d >= 0; d++) {
-      const v = cum[i - d] + penalty[d];
+      const l = Math.log(d / p);
+      const v = cum[i - d] - tightness * l * l;
       if (v > best) { best = v; arg = i - d; }
     }
     if (!started || arg < 0) {

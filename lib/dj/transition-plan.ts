@@ -125,7 +125,9 @@ export function planTransition(a: TrackAnalysis, outro: Outro, b: TrackAnalysis,
       at += dA + ((dB - dA) * (j + 0.5)) / n;
     }
     const duration = fromMap[n].at;
-    return { kind: 'crossmatch', duration, fromMap, toMap, toEntryIn: grid.beats[match.kb + n], ...base };
+    // The tempos where the tracks meet (a track may change tempo along the way).
+    const bpm = (gap: Seconds): number => Math.round((60 / gap) * 100) / 100;
+    return { kind: 'crossmatch', duration, fromMap, toMap, toEntryIn: grid.beats[match.kb + n], ...base, tempoFrom: bpm(dA), tempoTo: bpm(dB * (factor === 0.5 ? 2 : factor === 2 ? 0.5 : 1)) };
   }
   const startIn = usableBeats(b).real ? b.beats[match.kb] : 0;
   const duration = Math.max(0.05, Math.min(options.crossfade, a.duration - outro.startIn - 0.05, b.duration - startIn - 0.05));

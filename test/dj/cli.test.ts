@@ -219,6 +219,7 @@ test('three tracks queued: no "waiting for a new track" before the third one is 
     const r = start(['--cache', join(dir, 'cache')]);
     r.child.stdin.write(`${a}\n${b}\n${c}\n`);
     for (let i = 0; i < 600 && !r.stderr().includes('waiting for a new track'); i++) await new Promise((res) => setTimeout(res, 50));
+    for (let i = 0; i < 600 && !r.stderr().includes('"from":"c.wav","to":"c.wav"'); i++) await new Promise((res) => setTimeout(res, 50));
     r.child.stdin.end();
     const done = await r.done;
     assert.equal(done.code, 0);

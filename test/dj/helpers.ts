@@ -172,3 +172,28 @@ export function beatScores(est: number[], ref: number[]): { f: number; phase: nu
   });
   return scored.sort((a, b) => b.f - a.f)[0];
 }
+
+const RETEMPO_PY = `
+import sys, mido
+src, out, at_beat, bpm = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+m = mido.MidiFile(src)
+tick = int(at_beat * m.ticks_per_beat)
+msgs = []; t = 0
+for msg in m.tracks[0]:
+    t += msg.time; msgs.append((t, msg))
+end = [x for x in msgs if x[1].type == 'end_of_track']
+msgs = [x for x in msgs if x[1].type != 'end_of_track'] + [(tick, mido.MetaMessage('set_tempo', tempo=mido.bpm2tempo(bpm)))]
+msgs.sort(key=lambda x: x[0])
+msgs += [(max(tick, end[0][0]), end[0][1])] if end else []
+track = mido.MidiTrack(); last = 0
+for t, msg in msgs:
+    msg.time = t - last; track.append(msg); last = t
+m.tracks[0] = track
+m.save(out)
+`;
+
+/** Writes a copy of a shared MIDI fixture with a sudden tempo change to `bpm` at quarter-note beat `atBeat`. */
+export async function withTempoChange(mid: string, file: string, change: { atBeat: number; bpm: number }): Promise<string> {
+  await run('/usr/bin/python3', ['-c', RETEMPO_PY, midiPath(mid), file, String(change.atBeat), String(change.bpm)], { timeout: 120_000 });
+  return file;
+}

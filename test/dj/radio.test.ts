@@ -128,3 +128,24 @@ test('a crossmatch into an off-beat-heavy groove starts on a beat of both tracks
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('out of a track that changed tempo (104 -> 128 BPM) the crossmatch keeps to its new tempo, on the beats of both tracks', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dj-radio-'));
+  try {
+    const changing = await writeGroove(join(dir, 'change.mid'), { beats: 96, tempos: [[0, 104], [40, 128]] });
+    const steady = await writeGroove(join(dir, 'steady.mid'), { beats: 64, tempos: [[0, 122]] });
+    const a = await renderMidi(changing, dir, 45);
+    const b = await renderMidi(steady, dir, 30);
+    const { lines, code } = await runDj(`${a}\n${b}\n`, ['--cache', join(dir, 'cache'), '--beats', '8']);
+    assert.equal(code, 0);
+    const x = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).find((e) => e.action === 'crossmatch' || e.action === 'crossfade');
+    assert.equal(x?.action, 'crossmatch', `expected a crossmatch (128 and 122 BPM are close), got ${JSON.stringify(x)}`);
+    assert.ok(Math.abs(x.tempoFrom - 128) < 2 && x.beats === 8, `expected 8 beats out of the 128 BPM part, got ${JSON.stringify(x)}`);
+    // Eight beats that ramp from 128 to 122 BPM last about 8 x 0.48 s.
+    assert.ok(Math.abs(x.duration - 8 * (60 / 125)) < 0.15, `expected about ${(8 * 60 / 125).toFixed(2)} s, got ${x.duration}`);
+    assert.ok(beatPhase(x.start, (await midiBeats(changing, 45)).beats) < 0.1, `expected the crossmatch to start on a beat of change.wav (${x.start} s)`);
+    assert.ok(beatPhase(x.offset, (await midiBeats(steady, 30)).beats) < 0.1, `expected steady.wav to enter on its beat (${x.offset} s)`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
