@@ -5,6 +5,17 @@ import { openSync } from 'node:fs';
 
 const guarded = new Set<number>();
 let devNull: number | undefined;
+let settling: Promise<void> = Promise.resolve();
+
+/** Holds every spawn until `finding` (the search for descriptors to guard) is done. */
+export function guardWhile(finding: Promise<void>): void {
+  settling = settling.then(() => finding).catch(() => undefined);
+}
+
+/** Resolves once every descriptor being looked for is guarded (spawn waits for it). */
+export function guardsReady(): Promise<void> {
+  return settling;
+}
 
 /** Registers a descriptor that children must not inherit. */
 export function guardDescriptor(fd: number): void {

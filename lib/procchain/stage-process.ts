@@ -1,3 +1,5 @@
+import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
+import { guardsReady } from './spawn-guard.js';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import { guardedStdio } from './spawn-guard.js';
@@ -17,6 +19,9 @@ export interface StageProcessEvents {
   /** audiofs is ending the process while it runs (what the group signals cannot reach ends here). */
   onTerminate?: () => void;
 }
+
+/** How long a stage's stderr may stay open after it exited (a descendant holding it) before the exit is reported. */
+const STDERR_AFTER_EXIT_MS = 500;
 
 /** The life of a stage's process: running, stopped (SIGSTOP), or exited with a code or signal. */
 export type ProcessState = 'running' | 'stopped' | 'exited';
@@ -45,17 +50,33 @@ export class StageProcess {
     this.stdout.on('error', () => undefined);
     child.stderr!.on('data', (b: Buffer) => events.onStderr?.(b));
     child.stderr!.on('error', () => undefined);
-    this.exited = child.then(
-      (r) => this.settle(r.exitCode ?? null, r.signal ?? null, events),
-      (e: { exitCode?: number; signal?: string }) => this.settle(e.exitCode ?? null, e.signal ?? null, events),
-    );
+    // The process has exited when it has, not when every holder of its pipes has let go: a descendant
+    // that left with setsid may hold stdout for ever (execa's promise waits for that).
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        // Its last stderr is reported with its exit: wait for the pipe's end, but not for a descendant holding it.
+        const stderr = child.stderr!;
+        const timer = setTimeout(done, STDERR_AFTER_EXIT_MS);
+        stderr.once('close', done);
+        if (stderr.destroyed || stderr.readableEnded) done();
+        function done(): void {
+          clearTimeout(timer);
+          stderr.off('close', done);
+          resolve();
+        }
+      });
+    }).then(() => this.settle(this.exitOf.code, this.exitOf.signal, events));
+    child.once('exit', (code, signal) => (this.exitOf = { code: code ?? null, signal: signal ?? null }));
+    child.catch(() => undefined);
   }
 
   /** Starts a process in its own process group; rejects when it cannot be started. */
   static async spawn(spec: SpawnSpec, events: StageProcessEvents = {}): Promise<StageProcess> {
+    await guardsReady();
+    const lineage = newLineage();
     const child = execa(spec.file, [...spec.args], {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...spec.env, [LINEAGE_VAR]: lineage },
       extendEnv: false,
       // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
       stdio: guardedStdio() as unknown as Options['stdio'],
@@ -70,8 +91,14 @@ export class StageProcess {
       const r = await child;
       throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
     }
-    return new StageProcess(child, events);
+    const proc = new StageProcess(child, events);
+    proc.lineage = lineage;
+    return proc;
   }
+
+  /** What every descendant of this process carries in its environment (LINEAGE_VAR). */
+  lineage = '';
+  private exitOf: { code: number | null; signal: string | null } = { code: null, signal: null };
 
   /** SIGSTOP to the whole group (bypass). */
   stop(): void {
@@ -92,6 +119,7 @@ export class StageProcess {
     this.terminating = true;
     if (this.state === 'exited') {
       this.signalGroup('SIGKILL');
+      await killLineage(this.lineage);
       return;
     }
     this.events.onTerminate?.();
@@ -100,8 +128,10 @@ export class StageProcess {
     const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
-    // Whatever the leader left behind in its group goes too.
+    // Whatever the leader left behind goes too: its group, and descendants that left it with setsid.
     this.signalGroup('SIGKILL');
+    // Nothing of it holds the pipes open now: what it wrote drains, then its stdout ends.
+    await killLineage(this.lineage);
   }
 
   private settle(exitCode: number | null, signal: string | null, events: StageProcessEvents): void {

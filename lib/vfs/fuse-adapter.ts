@@ -1,11 +1,11 @@
 // The one module that imports fuse-native: it decodes each operation, calls the tree, maps the result
 // or the typed error to an errno, and answers exactly once.
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type FuseType from 'fuse-native';
 import { AudiofsError, CtlError, errnoNameOf, type ErrnoName } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
-import { guardDescriptor } from '../procchain/spawn-guard.js';
+import { guardDescriptor, guardWhile } from '../procchain/spawn-guard.js';
 import { Access } from './access.js';
 import type { Tree } from './tree.js';
 import { openMode, type Caller, type FileHandle, type VNode } from './vnode.js';
@@ -92,8 +92,15 @@ export class FuseMount {
 
   /** Mounts; resolves when the kernel serves the mount. */
   async mount(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.fuse.mount((err) => (err ? reject(err) : resolve())));
-    for (const fd of await fuseDescriptors()) guardDescriptor(fd);
+    let found: () => void = () => undefined;
+    // Requests are served from the moment the kernel has the mount: no client starts before the guards are set.
+    guardWhile(new Promise<void>((resolve) => (found = resolve)));
+    try {
+      await new Promise<void>((resolve, reject) => this.fuse.mount((err) => (err ? reject(err) : resolve())));
+      for (const fd of await inheritableDescriptors()) guardDescriptor(fd);
+    } finally {
+      found();
+    }
   }
 
   /** Unmounts (every pending read must have been answered first). */
@@ -331,12 +338,21 @@ async function notSupported(): Promise<void> {
   throw new AudiofsError('ENOTSUP', 'xattr', '', 'extended attributes are not kept');
 }
 
-/** The descriptors of this process that are open on /dev/fuse. */
-async function fuseDescriptors(): Promise<number[]> {
+/**
+ * The descriptors of this process that a child would inherit (no close-on-exec): /dev/fuse and the
+ * fusermount socket that libfuse opens, and whatever audiofs's own parent left open. A client holding
+ * them would keep a dead mount alive, or let an old fusermount unmount a new mount.
+ */
+async function inheritableDescriptors(): Promise<number[]> {
   const fds: number[] = [];
-  for (const name of await readdir('/proc/self/fd').catch(() => [] as string[])) {
-    const target = await readlink(`/proc/self/fd/${name}`).catch(() => '');
-    if (target === '/dev/fuse') fds.push(Number(name));
+  for (const name of await readdir('/proc/self/fdinfo').catch(() => [] as string[])) {
+    const fd = Number(name);
+    if (!(fd > 2)) continue;
+    const info = await readFile(`/proc/self/fdinfo/${name}`, 'utf8').catch(() => '');
+    const flags = /^flags:\s*([0-7]+)/m.exec(info)?.[1];
+    if (flags !== undefined && (parseInt(flags, 8) & O_CLOEXEC) === 0) fds.push(fd);
   }
   return fds;
 }
+
+const O_CLOEXEC = 0o2000000;
