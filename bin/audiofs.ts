@@ -85,6 +85,13 @@ async function mountForeground(dir: string, options: { debug: boolean; configFil
   // the mount serves on and /log keeps every line.
   process.stderr.on('error', () => undefined);
   keepServing((line) => process.stderr.write(line));
+  // Listening before the mount exists: a signal that comes while it starts unmounts it once it is up.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    process.once('SIGHUP', stop);
+  });
   const { config, file, found } = await loadConfig(options.configFile, { mountDir });
   const served = await serve({
     mountpoint: mountDir,
@@ -93,12 +100,7 @@ async function mountForeground(dir: string, options: { debug: boolean; configFil
     debug: options.debug,
     echo: (line) => process.stderr.write(line),
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.once('SIGHUP', stop);
-  });
+  await stopped;
   await served.close();
   return 0;
 }
