@@ -23,7 +23,7 @@ export interface LineContext {
 /** What a command file means. */
 export interface LineFileOptions {
   /** What reading gives (the current state as lines). */
-  read: () => string;
+  read: () => string | Buffer;
   /**
    * Applies one line; throwing fails the write that carried it. `rewrite` is true when the file was opened
    * to be written anew (O_TRUNC, or created again after an unlink, as tar and editors do).
@@ -59,13 +59,17 @@ export class LineFile implements FileNode {
   }
 
   size(): Bytes {
-    return this.options.volatile ? 0 : Buffer.byteLength(this.options.read());
+    if (this.options.volatile) return 0;
+    const text = this.options.read();
+    return typeof text === 'string' ? Buffer.byteLength(text) : text.length;
   }
 
   async open(mode: OpenMode): Promise<FileHandle> {
     const rewrite = mode.truncate && mode.write;
     if (rewrite) await this.truncate(0);
-    return new LineHandle(this, this.options, Buffer.from(this.options.read()), { rewrite, role: mode.role, caller: mode.caller });
+    // A writer that cannot read (echo >> ctl) needs no copy of the text.
+    const text = mode.read ? this.options.read() : '';
+    return new LineHandle(this, this.options, typeof text === 'string' ? Buffer.from(text) : text, { rewrite, role: mode.role, caller: mode.caller });
   }
 
   async replace(from: InputStore): Promise<boolean> {

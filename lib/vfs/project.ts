@@ -50,8 +50,13 @@ export class Project {
   readonly comments = new MemoryInputStore();
   /** The user's own files in the tree's directories. */
   readonly userFiles: UserFiles;
-  /** Called after any change worth saving or showing (the tree updates mtimes). */
-  onChange: () => void = () => undefined;
+  /** Counts changes: what is made from the project (the /ctl text, /status) is made again when it moves. */
+  version = 0;
+  private listener: () => void = () => undefined;
+  private readonly changed = (): void => {
+    this.version++;
+    this.listener();
+  };
   /** Who has an `in` file open for writing (kept by the tree). */
   writersOpen: (store: InputStore) => boolean = () => false;
 
@@ -70,6 +75,15 @@ export class Project {
       changed: () => this.onChange(),
       stripOf: (chain) => this.stripOf(chain),
     }, this.engine, this.outputs);
+  }
+
+  /** Called after any change worth saving or showing; setting it sets what else happens (the saver). */
+  get onChange(): () => void {
+    return this.changed;
+  }
+
+  set onChange(f: () => void) {
+    this.listener = f;
   }
 
   /** Export mode off (realtime) or on. */
