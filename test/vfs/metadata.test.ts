@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { mountAudiofs, run } from '../helpers/mount.js';
+import { mountAudiofs, run, waitFor } from '../helpers/mount.js';
 
 async function gone(path: string): Promise<string> {
   return stat(path).then(() => 'there', (err: NodeJS.ErrnoException) => err.code ?? 'no code');
@@ -37,6 +37,8 @@ test('chains and stages made or dropped by ctl lines are seen at once by stat, l
 test('/ctl, /status and /log have the size of what a read gives, right after each change; an open /log grows under fstat', async () => {
   const m = await mountAudiofs();
   try {
+    // The mount answers before its start-up line is logged: that line first, so the chains' lines come last.
+    await waitFor(async () => (await readFile(m.path('log'), 'utf8')).includes('audiofs mounted at'), 'the start-up line in /log');
     const log = await open(m.path('log'), 'r');
     try {
       for (const name of ['xa', 'xb', 'xc']) {
