@@ -4,16 +4,25 @@ import type { FileHandle, FileNode, OpenMode } from './vnode.js';
 
 /**
  * Text made from the current state (`status`, `err`, `channels`): a file with a size and an end, so `cat`,
- * `grep`, `less` and `tail -n` print and exit. Each open reads the text as it was when opened; its size is
- * the text's size now. Writes are taken and dropped (a copy of a mount copied back in must not fail on them).
+ * `grep`, `less` and `tail -n` print and exit. Each open reads the text as it was when opened. Its size is
+ * the size of the text the last open took, while that is open and for at most SNAPSHOT_PIN_MS (fstat reaches
+ * audiofs by path, not by handle, and `readFile` and `tar` read as many bytes as fstat says), else of the text
+ * now. Writes are taken and dropped (a copy of a mount copied back in must not fail on them).
  */
+/** How long the last open's text sets the size others see (a reader that keeps the file open does not freeze it). */
+export const SNAPSHOT_PIN_MS = 2000;
+
 export class SnapshotFile implements FileNode {
   readonly kind = 'file';
   mtime = new Date();
+  private readers = 0;
+  private latest: Buffer | undefined;
+  private latestAt = 0;
 
   constructor(private readonly content: () => Buffer | string, public mode = 0o444) {}
 
   size(): Bytes {
+    if (this.readers > 0 && this.latest && performance.now() - this.latestAt < SNAPSHOT_PIN_MS) return this.latest.length;
     const c = this.content();
     return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
   }
@@ -22,11 +31,19 @@ export class SnapshotFile implements FileNode {
     if (mode.write) return discardHandle();
     const c = this.content();
     const snapshot = typeof c === 'string' ? Buffer.from(c) : c;
+    this.readers++;
+    this.latest = snapshot;
+    this.latestAt = performance.now();
+    let released = false;
     return {
       read: async (position, length) => snapshot.subarray(position, position + length),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'this file is read-only'); },
       flush: async () => undefined,
-      release: async () => undefined,
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (--this.readers === 0) this.latest = undefined;
+      },
       size: () => snapshot.length,
     };
   }

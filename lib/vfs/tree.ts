@@ -18,6 +18,9 @@ import type { Caller, DirNode, FileHandle, FileNode, VNode } from './vnode.js';
 /** How old /status may be when read (it holds live values: position, levels, xruns); any change makes it again. */
 export const STATUS_MAX_AGE_MS = 25;
 
+/** A large project's /status is kept 4 times as long as it took to make: a reader polling it takes at most a fifth of the engine's thread. */
+export const STATUS_COST_FACTOR = 4;
+
 /** The most /comments holds. */
 export const COMMENTS_MAX = 1024;
 
@@ -295,7 +298,8 @@ class RootDir extends Dir {
     const version = () => project.version;
     // The transport's lines are a few flags read as they are; the chains' lines are made once per change.
     const chainText = new CachedText(() => chainLines(project), { version });
-    const status = new CachedText(() => statusText(project), { version, maxAgeMs: STATUS_MAX_AGE_MS });
+    const status = new CachedText(() => statusText(project), { version, maxAgeMs: STATUS_MAX_AGE_MS, costFactor: STATUS_COST_FACTOR });
+    const channels = new CachedText(() => project.channelsText(), { version, maxAgeMs: STATUS_MAX_AGE_MS });
     this.files = {
       ctl: new LineFile({
         steerable: true,
@@ -317,7 +321,7 @@ class RootDir extends Dir {
         if (!stream) throw new AudiofsError('ENOENT', 'open', '/stream.mp3', 'no mp3 encoder is configured (mp3: off)');
         return stream.openReader({ nonblocking, atSync: true });
       }),
-      channels: new SnapshotFile(() => project.channelsText()),
+      channels: new SnapshotFile(() => channels.get()),
     };
   }
 

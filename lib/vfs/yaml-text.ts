@@ -27,7 +27,7 @@ function node(v: unknown, level: number, compact: boolean): string | undefined {
   if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return undefined;
   if (v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? String(v) : yaml.dump(v).slice(0, -1);
+  if (typeof v === 'number') return number(v);
   if (typeof v === 'string') return scalar(v);
   if (Array.isArray(v)) return v.length === 0 ? '[]' : sequence(v, level, compact);
   if (Object.getPrototypeOf(v) !== Object.prototype) throw new NotPlain();
@@ -56,6 +56,17 @@ function mapping(entries: [string, unknown][], level: number, compact: boolean):
     out += text;
   }
   return out;
+}
+
+/** A number as js-yaml writes it (its int and float types, lowercase style). */
+function number(v: number): string {
+  if (Number.isInteger(v) && !Object.is(v, -0)) return String(v);
+  if (Number.isNaN(v)) return '.nan';
+  if (v === Infinity) return '.inf';
+  if (v === -Infinity) return '-.inf';
+  if (Object.is(v, -0)) return '-0.0';
+  const text = v.toString(10);
+  return /^[-+]?[0-9]+e/.test(text) ? text.replace('e', '.e') : text;
 }
 
 function newline(level: number): string {

@@ -62,3 +62,35 @@ test('/ctl, /status and /log have the size of what a read gives, right after eac
     await m.close();
   }
 });
+
+test('a reader of /status while chains play gets as many bytes as fstat says, before and after its reads', async () => {
+  const m = await mountAudiofs();
+  const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
+  try {
+    for (let i = 0; i < 12; i++) await m.ctl(`g${i} sox -D -q -n ${RAW} - synth 600 sine ${200 + 37 * i}`);
+    await m.ctl('play');
+    const mismatches: string[] = [];
+    let reads = 0;
+    const end = Date.now() + 3000;
+    while (Date.now() < end) {
+      const fh = await open(m.path('status'), 'r');
+      try {
+        const before = (await fh.stat()).size;
+        const buf = Buffer.alloc(1 << 20);
+        let total = 0;
+        for (let r; (r = (await fh.read(buf, total, buf.length - total, total)).bytesRead) > 0;) total += r;
+        const after = (await fh.stat()).size;
+        if (before !== total || after !== total) mismatches.push(`fstat ${before}, read ${total}, fstat ${after}`);
+      } finally {
+        await fh.close();
+      }
+      reads++;
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await m.ctl('stop');
+    assert.ok(reads > 100, `read /status ${reads} times`);
+    assert.deepEqual(mismatches, []);
+  } finally {
+    await m.close();
+  }
+});

@@ -14,7 +14,7 @@ test('dumpYaml gives exactly what yaml.dump gives for a /status-like document, a
   const stages = AWKWARD.map((s, i) => ({ name: s, command: `cmd ${s}`, pid: i % 3 === 0 ? null : 1000 + i, state: s, bypassed: i % 2 === 0, out_bytes: i * 4096, ...(i % 5 === 0 ? { exit_code: 3, signal: null } : {}) }));
   const chains: Record<string, unknown> = {};
   for (const [i, s] of AWKWARD.entries()) {
-    chains[s] = { state: 'idle', peak_db: [-Infinity, -0.5, 0, -120.25, 1e-7, -0][i % 6], rms_db: Number.NaN, xruns: i, nested: { empty: {}, list: [], deep: [[1, 2], [], [{}], { x: undefined, y: 1 }] }, input: { bytes: 0, type: 'auto', live: false }, stages: structuredClone(stages.slice(0, i % 4)), skipped: undefined };
+    chains[s] = { state: 'idle', peak_db: [-Infinity, -0.5, 0, -120.25, 1e-7, -0, Infinity, 1e21, 2.5e-300, -3e-7, 123456.789, 0.1 + 0.2][i % 12], rms_db: Number.NaN, xruns: i, nested: { empty: {}, list: [], deep: [[1, 2], [], [{}], { x: undefined, y: 1 }] }, input: { bytes: 0, type: 'auto', live: false }, stages: structuredClone(stages.slice(0, i % 4)), skipped: undefined };
   }
   const doc = { transport: 'stopped', mode: 'realtime', position: 12.345, loop: 'off', steps: null, master: { peak_db: -Infinity, clipped: 0 }, late_skips: 0, outputs: { http: 'off', mp3: [{ bitrate: 128, dropped: 0 }] }, chains };
   assert.equal(dumpYaml(doc), yaml.dump(doc, DUMP));
