@@ -12,17 +12,44 @@ import type { FileHandle, FileNode, OpenMode } from './vnode.js';
 /** How long the last open's text sets the size others see (a reader that keeps the file open does not freeze it). */
 export const SNAPSHOT_PIN_MS = 2000;
 
-export class SnapshotFile implements FileNode {
-  readonly kind = 'file';
-  mtime = new Date();
+/**
+ * The texts readers of a generated file opened: while one is open (and for at most SNAPSHOT_PIN_MS), the size
+ * stat gives by path is the size of the last one, so that fstat after open agrees with what the reads give.
+ */
+export class OpenSnapshots {
   private readers = 0;
   private latest: Buffer | undefined;
   private latestAt = 0;
 
+  /** The size of the last opened text, if it still stands for the file. */
+  size(): Bytes | undefined {
+    return this.readers > 0 && this.latest && performance.now() - this.latestAt < SNAPSHOT_PIN_MS ? this.latest.length : undefined;
+  }
+
+  /** A reader opened `text`; returns what its release calls (once, however often it is called). */
+  opened(text: Buffer): () => void {
+    this.readers++;
+    this.latest = text;
+    this.latestAt = performance.now();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.readers === 0) this.latest = undefined;
+    };
+  }
+}
+
+export class SnapshotFile implements FileNode {
+  readonly kind = 'file';
+  mtime = new Date();
+  private readonly readers = new OpenSnapshots();
+
   constructor(private readonly content: () => Buffer | string, public mode = 0o444) {}
 
   size(): Bytes {
-    if (this.readers > 0 && this.latest && performance.now() - this.latestAt < SNAPSHOT_PIN_MS) return this.latest.length;
+    const opened = this.readers.size();
+    if (opened !== undefined) return opened;
     const c = this.content();
     return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
   }
@@ -31,19 +58,12 @@ export class SnapshotFile implements FileNode {
     if (mode.write) return discardHandle();
     const c = this.content();
     const snapshot = typeof c === 'string' ? Buffer.from(c) : c;
-    this.readers++;
-    this.latest = snapshot;
-    this.latestAt = performance.now();
-    let released = false;
+    const release = this.readers.opened(snapshot);
     return {
       read: async (position, length) => snapshot.subarray(position, position + length),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'this file is read-only'); },
       flush: async () => undefined,
-      release: async () => {
-        if (released) return;
-        released = true;
-        if (--this.readers === 0) this.latest = undefined;
-      },
+      release: async () => release(),
       size: () => snapshot.length,
     };
   }
