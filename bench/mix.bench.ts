@@ -13,8 +13,9 @@ const CHAIN_SECONDS = 300; // 5 minutes of input for benchmark 1
 const GEN_SECONDS = 120; // each of the 8 generators in benchmark 2
 const GEN_FREQS = [220, 277, 330, 392, 440, 523, 659, 784];
 const REPS = 3; // each side of benchmarks 1 and 2, alternating
-const RT_SECONDS = 60; // realtime trial length
-const RT_COUNTS = [24, 32, 40, 48, 64, 80, 96, 112, 128, 160]; // tried in turn until one has an xrun or a late skip
+const RT_SECONDS = Number(process.env.MIX_RT_SECONDS ?? 60); // realtime trial length
+// Tried in turn until one has an xrun or a late skip (MIX_RT_FROM skips the smaller ones).
+const RT_COUNTS = [24, 32, 40, 48, 64, 80, 96, 112, 128, 160].filter((n) => n >= Number(process.env.MIX_RT_FROM ?? 0));
 // MIX_BENCH=export runs benchmarks 1 and 2 only, MIX_BENCH=realtime benchmark 3 only; both by default.
 const PARTS = (process.env.MIX_BENCH ?? 'export,realtime').split(',');
 

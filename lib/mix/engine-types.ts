@@ -42,7 +42,9 @@ export interface EngineEnd {
 /** One source in /status. */
 export interface SourceStatus extends Levels {
   name: string;
+  /** Periods it left short since the run started (or it was added), and since the engine was made. */
   xruns: number;
+  xrunsTotal: number;
   buffered: Frames;
   ended: boolean;
 }
@@ -54,8 +56,10 @@ export interface EngineStatus {
   position: Frames;
   seconds: Seconds;
   trace: boolean;
-  /** Times the realtime clock fell more than maxLate behind and skipped ahead. */
+  /** Times the realtime clock fell more than maxLate behind and skipped ahead, since the run started (play, seek). */
   lateSkips: number;
+  /** The same since the engine was made. */
+  lateSkipsTotal: number;
   sources: SourceStatus[];
   master: Levels & { clipped: number };
 }

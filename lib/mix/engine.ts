@@ -42,7 +42,11 @@ export class Engine extends EventEmitter {
   private anchorPos: Frames = 0;
   private tracing = false;
   private drainedSaid = false;
+  /** Late skips since the run started (play, seek), and since the engine was made. */
   private lateSkips = 0;
+  private lateSkipsTotal = 0;
+  /** Xruns of each source by name since the engine was made (a source's own count is since the run started or it was added). */
+  private readonly xrunTotals = new Map<string, number>();
   private readonly passEnd = new PassEnd();
 
   constructor(options: EngineOptions = {}) {
@@ -168,6 +172,9 @@ export class Engine extends EventEmitter {
     if (this.currentState === 'paused') return this.resume();
     if (options.gate) await this.gate(options.gate.timeoutMs);
     this.drainedSaid = false;
+    // A new run counts from 0 (the totals go on).
+    this.lateSkips = 0;
+    for (const e of this.entries.values()) e.xruns = 0;
     this.run();
   }
 
@@ -209,9 +216,11 @@ export class Engine extends EventEmitter {
       seconds: framesToSeconds(this.pos, this.format),
       trace: this.tracing,
       lateSkips: this.lateSkips,
+      lateSkipsTotal: this.lateSkipsTotal,
       sources: [...this.entries.values()].map((e) => ({
         name: e.source.name,
         xruns: e.xruns,
+        xrunsTotal: this.xrunTotals.get(e.source.name) ?? 0,
         ...e.meter.levels(),
         buffered: bytesToFrames(e.source.available(), this.format),
         ended: e.source.ended,
@@ -254,6 +263,7 @@ export class Engine extends EventEmitter {
         const late = this.clock.now() - due;
         if (late > this.maxLate) {
           this.lateSkips++;
+          this.lateSkipsTotal++;
           this.logger.warn(`mix: the engine fell ${late.toFixed(3)} s behind its clock; skipping ahead instead of catching up`);
           this.anchor();
         }
@@ -301,7 +311,11 @@ export class Engine extends EventEmitter {
     for (const e of this.entries.values()) {
       const complete = isComplete(e.source);
       const pcm = e.source.available() > 0 ? e.source.take(want) : Buffer.alloc(0);
-      if (pcm.length < want && !complete && this.currentMode === 'realtime') e.xruns++;
+      // A source with nothing to say (a live input nobody writes to) gives silence, not an xrun.
+      if (pcm.length < want && !complete && this.currentMode === 'realtime' && !(pcm.length === 0 && e.source.quiet?.())) {
+        e.xruns++;
+        this.xrunTotals.set(e.source.name, (this.xrunTotals.get(e.source.name) ?? 0) + 1);
+      }
       inputs.push({ pcm, strip: e.strip, meter: e.meter });
     }
     const mixed = this.mixer.mix(inputs, frames, { trace: this.tracing });

@@ -15,6 +15,8 @@ export interface MixSource {
    * Export mode needs it to mix a last partial period instead of waiting for a full one (absent: same as `ended`).
    */
   readonly complete?: boolean;
+  /** True while it has nothing to say (a live input nobody writes to): a period it leaves empty is silence, not an xrun. */
+  quiet?(): boolean;
   /** Calls `cb` whenever data arrives or the source ends (export mode waits on it); returns an unsubscribe function. */
   onChange(cb: () => void): () => void;
 }

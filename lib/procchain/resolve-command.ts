@@ -21,9 +21,10 @@ export async function resolveCommand(cmd: string, options: ResolveOptions, where
   const candidates = isAbsolute(cmd)
     ? [cmd]
     : [...dirs.map((d) => resolve(options.cwd, d, cmd)), ...(cmd.includes('/') ? [join(options.cwd, cmd)] : [])];
-  for (const c of candidates) {
-    if (await isExecutableFile(c)) return c;
-  }
+  // Asked all at once (the answers come from the thread pool), taken in PATH order.
+  const found = await Promise.all(candidates.map(isExecutableFile));
+  const first = found.indexOf(true);
+  if (first >= 0) return candidates[first];
   const how = isAbsolute(cmd) ? 'as given' : cmd.includes('/') ? `under PATH and ${options.cwd}` : 'in PATH';
   throw new AudiofsError('ENOENT', 'write', where, `program '${cmd}' not found ${how} (expected an executable file)`);
 }

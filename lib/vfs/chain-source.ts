@@ -8,10 +8,17 @@ export class ChainSource extends FifoSource implements Target {
   private readonly highWater: Bytes;
   private waiters: Array<() => void> = [];
 
-  /** `buffer`: how much may wait for the mixer before the chain is held back (small in realtime: latency). */
-  constructor(name: string, format: PcmFormat, options: { buffer: Bytes }) {
+  /**
+   * `buffer`: how much may wait for the mixer before the chain is held back (small in realtime: latency).
+   * `quiet`: whether the chain has nothing to say now (its live input is idle).
+   */
+  constructor(name: string, format: PcmFormat, private readonly options: { buffer: Bytes; quiet?: () => boolean }) {
     super(name, format);
     this.highWater = Math.max(options.buffer, bytesPerFrame(format));
+  }
+
+  quiet(): boolean {
+    return this.options.quiet?.() ?? false;
   }
 
   write(chunk: Buffer): boolean {

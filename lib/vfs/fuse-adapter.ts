@@ -16,14 +16,14 @@ const Fuse = require('fuse-native') as typeof FuseType;
 /** Operations that change what is stored: answered only once the change is saved. */
 const CHANGES: ReadonlySet<string> = new Set(['write', 'flush', 'release', 'create', 'open', 'truncate', 'ftruncate', 'unlink', 'mkdir', 'rmdir', 'chmod', 'rename']);
 
-/** How long a thread's process id is trusted without asking /proc again. */
-const PROCESS_CACHE_MS = 2000;
-
 const S_IFDIR = 0o040000;
 const R_OK = 4;
 const W_OK = 2;
 const X_OK = 1;
 const S_IFREG = 0o100000;
+/** What readdir gives with each name: only the type is read (libfuse 2.9 makes d_type of it). */
+const DIR_TYPE = { mode: S_IFDIR };
+const FILE_TYPE = { mode: S_IFREG };
 
 /** Options of a mount. */
 export interface MountOptions {
@@ -67,8 +67,6 @@ export class FuseMount {
   private readonly dirs = new Map<number, VNode>();
   /** Requests run() serves and has not answered yet, by fuse-native's request id. */
   private readonly inFlight = new Map<number, InFlight>();
-  /** Thread id -> process id, for a short while (thread ids are reused). */
-  private readonly processes = new Map<number, { tgid: number; at: number }>();
   private nextFd = 1;
   private readonly uid = process.getuid?.() ?? 0;
   private readonly gid = process.getgid?.() ?? 0;
@@ -85,7 +83,13 @@ export class FuseMount {
       // nopath: libfuse then locks no path for read, write and release, so a read waiting on a live
       // stream does not hold up unlink, rmdir and mkdir; those ops get "" and work from the handle
       // (vendor/fuse-native/PATCHED.md).
-      fsname: 'audiofs,direct_io,big_writes,hard_remove,nopath,attr_timeout=0,entry_timeout=0,negative_timeout=0',
+      // entry_timeout=1: the kernel keeps what a name is for a second, so a path's components are not looked up
+      // in JS at every call. That is right because every call still reaches JS by its whole path (attr_timeout=0)
+      // and answers ENOENT for a stage a ctl line dropped; a name looked up and not found is never kept
+      // (negative_timeout=0), so a chain a ctl line makes is there at once. attr_timeout stays 0: libfuse 2.9's
+      // high-level API has one timeout for the whole mount and no invalidation, and /log, /status, /ctl and err
+      // change size by themselves (tail -n and tail -f read the size).
+      fsname: 'audiofs,direct_io,big_writes,hard_remove,nopath,attr_timeout=0,entry_timeout=1,negative_timeout=0',
       timeout: { default: 60_000, read: false },
     });
   }
@@ -114,13 +118,13 @@ export class FuseMount {
     return {
       init: (cb: Cb) => cb(0),
       statfs: (_p: string, cb: Cb) => cb(0, { bsize: 4096, frsize: 4096, blocks: 1 << 20, bfree: 1 << 19, bavail: 1 << 19, files: 1 << 16, ffree: 1 << 15, favail: 1 << 15, fsid: 0, flag: 0, namemax: 255 }),
-      getattr: (p: string, cb: Cb) => this.run('getattr', p, cb, async (cb, { caller }) => cb(0, this.stat(t.resolve(p, 'getattr'), undefined, caller))),
-      fgetattr: (p: string, fd: number, cb: Cb) => this.run('fgetattr', this.pathOf(fd, p), cb, async (cb) => {
+      getattr: (p: string, cb: Cb) => this.now('getattr', p, cb, () => [this.stat(t.resolve(p, 'getattr'))]),
+      fgetattr: (p: string, fd: number, cb: Cb) => this.now('fgetattr', p, cb, () => {
         const open = this.files.get(fd);
         // A directory's handle (fstat of an opened directory) or a file's.
-        if (!open) return cb(0, this.stat(this.dirs.get(fd) ?? this.file(fd, 'fgetattr').node));
-        cb(0, this.stat(open.node, open.handle.size?.()));
-      }),
+        if (!open) return [this.stat(this.dirs.get(fd) ?? this.file(fd, 'fgetattr').node)];
+        return [this.stat(open.node, open.handle.size?.())];
+      }, fd),
       access: (p: string, mask: number, cb: Cb) => this.run('access', p, cb, async (cb, { caller }) => {
         const node = t.resolve(p, 'access');
         const role = await this.access.roleOf(caller);
@@ -132,17 +136,20 @@ export class FuseMount {
         }
         cb(0);
       }),
-      opendir: (p: string, _flags: number, cb: Cb) => this.run('opendir', p, cb, async (cb) => {
+      opendir: (p: string, _flags: number, cb: Cb) => this.now('opendir', p, cb, () => {
         const node = t.resolve(p, 'opendir');
         if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'opendir', p);
         const fd = this.nextFd++;
         this.dirs.set(fd, node);
-        cb(0, fd);
+        return [fd];
       }),
-      readdir: (p: string, fd: number, cb: Cb) => this.run('readdir', p, cb, async (cb) => {
+      // Each entry's type goes with its name (d_type): `ls -R` and `find` then need no stat per entry.
+      readdir: (p: string, fd: number, cb: Cb) => this.now('readdir', p, cb, () => {
         const node = this.dirs.get(fd);
         if (node?.kind !== 'dir') throw new AudiofsError('EBADF', 'readdir', p);
-        cb(0, ['.', '..', ...node.entries()]);
+        const names = node.entries();
+        const types = names.map((n) => (node.lookup(n)?.kind === 'dir' ? DIR_TYPE : FILE_TYPE));
+        return [['.', '..', ...names], [DIR_TYPE, DIR_TYPE, ...types]];
       }),
       releasedir: (_p: string, fd: number, cb: Cb) => {
         this.dirs.delete(fd);
@@ -246,13 +253,34 @@ export class FuseMount {
       if (this.options.debug) this.logger.debug(`fuse: ${op} ${path} -> ${code}${controller.signal.aborted ? ' (interrupted)' : ''}`);
       cb(code, ...rest);
     };
-    this.processOf(caller).then(() => f(once, { signal: controller.signal, caller })).catch((err: unknown) => {
-      const name = errnoNameOf(err);
-      // A line refused before it reached the project (too long) is logged here, as the project logs the others.
-      if (err instanceof CtlError) this.logger.error(`${path}: '${err.line}' refused: ${err.detail}`);
-      if (!(err instanceof AudiofsError) && name === 'EIO') this.logger.error(`fuse: ${op} ${path}: ${(err as Error)?.stack ?? String(err)}`);
-      once(errnoNumber(name));
-    });
+    f(once, { signal: controller.signal, caller }).catch((err: unknown) => once(this.failure(op, path, err)));
+  }
+
+  /**
+   * Runs an operation that never waits (getattr, readdir): answered at once, without the bookkeeping that lets
+   * a waiting one be interrupted. `f` returns what follows the 0 of a success.
+   */
+  private now(op: string, path: string, cb: Cb, f: () => unknown[], fd?: number): void {
+    let result: unknown[];
+    try {
+      result = f();
+    } catch (err) {
+      const code = this.failure(op, fd === undefined ? path : this.pathOf(fd, path), err);
+      if (this.options.debug) this.logger.debug(`fuse: ${op} ${fd === undefined ? path : this.pathOf(fd, path)} -> ${code}`);
+      cb(code);
+      return;
+    }
+    if (this.options.debug) this.logger.debug(`fuse: ${op} ${fd === undefined ? path : this.pathOf(fd, path)} -> 0`);
+    cb(0, ...result);
+  }
+
+  /** The errno an operation answers for what it threw (logged when it is not one of ours). */
+  private failure(op: string, path: string, err: unknown): number {
+    const name = errnoNameOf(err);
+    // A line refused before it reached the project (too long) is logged here, as the project logs the others.
+    if (err instanceof CtlError) this.logger.error(`${path}: '${err.line}' refused: ${err.detail}`);
+    if (!(err instanceof AudiofsError) && name === 'EIO') this.logger.error(`fuse: ${op} ${path}: ${(err as Error)?.stack ?? String(err)}`);
+    return errnoNumber(name);
   }
 
   /** A change of the tree, which only the owner may make. */
@@ -262,22 +290,6 @@ export class FuseMount {
       await f();
       cb(0);
     });
-  }
-
-  /** Fills in the caller's process (thread group) id, from a cache or /proc. */
-  private async processOf(caller: Caller): Promise<void> {
-    if (caller.pid <= 0) return;
-    const now = Date.now();
-    const known = this.processes.get(caller.pid);
-    if (known && now - known.at < PROCESS_CACHE_MS) {
-      caller.tgid = known.tgid;
-      return;
-    }
-    const status = await readFile(`/proc/${caller.pid}/status`, 'utf8').catch(() => '');
-    const tgid = Number(/^Tgid:\s*(\d+)/m.exec(status)?.[1] ?? caller.pid);
-    if (this.processes.size > 4096) this.processes.clear();
-    this.processes.set(caller.pid, { tgid, at: now });
-    caller.tgid = tgid;
   }
 
   /** The kernel interrupted a request: what it waits on gives up with EINTR (a request that does not wait answers as usual). */
@@ -305,9 +317,9 @@ export class FuseMount {
     return open;
   }
 
-  private stat(node: VNode, openSize?: number, caller?: Caller): Record<string, unknown> {
+  private stat(node: VNode, openSize?: number): Record<string, unknown> {
     const dir = node.kind === 'dir';
-    const size = dir ? 4096 : openSize ?? node.size(caller);
+    const size = dir ? 4096 : openSize ?? node.size();
     // With a steering group, the files it may write show it in their group bits.
     const steer = node.kind === 'file' && node.steerable && this.access.options.group !== null ? 0o060 : 0;
     return {

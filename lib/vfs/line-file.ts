@@ -3,6 +3,7 @@ import { AudiofsError, CtlError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from '../procchain/input-store.js';
 import type { Role } from './access.js';
+import { OpenSnapshots } from './snapshot-file.js';
 import type { Caller, FileHandle, FileNode, OpenMode } from './vnode.js';
 
 /** The longest line a command file takes. */
@@ -23,7 +24,7 @@ export interface LineContext {
 /** What a command file means. */
 export interface LineFileOptions {
   /** What reading gives (the current state as lines). */
-  read: () => string;
+  read: () => string | Buffer;
   /**
    * Applies one line; throwing fails the write that carried it. `rewrite` is true when the file was opened
    * to be written anew (O_TRUNC, or created again after an unlink, as tar and editors do).
@@ -49,6 +50,7 @@ export class LineFile implements FileNode {
   readonly kind = 'file';
   mode: number;
   mtime = new Date();
+  private readonly readers = new OpenSnapshots();
 
   constructor(private readonly options: LineFileOptions) {
     this.mode = options.mode ?? 0o644;
@@ -59,13 +61,22 @@ export class LineFile implements FileNode {
   }
 
   size(): Bytes {
-    return this.options.volatile ? 0 : Buffer.byteLength(this.options.read());
+    if (this.options.volatile) return 0;
+    // A reader's fstat reaches here by path: the text it opened, while it reads it.
+    const opened = this.readers.size();
+    if (opened !== undefined) return opened;
+    const text = this.options.read();
+    return typeof text === 'string' ? Buffer.byteLength(text) : text.length;
   }
 
   async open(mode: OpenMode): Promise<FileHandle> {
     const rewrite = mode.truncate && mode.write;
     if (rewrite) await this.truncate(0);
-    return new LineHandle(this, this.options, Buffer.from(this.options.read()), { rewrite, role: mode.role, caller: mode.caller });
+    // A writer that cannot read (echo >> ctl) needs no copy of the text.
+    const text = mode.read ? this.options.read() : '';
+    const snapshot = typeof text === 'string' ? Buffer.from(text) : text;
+    const release = mode.read ? this.readers.opened(snapshot) : () => undefined;
+    return new LineHandle(this, this.options, snapshot, release, { rewrite, role: mode.role, caller: mode.caller });
   }
 
   async replace(from: InputStore): Promise<boolean> {
@@ -111,7 +122,8 @@ class LineHandle implements FileHandle {
   private readonly decoder = new StringDecoder('utf8');
   private raw = Buffer.alloc(0);
 
-  constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer, private readonly how: LineContext) {}
+  constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer,
+    private readonly released: () => void, private readonly how: LineContext) {}
 
   size(): Bytes {
     return this.file.size();
@@ -171,6 +183,7 @@ class LineHandle implements FileHandle {
   }
 
   async release(): Promise<void> {
+    this.released();
     this.pending = '';
     this.skipping = false;
     this.raw = Buffer.alloc(0);

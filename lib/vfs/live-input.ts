@@ -8,6 +8,8 @@ export interface LiveInputOptions {
   limit?: Bytes;
   /** How long a writer waits on a full buffer that nothing takes from before its write fails. Default 5 s. */
   stallMs?: number;
+  /** How long after the last write, with everything fed, the input counts as idle. Default 100 ms. */
+  idleMs?: number;
   /** The file's path, for the error. */
   where?: string;
   /** Told why a write failed (for /log). */
@@ -29,6 +31,7 @@ export class LiveInput implements InputStore {
   private waiters: Array<() => void> = [];
   private readonly limit: Bytes;
   private readonly stallMs: number;
+  private lastWrite = -Infinity;
 
   constructor(private readonly options: LiveInputOptions = {}) {
     this.limit = options.limit ?? 256 * 1024;
@@ -54,6 +57,12 @@ export class LiveInput implements InputStore {
     }
     this.chunks.push(Buffer.from(data));
     this.total += data.length;
+    this.lastWrite = performance.now();
+  }
+
+  /** Nothing waits to be fed and nothing was written lately: the chain has nothing to say (no xrun when it is silent). */
+  idle(): boolean {
+    return this.buffered === 0 && performance.now() - this.lastWrite >= (this.options.idleMs ?? 100);
   }
 
   read(offset: Bytes, length: Bytes): Buffer {

@@ -1,22 +1,47 @@
 import { stageNames } from '../procchain/stage-names.js';
 import { CHAIN_FILES } from './names.js';
 import type { Project } from './project.js';
-import { quoteWord } from '../procchain/tokenize.js';
+import { quoteWord, type StageArgv } from '../procchain/tokenize.js';
+import type { Chain } from '../procchain/chain.js';
+import type { Stage } from '../procchain/stage.js';
 
 /**
  * What reading /ctl gives: the lines that rebuild the project, in order. A chain whose stage names
  * are what its line would give is one line; other chains (made with mkdir) come back from their directories.
  */
 export function projectLines(project: Project): string {
-  const lines = transportLines(project);
-  for (const chain of project.chains.values()) {
-    const stages = chain.stages;
-    if (stages.length === 0 || stages.some((s) => s.argv.length === 0)) continue;
+  return transportLines(project).map((l) => `${l}\n`).join('') + chainLines(project);
+}
+
+/** The chain lines of /ctl (what changes only when the project's version moves). */
+export function chainLines(project: Project): string {
+  let text = '';
+  for (const chain of project.chains.values()) text += chainLine(chain);
+  return text;
+}
+
+/** A chain's line of /ctl as made last, with what it was made from (the stages and their argv, by identity). */
+interface MadeLine {
+  stages: readonly Stage[];
+  argv: readonly StageArgv[];
+  names: readonly string[];
+  line: string;
+}
+
+const madeLines = new WeakMap<Chain, MadeLine>();
+
+/** One chain's line with its newline ('' when its directories say more than a line can); made again only when its stages changed. */
+function chainLine(chain: Chain): string {
+  const stages = chain.stages;
+  const made = madeLines.get(chain);
+  if (made && made.stages.length === stages.length && stages.every((s, i) => s === made.stages[i] && s.argv === made.argv[i] && s.name === made.names[i])) return made.line;
+  let line = '';
+  if (stages.length > 0 && stages.every((s) => s.argv.length > 0)) {
     const names = stageNames(stages.map((s) => s.argv), CHAIN_FILES);
-    if (names.some((n, i) => n !== stages[i].name)) continue;
-    lines.push(`${quoteWord(chain.name)} ${chain.definition}`);
+    if (names.every((n, i) => n === stages[i].name)) line = `${quoteWord(chain.name)} ${chain.definition}\n`;
   }
-  return lines.map((l) => `${l}\n`).join('');
+  madeLines.set(chain, { stages: [...stages], argv: stages.map((s) => s.argv), names: stages.map((s) => s.name), line });
+  return line;
 }
 
 /** The /ctl lines of the transport settings that differ from a new mount's (realtime off, loop, steps, collect, trace). */

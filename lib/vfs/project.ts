@@ -54,10 +54,13 @@ export class Project {
   readonly comments = new MemoryInputStore();
   /** The user's own files in the tree's directories. */
   readonly userFiles: UserFiles;
-  /** Counts changes (a text made from the state before one is stale after it). */
+  /** Counts changes: what is made from the project (the /ctl text, /status) is made again when it moves. */
   version = 0;
-  /** Called after any change worth saving or showing (the tree updates mtimes). */
-  onChange: () => void = () => void this.version++;
+  private listener: () => void = () => undefined;
+  private readonly changed = (): void => {
+    this.version++;
+    this.listener();
+  };
   /**
    * Stores every change made so far (and `store`, even while a writer holds it), resolving once it is on disk:
    * a write is acknowledged only after. Set by the host (the state saver); without one there is nothing to wait for.
@@ -84,6 +87,15 @@ export class Project {
       changed: () => this.onChange(),
       stripOf: (chain) => this.stripOf(chain),
     }, this.engine, this.outputs);
+  }
+
+  /** Called after any change worth saving or showing; setting it sets what else happens (the saver). */
+  get onChange(): () => void {
+    return this.changed;
+  }
+
+  set onChange(f: () => void) {
+    this.listener = f;
   }
 
   /** Export mode off (realtime) or on. */

@@ -13,6 +13,7 @@ import { StateSaver } from './state-saver.js';
 import { removeStaleSpills } from './stale-spills.js';
 import { Project } from './project.js';
 import { Tree } from './tree.js';
+import { raiseEngine } from '../procchain/engine-priority.js';
 
 /** The directory of audiofs's own programs (audiofs-synth, ...), appended to every client's PATH. */
 export const BIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
@@ -79,6 +80,8 @@ export async function serve(options: ServeOptions): Promise<Served> {
   const access = new Access({ ownerUid: process.getuid?.() ?? 0, ownerGid: process.getgid?.() ?? 0, group: config.group });
   const allowOther = options.allowOther ?? config.allowOther;
   const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther, access });
+  // Before the mount serves anything: what a first request logs comes after this.
+  await raiseEngine({ logger });
   await fuse.mount();
   logger.info(`audiofs mounted at ${mountpoint}${allowOther ? `; other users may read what the mode bits allow${config.group !== null ? `, group ${config.group} may steer the transport and mixers` : ''}` : ''}`);
   let closing: Promise<void> | undefined;

@@ -1,14 +1,15 @@
-import yaml from 'js-yaml';
 import type { Project } from './project.js';
+import { dumpYaml } from './yaml-text.js';
 
 /** What reading /status gives: transport, mode and per chain its stages, pids and states, as YAML. */
 export function statusText(project: Project): string {
   const chains: Record<string, unknown> = {};
+  const mix = project.transport.sourceStatuses();
   for (const chain of project.chains.values()) {
     const run = chain.run;
     chains[chain.name] = {
       state: run ? (run.ended ? 'ended' : 'running') : 'idle',
-      ...project.transport.sourceStatus(chain.name),
+      ...mix.get(chain.name),
       input: { bytes: chain.input.size, type: chain.inputType, live: chain.liveInput },
       stages: chain.stages.map((s) => ({
         name: s.name,
@@ -22,7 +23,7 @@ export function statusText(project: Project): string {
       out_bytes: chain.out.written,
     };
   }
-  return yaml.dump({
+  return dumpYaml({
     ...project.transport.status(),
     outputs: {
       http: project.outputs.httpAddress ?? 'off',
@@ -31,5 +32,5 @@ export function statusText(project: Project): string {
       device: project.outputs.device ? 'on' : 'off',
     },
     chains,
-  }, { lineWidth: -1, skipInvalid: true });
+  });
 }

@@ -205,14 +205,19 @@ export class Transport {
       ...(this.exportJob ? { export: { ...this.exportJob, seconds: Number((this.exportJob.state === 'rendering' ? e.seconds : this.exportJob.seconds).toFixed(3)) } } : {}),
       master: e.master,
       late_skips: e.lateSkips,
+      late_skips_total: e.lateSkipsTotal,
       engine: e.state,
     };
   }
 
   /** Per-chain mix status (levels, xruns). */
   sourceStatus(name: string): Record<string, unknown> | undefined {
-    const s = this.engine.status().sources.find((x) => x.name === name);
-    return s && { peak_db: s.peakDb, rms_db: s.rmsDb, xruns: s.xruns, buffered_frames: s.buffered };
+    return this.sourceStatuses().get(name);
+  }
+
+  /** Per-chain mix status of every chain in the mix, by name (one walk of the engine). */
+  sourceStatuses(): Map<string, Record<string, unknown>> {
+    return new Map(this.engine.status().sources.map((s) => [s.name, { peak_db: s.peakDb, rms_db: s.rmsDb, xruns: s.xruns, xruns_total: s.xrunsTotal, buffered_frames: s.buffered }]));
   }
 
   private async startPass(region: Region, options: { stopAt?: Seconds; only?: Chain } = {}): Promise<void> {
@@ -263,7 +268,7 @@ export class Transport {
       }
     }
     const buffer = this.realtime ? framesToBytes(this.engine.period * 4, this.host.format) : bytesPerSecond(this.host.format);
-    const source = new ChainSource(chain.name, this.host.format, { buffer });
+    const source = new ChainSource(chain.name, this.host.format, { buffer, quiet: () => chain.input instanceof LiveInput && chain.input.idle() });
     const old = this.sources.get(chain);
     if (old) this.engine.removeSource(old.name);
     this.sources.set(chain, source);

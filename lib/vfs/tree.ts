@@ -4,7 +4,8 @@ import type { Stage } from '../procchain/stage.js';
 import type { InputStore } from '../procchain/input-store.js';
 import { LineFile } from './line-file.js';
 import type { Project } from './project.js';
-import { projectLines } from './project-text.js';
+import { CachedText } from './cached-text.js';
+import { chainLines, transportLines } from './project-text.js';
 import { statusText } from './status-text.js';
 import { StoreFile } from './store-file.js';
 import { SnapshotFile } from './snapshot-file.js';
@@ -13,6 +14,12 @@ import type { LogFile } from './log-file.js';
 import { entryNameProblem, printable } from './names.js';
 import { dispose, USER_FILE_MAX, type DirOwner } from './user-files.js';
 import type { Caller, DirNode, FileHandle, FileNode, VNode } from './vnode.js';
+
+/** How old /status may be when read (it holds live values: position, levels, xruns); any change makes it again. */
+export const STATUS_MAX_AGE_MS = 25;
+
+/** A large project's /status is kept 4 times as long as it took to make: a reader polling it takes at most a fifth of the engine's thread. */
+export const STATUS_COST_FACTOR = 4;
 
 /** The most /comments holds. */
 export const COMMENTS_MAX = 1024;
@@ -293,16 +300,24 @@ class RootDir extends Dir {
     super();
     const project = tree.project;
     const out = project.outputs;
+    const version = () => project.version;
+    // The transport's lines are a few flags read as they are; the chains' lines are made once per change.
+    const chainText = new CachedText(() => chainLines(project), { version });
+    const status = new CachedText(() => statusText(project), { version, maxAgeMs: STATUS_MAX_AGE_MS, costFactor: STATUS_COST_FACTOR });
+    const channels = new CachedText(() => project.channelsText(), { version, maxAgeMs: STATUS_MAX_AGE_MS });
     this.files = {
       ctl: new LineFile({
         steerable: true,
-        read: () => projectLines(project),
+        read: () => {
+          const head = transportLines(project);
+          return head.length === 0 ? chainText.get() : Buffer.concat([Buffer.from(head.map((l) => `${l}\n`).join('')), chainText.get()]);
+        },
         apply: (l, how) => project.execRootLine(l, how),
         replace: (text) => project.execRootText(text),
       }),
       mixer: new LineFile({ steerable: true, read: () => project.mixerText(), apply: (l) => project.applyMixer(l), replace: (t) => project.applyMixer(t) }),
       ...(tree.extras.config ? { config: tree.extras.config } : {}),
-      status: new SnapshotFile(() => statusText(project), 0o444, () => project.version),
+      status: new SnapshotFile(() => status.get()),
       log: tree.log,
       comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange(), mode: 0o640 }),
       out: new StreamFile(({ nonblocking }) => out.out.openReader({ nonblocking })),
@@ -311,7 +326,7 @@ class RootDir extends Dir {
         if (!stream) throw new AudiofsError('ENOENT', 'open', '/stream.mp3', 'no mp3 encoder is configured (mp3: off)');
         return stream.openReader({ nonblocking, atSync: true });
       }),
-      channels: new SnapshotFile(() => project.channelsText()),
+      channels: new SnapshotFile(() => channels.get()),
     };
   }
 

@@ -221,3 +221,46 @@ test('a loop seam fade changes the mix only: the source buffer the mix passed th
   assert.ok(sink.data.equals(want), 'the mix is faded in over the first 200 frames and out over the last 200');
   assert.ok(sink.data.subarray(framesToBytes(fade, F), framesToBytes(frames - fade, F)).equals(before.subarray(framesToBytes(fade, F), framesToBytes(frames - fade, F))));
 });
+
+test('realtime: xruns and late skips count per run (since play) and in total; a quiet source that gives nothing counts none', async () => {
+  const clock = new VirtualClock();
+  const engine = new Engine({ clock, period: 100 });
+  const late = new FifoSource('late', F);
+  let quiet = true;
+  const live = Object.assign(new FifoSource('live', F), { quiet: () => quiet });
+  engine.addSource(late);
+  engine.addSource(live);
+  const periods = (n: number) => new Promise<void>((resolve) => {
+    let seen = 0;
+    const on = () => { if (++seen === n) { engine.off('period', on); resolve(); } };
+    engine.on('period', on);
+  });
+  late.push(ramp(250));
+  live.push(ramp(150));
+  let five = periods(5);
+  await engine.start();
+  // A stall of 1 s: the clock skips ahead once instead of catching up.
+  clock.advance(1);
+  await five;
+  await engine.stop();
+  let s = engine.status();
+  // late: period 3 partial, 4 and 5 empty. live: period 2 partial (it had something to say), 3..5 empty and quiet.
+  assert.deepEqual(s.sources.map((x) => [x.name, x.xruns, x.xrunsTotal]), [['late', 3, 3], ['live', 1, 1]]);
+  assert.deepEqual([s.lateSkips, s.lateSkipsTotal], [1, 1]);
+  quiet = false;
+  five = periods(5);
+  await engine.start();
+  await five;
+  await engine.stop();
+  s = engine.status();
+  assert.deepEqual(s.sources.map((x) => [x.name, x.xruns, x.xrunsTotal]), [['late', 5, 8], ['live', 5, 6]], 'each run counts from 0, the totals go on; not quiet, live counts');
+  assert.deepEqual([s.lateSkips, s.lateSkipsTotal], [0, 1], 'late skips start again at each run; the total keeps them');
+  engine.removeSource('late');
+  engine.addSource(new FifoSource('late', F));
+  five = periods(5);
+  await engine.start();
+  await five;
+  await engine.stop();
+  s = engine.status();
+  assert.deepEqual(s.sources.map((x) => [x.name, x.xruns, x.xrunsTotal]), [['live', 5, 11], ['late', 5, 13]], 'a source added again under the same name: the total goes on');
+});

@@ -46,3 +46,15 @@ test('a writer held by a full live input whose signal fires gets EINTR at once, 
   await next;
   assert.equal(input.read(4, 10).toString(), 'gh');
 });
+
+test('a live input is idle once everything written was fed and nothing came for idleMs', async () => {
+  const input = new LiveInput({ idleMs: 50 });
+  assert.equal(input.idle(), true, 'never written: nothing to say');
+  await input.write(0, Buffer.from('abcd'));
+  assert.equal(input.idle(), false, 'data waits to be fed');
+  assert.equal(input.read(0, 4).toString(), 'abcd');
+  input.read(4, 4);
+  assert.equal(input.idle(), false, 'fed, but written just now');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(input.idle(), true);
+});

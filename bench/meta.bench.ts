@@ -1,0 +1,127 @@
+// Small operations on the mount against the same tree on tmpfs, side by side in one run: `ls -R`, stat,
+// open+read+close of /status, and the latency of a ctl line that makes a chain, for projects of 50 and 1,000
+// chains of 3 stages. The bench process is not the one serving the mount, so synchronous calls are safe here.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mountAudiofs, type TestMount } from '../test/helpers/mount.js';
+
+const SIZES = (process.env.META_CHAINS ?? '50,1000').split(',').map(Number);
+const SECONDS = Number(process.env.META_SECONDS ?? 1.5);
+const STAT_PATHS = 1000;
+const chainLine = (i: number) => `c${i} audiofs-tone ${200 + i} | audiofs-filter -low 2000 | audiofs-fx -gain -3`;
+const STREAMS = new Set(['out', 'stream.mp3']);
+
+/** Calls of `f` per second, over at least SECONDS and 3 calls. */
+function rate(f: () => void): number {
+  const start = performance.now();
+  let n = 0;
+  while (n < 3 || performance.now() - start < SECONDS * 1000) {
+    f();
+    n++;
+  }
+  return (n * 1000) / (performance.now() - start);
+}
+
+/** p50 and p99 of the times of each call of `f` (ms), over SECONDS. */
+function latencies(f: () => void, max = 100_000): number[] {
+  const ms: number[] = [];
+  const start = performance.now();
+  while (ms.length < 3 || (performance.now() - start < SECONDS * 1000 && ms.length < max)) {
+    const t = performance.now();
+    f();
+    ms.push(performance.now() - t);
+  }
+  return ms;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** Every path under `dir` (depth first, as readdir gives them). */
+function walk(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    out.push(p);
+    if (e.isDirectory()) walk(p, out);
+  }
+  return out;
+}
+
+/** The same tree on tmpfs: directories, and files of the same sizes (/status with the same text). */
+function mirror(m: TestMount, paths: string[], into: string): void {
+  for (const p of paths) {
+    const rel = p.slice(m.dir.length);
+    const st = statSync(p);
+    if (st.isDirectory()) mkdirSync(join(into, rel), { recursive: true });
+    else writeFileSync(join(into, rel), STREAMS.has(rel.split('/').pop()!) ? '' : Buffer.alloc(st.size, 'x'));
+  }
+  writeFileSync(join(into, 'status'), readFileSync(m.path('status')));
+}
+
+function readWhole(path: string, buf: Buffer): void {
+  const fd = openSync(path, 'r');
+  try {
+    while (readSync(fd, buf, 0, buf.length, null) > 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const f0 = (n: number) => n.toFixed(0);
+const f2 = (n: number) => n.toFixed(2);
+const rows: string[] = [];
+for (const chains of SIZES) {
+  const m = await mountAudiofs();
+  const shm = mkdtempSync('/dev/shm/audiofs-meta-');
+  try {
+    // A ctl line that makes a chain, timed one by one as the project grows (appendFileSync: open, write, close).
+    const ctlMs: number[] = [];
+    for (let i = 1; i <= chains; i++) {
+      const t = performance.now();
+      appendFileSync(m.path('ctl'), `${chainLine(i)}\n`);
+      ctlMs.push(performance.now() - t);
+    }
+    const last = ctlMs.slice(-Math.min(50, chains));
+    const paths = walk(m.dir);
+    mirror(m, paths, shm);
+    const shmPaths = walk(shm);
+    const pick = (ps: string[]) => Array.from({ length: STAT_PATHS }, (_, i) => ps[(i * 7919) % ps.length]);
+    const ours = pick(paths);
+    const theirs = pick(shmPaths);
+    const ls = (dir: string) => () => {
+      const r = spawnSync('ls', ['-R', dir], { stdio: 'ignore' });
+      if (r.status !== 0) throw new Error(`ls -R ${dir}: exit ${r.status}`);
+    };
+    const statAll = (ps: string[]) => () => { for (const p of ps) statSync(p); };
+    const buf = Buffer.alloc(64 * 1024);
+    const lsOurs = rate(ls(m.dir));
+    const lsBase = rate(ls(shm));
+    const statOurs = rate(statAll(ours)) * STAT_PATHS;
+    const statBase = rate(statAll(theirs)) * STAT_PATHS;
+    const statusOurs = latencies(() => readWhole(m.path('status'), buf));
+    const statusBase = latencies(() => readWhole(join(shm, 'status'), buf));
+    const statusBytes = statSync(m.path('status')).size;
+    const row = (what: string, a: string, b: string, ratio: string, goal: string) => rows.push(`| ${chains} | ${what} | ${a} | ${b} | ${ratio} | ${goal} |`);
+    row(`\`ls -R\` (${paths.length} entries), per s`, f0(lsOurs), f0(lsBase), f2(lsOurs / lsBase), chains === 50 ? '≥ 100/s' : '');
+    row(`\`stat\` of ${STAT_PATHS} paths, per s`, f0(statOurs), f0(statBase), f2(statOurs / statBase), '≥ 50,000/s');
+    row(`open+read+close \`/status\` (${(statusBytes / 1024).toFixed(0)} KiB), per s`, f0(1000 / mean(statusOurs)), f0(1000 / mean(statusBase)), f2(mean(statusBase) / mean(statusOurs)), '');
+    row('open+read+close `/status`, p50 / p99 ms', `${f2(quantile(statusOurs, 0.5))} / ${f2(quantile(statusOurs, 0.99))}`, `${f2(quantile(statusBase, 0.5))} / ${f2(quantile(statusBase, 0.99))}`, '', 'p50 < 1 ms');
+    row(`ctl line making a chain, all ${chains}: p50 / p99 ms`, `${f2(quantile(ctlMs, 0.5))} / ${f2(quantile(ctlMs, 0.99))}`, '-', '', 'p99 < 2 ms');
+    row(`ctl line making a chain, last ${last.length}: p50 / p99 ms`, `${f2(quantile(last, 0.5))} / ${f2(quantile(last, 0.99))}`, '-', '', 'p99 < 2 ms');
+  } finally {
+    rmSync(shm, { recursive: true, force: true });
+    await m.close();
+  }
+}
+console.log('Small operations: the mount (N chains of 3 stages, transport stopped) against the same tree on tmpfs (/dev/shm), in the same run.');
+console.log('Rates over at least ' + SECONDS + ' s each; `ls -R` spawns ls each time; stat and /status use synchronous calls from the bench process.\n');
+console.log('| chains | operation | audiofs | tmpfs | audiofs / tmpfs | goal |');
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}

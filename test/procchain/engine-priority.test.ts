@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import yaml from 'js-yaml';
+import { Logger } from '../../lib/base/logger.js';
+import { raiseEngine } from '../../lib/procchain/engine-priority.js';
+import { mountAudiofs, run, waitFor } from '../helpers/mount.js';
+
+/** The scheduling policy chrt reports for a thread (SCHED_FIFO, SCHED_OTHER, ...), with its reset-on-fork flag. */
+async function policy(pid: number): Promise<string> {
+  const { stdout } = await run('chrt', ['-p', String(pid)], { timeout: 10_000 });
+  return stdout.split('\n')[0].replace(/^.*: /, '');
+}
+
+const root = process.getuid?.() === 0;
+
+test('the mount\'s mix thread runs SCHED_FIFO (as root) and its stages the ordinary policy; /log says which', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('idle never-exits');
+    await m.ctl('play');
+    const st = await waitFor(async () => {
+      const s = yaml.load(await readFile(m.path('status'), 'utf8')) as any;
+      return s.chains.idle.stages[0].pid && s;
+    }, 'the stage running');
+    const log = await readFile(m.path('log'), 'utf8');
+    if (root) {
+      assert.equal(await policy(m.proc.pid!), 'SCHED_FIFO|SCHED_RESET_ON_FORK');
+      assert.match(log, /engine: realtime priority \(SCHED_FIFO 10\) for the mix\n/);
+    } else {
+      assert.match(log, /engine: no realtime priority for the mix/);
+    }
+    assert.equal(await policy(st.chains.idle.stages[0].pid), 'SCHED_OTHER', 'a stage does not inherit the realtime policy');
+    await m.ctl('stop');
+  } finally {
+    await m.close();
+  }
+});
+
+test('when the system refuses the realtime policy, the engine goes on and the log says why and what would allow it', async () => {
+  const logger = new Logger({ level: 'info' });
+  // No such process: chrt fails as it would without the privilege, and nothing is thrown.
+  assert.equal(await raiseEngine({ logger, pid: 2 ** 22 + 1 }), false);
+  const lines = logger.recent().join('\n');
+  assert.match(lines, /engine: no realtime priority for the mix \(.+\); it runs at the ordinary priority .*\(expected root, CAP_SYS_NICE or an rtprio limit: ulimit -r\)/);
+});
