@@ -69,10 +69,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
   await project.outputs.apply(config);
   saver = new StateSaver(project, state, inputs, logger);
   await saver.restore();
-  project.onChange = () => {
-    project.version++;
-    saver?.schedule();
-  };
+  project.onChange = () => saver?.schedule();
   project.persist = (options) => saver?.commit(options) ?? Promise.resolve();
   project.unsaved = () => saver?.pending ?? false;
   // Watched before the mount is ready, so an edit made once ctl appears is never taken for the initial text.

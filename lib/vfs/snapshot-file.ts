@@ -9,6 +9,9 @@ import type { FileHandle, FileNode, OpenMode } from './vnode.js';
  * audiofs by path, not by handle, and `readFile` and `tar` read as many bytes as fstat says), else of the text
  * now. Writes are taken and dropped (a copy of a mount copied back in must not fail on them).
  */
+/** How long after a stat an open reads the text that stat saw (at most this stale). */
+const STAT_TO_OPEN_MS = 250;
+
 /** How long the last open's text sets the size others see (a reader that keeps the file open does not freeze it). */
 export const SNAPSHOT_PIN_MS = 2000;
 
@@ -44,20 +47,30 @@ export class SnapshotFile implements FileNode {
   readonly kind = 'file';
   mtime = new Date();
   private readonly readers = new OpenSnapshots();
+  /** The text the last stat saw: an open right after it reads that text (tar stats, opens, reads that size). */
+  private stated: { text: Buffer; at: number; version: number } | undefined;
 
-  constructor(private readonly content: () => Buffer | string, public mode = 0o444) {}
+  /** `version` counts the project's changes: a text a stat saw before a change is not read after it. */
+  constructor(private readonly content: () => Buffer | string, public mode = 0o444, private readonly version: () => number = () => 0) {}
 
   size(): Bytes {
     const opened = this.readers.size();
     if (opened !== undefined) return opened;
+    const text = this.now();
+    this.stated = { text, at: performance.now(), version: this.version() };
+    return text.length;
+  }
+
+  private now(): Buffer {
     const c = this.content();
-    return typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+    return typeof c === 'string' ? Buffer.from(c) : c;
   }
 
   async open(mode: OpenMode): Promise<FileHandle> {
     if (mode.write) return discardHandle();
-    const c = this.content();
-    const snapshot = typeof c === 'string' ? Buffer.from(c) : c;
+    const stated = this.stated;
+    const fresh = stated && performance.now() - stated.at < STAT_TO_OPEN_MS && stated.version === this.version();
+    const snapshot = fresh ? stated.text : this.now();
     const release = this.readers.opened(snapshot);
     return {
       read: async (position, length) => snapshot.subarray(position, position + length),

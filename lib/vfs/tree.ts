@@ -317,7 +317,7 @@ class RootDir extends Dir {
       }),
       mixer: new LineFile({ steerable: true, read: () => project.mixerText(), apply: (l) => project.applyMixer(l), replace: (t) => project.applyMixer(t) }),
       ...(tree.extras.config ? { config: tree.extras.config } : {}),
-      status: new SnapshotFile(() => status.get()),
+      status: new SnapshotFile(() => status.get(), 0o444, () => project.version),
       log: tree.log,
       comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange(), mode: 0o640 }),
       out: new StreamFile(({ nonblocking }) => out.out.openReader({ nonblocking })),

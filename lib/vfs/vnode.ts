@@ -20,10 +20,8 @@ export interface OpenMode {
 export interface Caller {
   uid: number;
   gid: number;
-  /** The calling thread (FUSE gives the thread's id). */
+  /** The calling thread (FUSE gives the thread's id; /proc/PID works with it). */
   pid: number;
-  /** Its process (thread group): the threads of one reader (Node's thread pool) share what they see. */
-  tgid?: number;
 }
 
 /**
@@ -54,8 +52,8 @@ export interface FileNode {
   readonly steerable?: boolean;
   /** The status change time, when it differs from mtime (/log grows without its ctime changing: tar compares it). */
   readonly ctime?: Date;
-  /** The size stat reports (0 for live streams); `caller` is who asks (a snapshot keeps that text for its open). */
-  size(caller?: Caller): Bytes;
+  /** The size stat reports (0 for live streams). */
+  size(): Bytes;
   mtime: Date;
   open(mode: OpenMode): Promise<FileHandle>;
   /** truncate(2) by path. */
