@@ -2,12 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LiveInput } from '../../lib/vfs/live-input.js';
 
-test('a live input holds a writer while full and lets it on as the chain takes data, in order', async () => {
+/** Lets every promise and I/O callback that is due run (time itself is mocked, so only they can move). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+test('a live input holds a writer while full and lets it on as the chain takes data, in order', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   const input = new LiveInput({ limit: 4, stallMs: 1000 });
   await input.write(0, Buffer.from('abcd'));
   let second = false;
   const writing = input.write(4, Buffer.from('ef')).then(() => (second = true));
-  await new Promise((r) => setTimeout(r, 50));
+  // A virtual clock: the writer has had all but 1 ms of stallMs, and nothing but the chain's read can let it on.
+  t.mock.timers.tick(999);
+  await settle();
   assert.equal(second, false, 'the writer waits while the buffer is full');
   assert.equal(input.read(0, 4).toString(), 'abcd');
   assert.equal(second, false, 'what was read is forgotten only when the next read starts after it');
