@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { LiveInput } from '../../lib/vfs/live-input.js';
 
 /** Lets every promise and I/O callback that is due run (time itself is mocked, so only they can move). */
@@ -53,4 +55,25 @@ test('a writer held by a full live input whose signal fires gets EINTR at once, 
   assert.equal(input.read(4, 10).toString(), '', 'the chain takes abcd: the next writer goes on');
   await next;
   assert.equal(input.read(4, 10).toString(), 'gh');
+});
+
+test('what was fed is forgotten: 256 MiB through a 256 KiB live input leave the memory it holds flat', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const input = new LiveInput({ limit: 256 * 1024, stallMs: 10_000 });
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  let at = 0;
+  for (let i = 0; i < 4096; i++) {
+    await input.write(at, chunk);
+    at += chunk.length;
+    assert.equal(input.read(at - chunk.length, chunk.length).length, chunk.length);
+  }
+  input.read(at, 1);
+  gc();
+  const grown = process.memoryUsage().arrayBuffers - before;
+  assert.equal(input.size, 256 * 1024 * 1024);
+  assert.equal(input.buffered, 0);
+  assert.ok(grown < 16 * 1024 * 1024, `buffers grew by ${(grown / 1048576).toFixed(1)} MiB after 256 MiB went through (expected < 16 MiB)`);
 });
