@@ -19,14 +19,22 @@ function stage(name: string, argv: string[], file: string): Stage {
 const fixture = (name: string, ...args: string[]) => stage(name, [name, ...args], join(FIXTURE_BIN, name));
 const sox = (name: string, effect: string[]) => stage(name, ['sox', ...SOX_ARGS(effect)], '/usr/bin/sox');
 
-/** Reads a live stream to its end. */
-async function readAll(stream: LiveStream): Promise<Buffer> {
+/** Reads a live stream to its end; fails after `ms` (a hang, not a speed figure) saying how much came. */
+async function readAll(stream: LiveStream, ms = 30_000): Promise<Buffer> {
   const reader = stream.openReader();
   const parts: Buffer[] = [];
-  for (;;) {
-    const b = await reader.read(1 << 20);
-    if (b === null) return Buffer.concat(parts);
-    parts.push(b);
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), ms);
+  try {
+    for (;;) {
+      const b = await reader.read(1 << 20, ac.signal).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(`the output did not end within ${ms} ms (${Buffer.concat(parts).length} bytes read): ${err.code}`);
+      });
+      if (b === null) return Buffer.concat(parts);
+      parts.push(b);
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -44,10 +52,15 @@ async function runChain(chain: Chain, input: Buffer, options: Partial<RunOptions
   });
   chain.run = run;
   const out = readAll(chain.out);
-  await run.start();
-  const result = { out: await out, log, run };
-  await run.done;
-  return result;
+  try {
+    await run.start();
+    const result = { out: await out, log, run };
+    await run.done;
+    return result;
+  } catch (err) {
+    await run.stop();
+    throw err;
+  }
 }
 
 async function withSignal(body: (file: string, data: Buffer) => Promise<void>): Promise<void> {
