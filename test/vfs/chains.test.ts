@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, open, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entriesInOrder, mountAudiofs, pipeline, soxSignal, waitFor, ROOT, type TestMount, openReader } from '../helpers/mount.js';
 
@@ -71,12 +71,29 @@ test('bypass during play splices the stage out and back in with nothing lost or 
   // Noise in the signal makes every position in it unique, so each byte of the output can be placed.
   const big = await soxSignal(m.tmp, 'big.raw', ['60', 'sine', '440', 'pinknoise', 'mix']);
   await writeFile(m.path('live/in'), await readFile(big));
-  const reading = (await openReader(m.path('live/out'))).all;
+  // A slow reader until both splices are done: in export mode it holds the chain back (a 64 KiB read every
+  // 300 ms keeps it from being dropped as stalled), so the splices fall inside the stream however loaded the machine.
+  const fh = await open(m.path('live/out'), 'r');
+  let hold = true;
+  const reading = (async () => {
+    const parts: Buffer[] = [];
+    try {
+      for (;;) {
+        const { bytesRead, buffer } = await fh.read(Buffer.alloc(65536), 0, 65536, null);
+        if (bytesRead === 0) return Buffer.concat(parts);
+        parts.push(buffer.subarray(0, bytesRead));
+        if (hold) await new Promise((r) => setTimeout(r, 300));
+      }
+    } finally {
+      await fh.close();
+    }
+  })();
   await m.ctl('play');
   const stageDir = m.path('live', 'sox');
   await waitFor(async () => /out_bytes: [1-9]/.test(await readFile(m.path('status'), 'utf8')), 'output');
   await chmod(stageDir, 0o155);
   await chmod(stageDir, 0o755);
+  hold = false;
   const out = await reading;
   const raw = await readFile(big);
   // The oracles: the pipeline with the stage (vol 0.5 of the input) and without it (the input itself).

@@ -71,9 +71,11 @@ test('what was fed is forgotten: 256 MiB through a 256 KiB live input leave the 
     assert.equal(input.read(at - chunk.length, chunk.length).length, chunk.length);
   }
   input.read(at, 1);
-  gc();
+  // Backing stores are freed after the collection, by other threads that a loaded machine may delay.
+  for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); }
   const grown = process.memoryUsage().arrayBuffers - before;
   assert.equal(input.size, 256 * 1024 * 1024);
   assert.equal(input.buffered, 0);
-  assert.ok(grown < 16 * 1024 * 1024, `buffers grew by ${(grown / 1048576).toFixed(1)} MiB after 256 MiB went through (expected < 16 MiB)`);
+  // Kept, they would be 256 MiB: a quarter of that is far from both.
+  assert.ok(grown < 64 * 1024 * 1024, `buffers grew by ${(grown / 1048576).toFixed(1)} MiB after 256 MiB went through (expected < 64 MiB)`);
 });
