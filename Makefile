@@ -35,6 +35,7 @@ build: deps
 	npx tsc -p tsconfig.json
 
 test: build
+	bash .ci/check-skips
 	node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=300000 $(TESTS)
 
 demo: build

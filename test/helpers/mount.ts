@@ -178,12 +178,25 @@ export async function openReader(path: string): Promise<{ all: Promise<Buffer> }
   return { all };
 }
 
-/** Reads a live file of the mount for `ms` milliseconds. */
-export async function readFor(path: string, ms: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
+/**
+ * Opens a live file of the mount now and reads it until `bytes` have come, then stops; `data` rejects
+ * after `ms` (a hang, not a speed figure: give a loaded machine room) saying how many bytes came.
+ */
+export async function openBytes(path: string, bytes: number, ms: number): Promise<{ data: Promise<Buffer> }> {
   const s = createReadStream(path, { highWaterMark: 16384 });
-  s.on('data', (c) => chunks.push(c as Buffer));
-  await sleep(ms);
-  s.destroy();
-  return Buffer.concat(chunks);
+  await new Promise<void>((resolve, reject) => { s.once('open', () => resolve()); s.once('error', reject); });
+  const data = new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    const finish = (how: () => void) => { clearTimeout(timer); s.destroy(); how(); };
+    const timer = setTimeout(() => finish(() => reject(new Error(`read ${n} of ${bytes} bytes of ${path} in ${ms} ms`))), ms);
+    s.on('data', (c) => {
+      chunks.push(c as Buffer);
+      n += c.length;
+      if (n >= bytes) finish(() => resolve(Buffer.concat(chunks).subarray(0, bytes)));
+    });
+    s.on('end', () => finish(() => reject(new Error(`${path} ended after ${n} of ${bytes} bytes`))));
+    s.on('error', (err) => finish(() => reject(err)));
+  });
+  return { data };
 }

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, open, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { entriesInOrder, mountAudiofs, pipeline, soxSignal, waitFor, ROOT, type TestMount, openReader } from '../helpers/mount.js';
 
@@ -68,24 +68,55 @@ test('input written to a middle stage\'s in: the chain continues from that stage
 
 test('bypass during play splices the stage out and back in with nothing lost or duplicated', async () => {
   await m.ctl(`live passthrough | ${SOX('vol 0.5')} | passthrough`);
-  const big = await soxSignal(m.tmp, 'big.raw', ['60', 'sine', '440']);
+  // Noise in the signal makes every position in it unique, so each byte of the output can be placed.
+  const big = await soxSignal(m.tmp, 'big.raw', ['60', 'sine', '440', 'pinknoise', 'mix']);
   await writeFile(m.path('live/in'), await readFile(big));
-  const reading = (await openReader(m.path('live/out'))).all;
+  // A slow reader until both splices are done: in export mode it holds the chain back (a 64 KiB read every
+  // 300 ms keeps it from being dropped as stalled), so the splices fall inside the stream however loaded the machine.
+  const fh = await open(m.path('live/out'), 'r');
+  let hold = true;
+  const reading = (async () => {
+    const parts: Buffer[] = [];
+    try {
+      for (;;) {
+        const { bytesRead, buffer } = await fh.read(Buffer.alloc(65536), 0, 65536, null);
+        if (bytesRead === 0) return Buffer.concat(parts);
+        parts.push(buffer.subarray(0, bytesRead));
+        if (hold) await new Promise((r) => setTimeout(r, 300));
+      }
+    } finally {
+      await fh.close();
+    }
+  })();
   await m.ctl('play');
   const stageDir = m.path('live', 'sox');
   await waitFor(async () => /out_bytes: [1-9]/.test(await readFile(m.path('status'), 'utf8')), 'output');
   await chmod(stageDir, 0o155);
   await chmod(stageDir, 0o755);
+  hold = false;
   const out = await reading;
   const raw = await readFile(big);
-  // Before the splice the output is vol 0.5 of the input, after it the input itself: find that point.
+  // The oracles: the pipeline with the stage (vol 0.5 of the input) and without it (the input itself).
+  // What the README promises: the processed input up to the splice out (at output byte k); then the input
+  // itself from where the stopped stage had read to (k + held) up to the splice back in; then what the
+  // stage still held when it stopped (processed bytes k .. k + held); then the processed input to the end.
   const halved = await pipeline(SOX('vol 0.5'), big);
-  let k = 0;
-  while (k < out.length && out[k] === halved[k]) k++;
-  k -= k % 4;
-  assert.ok(k > 0 && k < out.length, `splice point inside the stream (at ${k} of ${out.length})`);
   assert.equal(out.length, raw.length, 'as many bytes out as in: nothing lost or duplicated');
-  assert.ok(out.subarray(0, k).equals(halved.subarray(0, k)), 'before the splice: processed');
+  let k = 0;
+  while (k < out.length && out.readUInt32LE(k) === halved.readUInt32LE(k)) k += 4;
+  assert.ok(k > 0 && k < out.length, `splice point inside the stream (at ${k} of ${out.length})`);
+  const at = raw.indexOf(out.subarray(k, k + 4096), k);
+  assert.ok(at >= k && (at - k) % 4 === 0, `after the splice out at byte ${k}: the input itself, from where the stage had read to (found at ${at})`);
+  const held = at - k;
+  assert.ok(held < 1 << 20, `the stage held ${held} bytes when it stopped (expected under 1 MiB)`);
+  let r = 0;
+  while (k + r < out.length && out.readUInt32LE(k + r) === raw.readUInt32LE(at + r)) r += 4;
+  const back = at + r;
+  assert.ok(back < out.length, `the stage came back: the output is processed again before the end (bypassed from input byte ${at} to ${back} of ${out.length})`);
+  assert.ok(out.subarray(k + r, back).equals(halved.subarray(k, at)), `at the splice back in: the ${held} bytes the stage held, processed`);
+  let d = back;
+  while (d < out.length && out.readUInt32LE(d) === halved.readUInt32LE(d)) d += 4;
+  assert.equal(d, out.length, `after the splice back in at byte ${back}: vol 0.5 of the input to the end (first difference at byte ${d} of ${out.length})`);
 });
 
 test('stage names: colliding last elements use the whole path, identical commands add arguments', async () => {

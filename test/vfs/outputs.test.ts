@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { mountAudiofs, ROOT, run, sleep, soxSignal, waitFor, type TestMount, readFor } from '../helpers/mount.js';
+import { mountAudiofs, ROOT, run, sleep, soxSignal, waitFor, type TestMount, openBytes, pipeline } from '../helpers/mount.js';
+import { compareAudio } from '../helpers/audio-compare.js';
 import { freePort, IcecastServer } from '../mix/sinks/icecast.js';
 import { readLog } from '../helpers/live-read.js';
 
@@ -52,17 +53,38 @@ function startsOnFrame(b: Buffer): boolean {
 }
 
 
-/** GETs `url` for `ms` milliseconds. */
-function httpFor(url: string, ms: number): Promise<Buffer> {
+/** GETs `url` until `bytes` have come; rejects after `ms` (a hang) saying how many came. */
+function httpBytes(url: string, bytes: number, ms: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let n = 0;
+    const timer = setTimeout(() => { req.destroy(); reject(new Error(`GET ${url}: ${n} of ${bytes} bytes in ${ms} ms`)); }, ms);
     const req = get(url, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`GET ${url}: HTTP ${res.statusCode} (expected 200)`));
-      res.on('data', (c: Buffer) => chunks.push(c));
-      setTimeout(() => { req.destroy(); resolve(Buffer.concat(chunks)); }, ms);
+      if (res.statusCode !== 200) { clearTimeout(timer); req.destroy(); reject(new Error(`GET ${url}: HTTP ${res.statusCode} (expected 200)`)); return; }
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        n += c.length;
+        if (n >= bytes) { clearTimeout(timer); req.destroy(); resolve(Buffer.concat(chunks).subarray(0, bytes)); }
+      });
     });
-    req.on('error', (err) => { if (chunks.length === 0) reject(err); });
+    req.on('error', (err) => { clearTimeout(timer); if (n < bytes) reject(err); });
   });
+}
+
+/** MP3 bytes of `seconds` at the default 128 kbit/s. */
+const mp3Bytes = (seconds: number) => Math.ceil((128_000 / 8) * seconds);
+
+/** Lowest SNR accepted for LAME at 128 kbit/s against its source: a sine decodes far above it, pink noise above it; silence, another signal or a shifted one far below. */
+const MIN_SNR_DB = 15;
+
+/** Checks decoded live MP3 against the endless `sine SECONDS HZ` fixture's output (it may start anywhere in a period). */
+async function assertSineHeard(name: string, pcm: Buffer, hz: number): Promise<void> {
+  const oracle = await pipeline(`sine 2 ${hz}`, '/dev/null');
+  const heard = pcm.subarray(0, Math.min(pcm.length, SECOND));
+  const match = compareAudio(oracle, heard, { minLag: 0, maxLag: 4410 });
+  assert.ok(match.frames > 0.5 * 44100, `${name}: ${match.frames} frames compared`);
+  console.log(`${name}: SNR ${match.snrDb.toFixed(1)} dB against the ${hz} Hz sine, lag ${match.lag}`);
+  assert.ok(match.snrDb > MIN_SNR_DB, `${name}: decoded vs the ${hz} Hz sine: SNR ${match.snrDb.toFixed(1)} dB (expected > ${MIN_SNR_DB}) at lag ${match.lag}`);
 }
 
 test('export FILE.raw and .wav give the mix exactly; the file appears complete, /log and /status say so', async () => {
@@ -87,26 +109,33 @@ test('export FILE.mp3 decodes with mpg123 to the duration of the mix (within LAM
   const { pcm } = await mpg123(mp3, 'mix-decoded.mp3');
   const seconds = pcm.length / SECOND;
   assert.ok(Math.abs(seconds - 3) < 0.1, `decoded ${seconds.toFixed(3)} s, expected 3 s`);
+  // LAME's delay shifts the decoded audio by about 1100 frames; any lag within 0.1 s is searched.
+  const match = compareAudio(input, pcm, { minLag: -4410, maxLag: 4410 });
+  assert.ok(match.frames > 2.5 * 44100, `${match.frames} frames compared`);
+  console.log(`export mp3: SNR ${match.snrDb.toFixed(1)} dB against the mix, lag ${match.lag}`);
+  assert.ok(match.snrDb > MIN_SNR_DB, `decoded MP3 vs the mix: SNR ${match.snrDb.toFixed(1)} dB (expected > ${MIN_SNR_DB}) at lag ${match.lag}`);
 });
 
-test('/stream.mp3 and the HTTP stream read while playing are valid MP3 from a frame boundary', async () => {
+test('/stream.mp3 and the HTTP stream read while playing are valid MP3 from a frame boundary and decode to the mix', async () => {
   await m.ctl('long sine 30 330');
   await m.ctl('play');
   try {
-    const [file, http] = await Promise.all([
-      readFor(m.path('stream.mp3'), 2500),
-      (async () => {
-        const status = await readFile(m.path('status'), 'utf8');
-        const address = /http: ([\d.]+:\d+)/.exec(status)?.[1];
-        assert.ok(address, `/status names the HTTP address: ${status}`);
-        return httpFor(`http://${address}/stream.mp3`, 2500);
-      })(),
-    ]);
-    for (const [name, mp3] of [['stream', file], ['http', http]] as const) {
+    // Past the 3 s of chain a, the mix is the 330 Hz sine of chain long alone.
+    await waitFor(async () => {
+      const at = /position: ([\d.]+)/.exec(await readFile(m.path('status'), 'utf8'))?.[1];
+      return at !== undefined && Number(at) > 3.5;
+    }, 'the play position past 3.5 s', 30_000);
+    const status = await readFile(m.path('status'), 'utf8');
+    const address = /http: ([\d.]+:\d+)/.exec(status)?.[1];
+    assert.ok(address, `/status names the HTTP address: ${status}`);
+    const file = await openBytes(m.path('stream.mp3'), mp3Bytes(1.5), 30_000);
+    const [stream, http] = await Promise.all([file.data, httpBytes(`http://${address}/stream.mp3`, mp3Bytes(1.5), 30_000)]);
+    for (const [name, mp3] of [['stream', stream], ['http', http]] as const) {
       assert.ok(startsOnFrame(mp3), `${name}: starts on a frame header`);
       const { pcm } = await mpg123(mp3, `${name}.mp3`);
       const seconds = pcm.length / SECOND;
-      assert.ok(seconds > 1.5 && seconds < 3.5, `${name}: ${seconds.toFixed(2)} s of audio in 2.5 s of listening`);
+      assert.ok(seconds > 1.3 && seconds < 1.7, `${name}: ${seconds.toFixed(2)} s of audio in 1.5 s of 128 kbit/s MP3`);
+      await assertSineHeard(name, pcm, 330);
     }
   } finally {
     await m.ctl('stop');
@@ -126,11 +155,13 @@ test('a real icecast2 on loopback receives the stream of a mount configured with
     await m2.ctl('tone sine 30 440');
     await m2.ctl('play');
     const mount2 = m2;
-    await waitFor(async () => /connected: true/.test(await readFile(mount2.path('status'), 'utf8')), 'the icecast source to connect', 15_000).catch(() => undefined);
-    await sleep(1000);
-    const heard = await httpFor(`http://127.0.0.1:${port}/live.mp3`, 3000);
-    const { pcm } = await mpg123(heard.subarray(heard.indexOf(Buffer.from([0xff, 0xfb]))), 'icecast.mp3');
+    await waitFor(async () => /connected: true/.test(await readFile(mount2.path('status'), 'utf8')), 'the icecast source to connect', 30_000);
+    const heard = await httpBytes(`http://127.0.0.1:${port}/live.mp3`, mp3Bytes(2), 30_000);
+    const first = heard.indexOf(Buffer.from([0xff, 0xfb]));
+    assert.ok(first >= 0, `an MPEG frame in what the listener got (${heard.length} bytes)`);
+    const { pcm } = await mpg123(heard.subarray(first), 'icecast.mp3');
     assert.ok(pcm.length / SECOND > 1.5, `icecast listener got ${(pcm.length / SECOND).toFixed(2)} s`);
+    await assertSineHeard('icecast', pcm, 440);
   } finally {
     await m2?.close();
     await server.kill();

@@ -219,6 +219,8 @@ test('appends, tail -n, truncate, du, ls -a and xattrs behave as on a regular fi
 
 test('/log and /status are files that end: cat, grep and tail -n exit; tail -f follows /log and ends on SIGINT', async () => {
   await withMount(async (m) => {
+    // The mount's own line first (it may come after ctl is there), so the chain's line is the last one.
+    await waitFor(async () => /info audiofs mounted at /.test(await readFile(m.path('log'), 'utf8')), "the mount's line in /log");
     await m.ctl('keys passthrough');
     const log = await ok('cat', [m.path('log')]);
     assert.match(log, /chain keys made: passthrough\n$/);
