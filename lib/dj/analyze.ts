@@ -4,7 +4,7 @@ import { framesToSeconds } from '../base/pcm-format.js';
 import { monoMix, type PcmBuffer } from './pcm-buffer.js';
 import { spectralFrames } from './spectral-frames.js';
 import { estimateTempo, periodCurve, type Bpm } from './tempo.js';
-import { trackBeats } from './beat-tracker.js';
+import { std, trackBeats } from './beat-tracker.js';
 import { continuousPhase, onTheBeat } from './beat-phase.js';
 import { loudnessUntil, measureLoudness, musicEnd, type Lufs } from './loudness.js';
 import { beatFeatures } from './beat-features.js';
@@ -55,14 +55,7 @@ function isSteady(curve: Float64Array): boolean {
 
 /** Broadband and low-band onsets, each in units of its own standard deviation, added. */
 function combined(broad: Float64Array, low: Float64Array): Float64Array {
-  const sd = (x: Float64Array): number => {
-    let m = 0;
-    for (const v of x) m += v;
-    m /= x.length || 1;
-    let s = 0;
-    for (const v of x) s += (v - m) * (v - m);
-    return Math.sqrt(s / (x.length || 1)) || 1;
-  };
+  const sd = std;
   const sb = sd(broad);
   const sl = sd(low);
   return broad.map((v, i) => v / sb + low[i] / sl);

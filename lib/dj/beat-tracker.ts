@@ -10,7 +10,8 @@ export interface BeatTrackOptions {
 
 const DEFAULTS: BeatTrackOptions = { tightness: 100 };
 
-function std(x: Float64Array): number {
+/** The standard deviation of a signal (1 for a flat or empty one, so it can divide). */
+export function std(x: Float64Array): number {
   let m = 0;
   for (const v of x) m += v;
   m /= x.length || 1;
