@@ -1,3 +1,4 @@
+import { waitFor } from '../helpers/mount.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -117,9 +118,8 @@ test('with one track and stdin open it says "waiting for a new track" and keeps 
     const one = await sine(dir, 'one.wav', 8);
     const r = start(['--cache', join(dir, 'cache'), '--beats', '4']);
     r.child.stdin.write(`${one}\n`);
-    for (let i = 0; i < 200 && !r.stderr().includes('waiting for a new track'); i++) await new Promise((res) => setTimeout(res, 50));
-    assert.match(r.stderr(), /waiting for a new track/);
-    for (let i = 0; i < 200 && !/"to":"one.wav".*\n.*playback/s.test(r.stderr().split('waiting')[1] ?? ''); i++) await new Promise((res) => setTimeout(res, 50));
+    await waitFor(() => r.stderr().includes('waiting for a new track'), '"waiting for a new track"');
+    await waitFor(() => /"to":"one.wav".*\n.*playback/s.test(r.stderr().split('waiting')[1] ?? ''), 'the track playing on while it waits');
     r.child.stdin.end();
     const done = await r.done;
     assert.equal(done.code, 0);
