@@ -15,6 +15,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Every icecast2 a test started and has not killed: killed when the test process exits, however it ends. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 /** A real icecast2 on loopback, with its config and logs in `dir` (whose parent it makes traversable: as root icecast runs as nobody). */
 export class IcecastServer {
   private child: ChildProcess | undefined;
@@ -38,7 +44,10 @@ export class IcecastServer {
 
   /** Starts icecast2 and resolves once it accepts connections. */
   async start(): Promise<void> {
-    this.child = spawn('icecast2', ['-c', join(this.dir, 'icecast.xml')], { stdio: 'ignore' });
+    const child = spawn('icecast2', ['-c', join(this.dir, 'icecast.xml')], { stdio: 'ignore' });
+    this.child = child;
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     const deadline = Date.now() + 10000;
     while (Date.now() < deadline) {
       const up = await new Promise<boolean>((resolve) => {
@@ -48,6 +57,7 @@ export class IcecastServer {
       if (up) return;
       await new Promise((r) => setTimeout(r, 50));
     }
+    await this.kill();
     throw new Error(`icecast2 did not listen on 127.0.0.1:${this.port} within 10 s`);
   }
 
