@@ -52,7 +52,7 @@ export class StageProcess {
     child.stderr!.on('error', () => undefined);
     // The process has exited when it has, not when every holder of its pipes has let go: a descendant
     // that left with setsid may hold stdout for ever (execa's promise waits for that).
-    this.exited = new Promise<void>((resolve) => {
+    this.exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
       child.once('exit', (code, signal) => {
         // Its last stderr is reported with its exit: wait for the pipe's end, but not for a descendant holding it.
         const stderr = child.stderr!;
@@ -62,11 +62,10 @@ export class StageProcess {
         function done(): void {
           clearTimeout(timer);
           stderr.off('close', done);
-          resolve();
+          resolve({ code: code ?? null, signal: signal ?? null });
         }
       });
-    }).then(() => this.settle(this.exitOf.code, this.exitOf.signal, events));
-    child.once('exit', (code, signal) => (this.exitOf = { code: code ?? null, signal: signal ?? null }));
+    }).then((exit) => this.settle(exit.code, exit.signal, events));
     child.catch(() => undefined);
   }
 
@@ -98,7 +97,6 @@ export class StageProcess {
 
   /** What every descendant of this process carries in its environment (LINEAGE_VAR). */
   lineage = '';
-  private exitOf: { code: number | null; signal: string | null } = { code: null, signal: null };
 
   /** SIGSTOP to the whole group (bypass). */
   stop(): void {

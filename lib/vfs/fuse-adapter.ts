@@ -13,9 +13,6 @@ import { openMode, type Caller, type FileHandle, type VNode } from './vnode.js';
 const require = createRequire(import.meta.url);
 const Fuse = require('fuse-native') as typeof FuseType;
 
-/** Operations that change what is stored: answered only once the change is saved. */
-const CHANGES: ReadonlySet<string> = new Set(['write', 'flush', 'release', 'create', 'open', 'truncate', 'ftruncate', 'unlink', 'mkdir', 'rmdir', 'chmod', 'rename']);
-
 const S_IFDIR = 0o040000;
 const R_OK = 4;
 const W_OK = 2;
@@ -230,13 +227,15 @@ export class FuseMount {
     const controller = new AbortController();
     const id = context?.request;
     if (id !== undefined) this.inFlight.set(id, { op, path, caller, controller });
+    const project = this.tree.project;
+    const version = project.version;
     let answered = false;
     const once: Cb = (code, ...rest) => {
       if (answered) return;
       answered = true;
-      // A change is acknowledged only once it is stored: a successful change waits for the save that holds it.
-      const project = this.tree.project;
-      if (CHANGES.has(op) && code >= 0 && project.unsaved()) {
+      // A change is acknowledged only once it is stored: an operation during which the project changed is
+      // answered once a save that began after the change is on disk (one already running may have missed it).
+      if (code >= 0 && project.version !== version) {
         project.persist().then(() => send(code, rest), (err: unknown) => send(errnoNumber(errnoNameOf(err)), []));
         return;
       }

@@ -12,6 +12,11 @@ export const MAX_LINE: Bytes = 64 * 1024;
 /** The longest text a settings file takes whole (/config, or a file renamed onto a command file). */
 export const MAX_TEXT: Bytes = 1024 * 1024;
 
+/** The non-blank lines of a text, without their line ends (a CR before the LF too). */
+export function textLines(text: string): string[] {
+  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+}
+
 /** How a line came: written anew or appended, and by whom. */
 export interface LineContext {
   rewrite: boolean;
@@ -89,8 +94,7 @@ export class LineFile implements FileNode {
     } else if (this.options.whole) {
       await this.options.apply(text, { rewrite: true });
     } else {
-      const lines = text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
-      for (const line of lines) await this.options.apply(line, { rewrite: true });
+      for (const line of textLines(text)) await this.options.apply(line, { rewrite: true });
     }
     this.touch();
     return false;

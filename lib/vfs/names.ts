@@ -9,14 +9,22 @@ export const CHAIN_FILES = ['in', 'out', 'ctl', 'mixer'] as const;
 /** The longest name accepted for a chain or stage. */
 export const MAX_NAME = 255;
 
+/** What is wrong with a name, and what was expected instead. */
+export interface NameProblem {
+  why: string;
+  expected?: string;
+  code: 'EINVAL' | 'ENAMETOOLONG';
+}
+
 /** Why a name cannot be an entry of the mount (invalid UTF-8 shows as U+FFFD once decoded), or undefined. */
-export function entryNameProblem(name: string): string | undefined {
-  if (name === '') return 'is empty';
-  if (name === '.' || name === '..') return "is '.' or '..'";
-  if (name.includes('/')) return "contains '/'";
-  if (/[\x00-\x1f\x7f-\x9f]/.test(name)) return 'contains a control character';
-  if (name.includes('\uFFFD')) return 'is not valid UTF-8';
-  if (Buffer.byteLength(name) > MAX_NAME) return `is longer than ${MAX_NAME} bytes`;
+export function nameProblem(name: string): NameProblem | undefined {
+  const invalid = (why: string, expected: string): NameProblem => ({ why, expected, code: 'EINVAL' });
+  if (name === '') return invalid('is empty', 'a name');
+  if (name === '.' || name === '..') return invalid("is '.' or '..'", 'a plain name');
+  if (name.includes('/')) return invalid("contains '/'", "a name without '/'");
+  if (/[\x00-\x1f\x7f-\x9f]/.test(name)) return invalid('contains a control character', 'printable characters');
+  if (name.includes('\uFFFD')) return invalid('is not valid UTF-8', 'a UTF-8 name');
+  if (Buffer.byteLength(name) > MAX_NAME) return { why: `is longer than ${MAX_NAME} bytes`, code: 'ENAMETOOLONG' };
   return undefined;
 }
 
@@ -25,12 +33,8 @@ export function checkName(name: string, what: 'chain' | 'stage', where: string, 
   const fail = (why: string): never => {
     throw new AudiofsError('EINVAL', 'write', where, `${what} name '${printable(name)}' ${why}`);
   };
-  if (name === '') fail('is empty (expected a name)');
-  if (name === '.' || name === '..') fail("is '.' or '..' (expected a plain name)");
-  if (name.includes('/')) fail("contains '/' (expected a name without '/')");
-  if (/[\x00-\x1f\x7f-\x9f]/.test(name)) fail('contains a control character (expected printable characters)');
-  if (name.includes('\uFFFD')) fail('is not valid UTF-8 (expected a UTF-8 name)');
-  if (Buffer.byteLength(name) > MAX_NAME) fail(`is longer than ${MAX_NAME} bytes`);
+  const problem = nameProblem(name);
+  if (problem) fail(problem.expected ? `${problem.why} (expected ${problem.expected})` : problem.why);
   if (reserved.includes(name)) fail(`is reserved (expected a name other than ${reserved.join(', ')})`);
 }
 

@@ -19,7 +19,7 @@ import { checkName, CHAIN_FILES, ROOT_FILES } from './names.js';
 import { Outputs } from './outputs.js';
 import { Transport } from './transport.js';
 import { checkVerb, cwdOf } from './access.js';
-import type { LineContext } from './line-file.js';
+import { textLines, type LineContext } from './line-file.js';
 import { resolve as resolvePath } from 'node:path';
 import { dispose, UserFiles } from './user-files.js';
 
@@ -66,8 +66,6 @@ export class Project {
    * a write is acknowledged only after. Set by the host (the state saver); without one there is nothing to wait for.
    */
   persist: (options?: { store?: InputStore }) => Promise<void> = async () => undefined;
-  /** Whether a change waits to be stored. */
-  unsaved: () => boolean = () => false;
   /** Who has an `in` file open for writing (kept by the tree). */
   writersOpen: (store: InputStore) => boolean = () => false;
 
@@ -437,11 +435,6 @@ export class Project {
       throw err;
     }
   }
-}
-
-/** The non-blank lines of a text, without their line ends. */
-function textLines(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
 }
 
 /** Whether two commands are the same words. */

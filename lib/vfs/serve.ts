@@ -71,7 +71,6 @@ export async function serve(options: ServeOptions): Promise<Served> {
   await saver.restore();
   project.onChange = () => saver?.schedule();
   project.persist = (options) => saver?.commit(options) ?? Promise.resolve();
-  project.unsaved = () => saver?.pending ?? false;
   // Watched before the mount is ready, so an edit made once ctl appears is never taken for the initial text.
   if (options.configFile) live.watch(options.configFile);
   const access = new Access({ ownerUid: process.getuid?.() ?? 0, ownerGid: process.getgid?.() ?? 0, group: config.group });

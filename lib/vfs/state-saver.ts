@@ -56,11 +56,6 @@ export class StateSaver {
     this.timer = setTimeout(() => void this.commit().catch(() => undefined), this.options.debounceMs ?? 100);
   }
 
-  /** Whether a change is not stored yet. */
-  get pending(): boolean {
-    return this.dirty;
-  }
-
   /**
    * Stores every change made so far (and `store`, even while a writer holds it) and resolves once it is on
    * disk; rejects with the error that kept it from being stored (ENOSPC for a full disk).

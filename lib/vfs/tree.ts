@@ -11,7 +11,7 @@ import { StoreFile } from './store-file.js';
 import { SnapshotFile } from './snapshot-file.js';
 import { StreamFile } from './stream-file.js';
 import type { LogFile } from './log-file.js';
-import { entryNameProblem, printable } from './names.js';
+import { nameProblem, printable } from './names.js';
 import { dispose, USER_FILE_MAX, type DirOwner } from './user-files.js';
 import type { Caller, DirNode, FileHandle, FileNode, VNode } from './vnode.js';
 
@@ -186,45 +186,42 @@ export class Tree {
     const userStore = files.get(src.dir.owner, src.name);
     const targetIsOwn = target !== undefined && files.get(dst.dir.owner, dst.name) === undefined;
     if (!targetIsOwn) checkEntryName(dst.name, 'rename', to);
-    if (userStore) {
-      if (targetIsOwn) {
-        if (!target.replace) throw new AudiofsError('EPERM', 'rename', to, 'this file cannot be replaced');
-        const adopted = await target.replace(userStore).catch((err: unknown) => { throw retag(err, 'rename', to); });
-        dst.dir.hidden.delete(dst.name);
-        // Adopted by an `in`, the store lives on there; copied, it goes.
-        files.take(src.dir.owner, src.name);
-        if (!adopted) void dispose(userStore);
-      } else {
-        files.take(src.dir.owner, src.name);
-        files.put(dst.dir.owner, dst.name, userStore, to);
-      }
+    // What moves: the user's file itself, or a copy of one of audiofs's files (an editor's backup).
+    const moving = userStore ?? (await this.copyOf(node));
+    if (targetIsOwn) {
+      if (!target.replace) throw new AudiofsError('EPERM', 'rename', to, 'this file cannot be replaced');
+      // Adopted by an `in`, the store lives on there; copied, it goes.
+      const adopted = await target.replace(moving).catch((err: unknown) => { throw retag(err, 'rename', to); });
+      dst.dir.hidden.delete(dst.name);
+      if (userStore) files.take(src.dir.owner, src.name);
+      if (!adopted) void dispose(moving);
     } else {
-      // One of audiofs's files renamed away: its content is copied under the new name, then it is cleared.
-      const handle = await node.open({ read: true, write: false, nonblocking: true, nofollow: false, append: false, truncate: false });
-      const copy = this.project.newStore();
-      try {
-        for (let at = 0; ;) {
-          const chunk = await handle.read(at, 1024 * 1024);
-          if (chunk.length === 0) break;
-          await copy.write(at, chunk);
-          at += chunk.length;
-        }
-      } finally {
-        await handle.release();
-      }
-      if (targetIsOwn) {
-        if (!target.replace) throw new AudiofsError('EPERM', 'rename', to, 'this file cannot be replaced');
-        const adopted = await target.replace(copy).catch((err: unknown) => { throw retag(err, 'rename', to); });
-        dst.dir.hidden.delete(dst.name);
-        if (!adopted) void dispose(copy);
-      } else {
-        files.put(dst.dir.owner, dst.name, copy, to);
-      }
+      if (userStore) files.take(src.dir.owner, src.name);
+      files.put(dst.dir.owner, dst.name, moving, to);
+    }
+    if (!userStore) {
       await node.unlink();
       src.dir.hidden.add(src.name);
     }
     src.dir.mtime = dst.dir.mtime = new Date();
     this.project.onChange();
+  }
+
+  /** A new store holding what a file of audiofs's reads now. */
+  private async copyOf(node: FileNode): Promise<InputStore> {
+    const handle = await node.open({ read: true, write: false, nonblocking: true, nofollow: false, append: false, truncate: false });
+    const copy = this.project.newStore();
+    try {
+      for (let at = 0; ;) {
+        const chunk = await handle.read(at, 1024 * 1024);
+        if (chunk.length === 0) break;
+        await copy.write(at, chunk);
+        at += chunk.length;
+      }
+    } finally {
+      await handle.release();
+    }
+    return copy;
   }
 
   /** @internal a writer opened or closed an `in` file */
@@ -413,10 +410,10 @@ function chainSettings(chain: Chain): string {
   return `type ${chain.inputType}\nrealtime ${chain.liveInput ? 'on' : 'off'}\n`;
 }
 
-/** Throws EINVAL unless a new entry's name is valid UTF-8 without control characters, at most 255 bytes. */
+/** Throws EINVAL (ENAMETOOLONG) unless a new entry's name is valid UTF-8 without control characters, at most 255 bytes. */
 function checkEntryName(name: string, op: string, path: string): void {
-  const bad = entryNameProblem(name);
-  if (bad) throw new AudiofsError(bad === 'is longer than 255 bytes' ? 'ENAMETOOLONG' : 'EINVAL', op, printable(path), `the name ${bad} (expected valid UTF-8 without control characters)`);
+  const problem = nameProblem(name);
+  if (problem) throw new AudiofsError(problem.code, op, printable(path), `the name ${problem.why} (expected valid UTF-8 without control characters)`);
 }
 
 /** Error tags of a refused replace carry the rename's path. */
