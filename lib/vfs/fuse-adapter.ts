@@ -13,6 +13,9 @@ import { openMode, type Caller, type FileHandle, type VNode } from './vnode.js';
 const require = createRequire(import.meta.url);
 const Fuse = require('fuse-native') as typeof FuseType;
 
+/** Operations that only read: never held for a save, whatever changed meanwhile. */
+const READS: ReadonlySet<string> = new Set(['read', 'access', 'getxattr', 'listxattr', 'release']);
+
 const S_IFDIR = 0o040000;
 const R_OK = 4;
 const W_OK = 2;
@@ -160,7 +163,7 @@ export class FuseMount {
         this.access.checkOpen(role, node, mode, p);
         if (mode.truncate && mode.write && !(role === 'group' && node.steerable)) this.access.checkChange(role, 'truncate', p);
         cb(0, this.remember(await node.open({ ...mode, caller, role }), node, p));
-      }),
+      }, (flags & 3) !== 0),
       create: (p: string, mode: number, cb: Cb) => this.run('create', p, cb, async (cb, { caller }) => {
         this.access.checkChange(await this.access.roleOf(caller), 'create', p);
         const handle = await t.create(p, { mode, caller });
@@ -220,7 +223,7 @@ export class FuseMount {
    * Runs one operation and answers exactly once: the result, or the errno of what it threw.
    * `f` gets the request's AbortSignal (fired when the kernel interrupts it) and its caller.
    */
-  private run(op: string, path: string, cb: Cb, f: (cb: Cb, request: OpRequest) => Promise<void>): void {
+  private run(op: string, path: string, cb: Cb, f: (cb: Cb, request: OpRequest) => Promise<void>, writes = !READS.has(op)): void {
     // fuse-native sets the context only while this op's handler runs: it is read here, synchronously.
     const context = this.fuse.context;
     const caller: Caller = context ? { uid: context.uid, gid: context.gid, pid: context.pid } : { uid: this.uid, gid: this.gid, pid: 0 };
@@ -235,7 +238,8 @@ export class FuseMount {
       answered = true;
       // A change is acknowledged only once it is stored: an operation during which the project changed is
       // answered once a save that began after the change is on disk (one already running may have missed it).
-      if (code >= 0 && project.version !== version) {
+      // A request that only reads (a blocked reader of a stream, above all) never waits for a save.
+      if (writes && code >= 0 && project.version !== version) {
         project.persist().then(() => send(code, rest), (err: unknown) => send(errnoNumber(errnoNameOf(err)), []));
         return;
       }
