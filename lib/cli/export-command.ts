@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { bytesPerSecond } from '../base/pcm-format.js';
 import { loadConfig } from '../config/load-config.js';
 import { quoteWord } from '../procchain/tokenize.js';
-import type { Project } from '../vfs/project.js';
+import type { Project } from '../studio/project.js';
 import { serve } from '../vfs/serve.js';
 
 const exec = promisify(execFile);

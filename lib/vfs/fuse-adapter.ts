@@ -8,7 +8,8 @@ import type { Logger } from '../base/logger.js';
 import { guardDescriptor, guardWhile } from '../procchain/spawn-guard.js';
 import { Access } from './access.js';
 import type { Tree } from './tree.js';
-import { openMode, type Caller, type FileHandle, type VNode } from './vnode.js';
+import type { Caller } from '../studio/caller.js';
+import { openMode, type FileHandle, type VNode } from './vnode.js';
 
 const require = createRequire(import.meta.url);
 const Fuse = require('fuse-native') as typeof FuseType;

@@ -2,29 +2,16 @@ import { StringDecoder } from 'node:string_decoder';
 import { AudiofsError, CtlError } from '../base/errors.js';
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from '../procchain/input-store.js';
-import type { Role } from './access.js';
+import { textLines } from '../base/text-lines.js';
+import type { CommandContext } from '../studio/caller.js';
 import { OpenSnapshots } from './snapshot-file.js';
-import type { Caller, FileHandle, FileNode, OpenMode } from './vnode.js';
+import type { FileHandle, FileNode, OpenMode } from './vnode.js';
 
 /** The longest line a command file takes. */
 export const MAX_LINE: Bytes = 64 * 1024;
 
 /** The longest text a settings file takes whole (/config, or a file renamed onto a command file). */
 export const MAX_TEXT: Bytes = 1024 * 1024;
-
-/** The non-blank lines of a text, without their line ends (a CR before the LF too). */
-export function textLines(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
-}
-
-/** How a line came: written anew or appended, and by whom. */
-export interface LineContext {
-  rewrite: boolean;
-  /** The writer's role (default: the owner). */
-  role?: Role;
-  /** The process that opened the file (its working directory resolves relative paths). */
-  caller?: Caller;
-}
 
 /** What a command file means. */
 export interface LineFileOptions {
@@ -34,7 +21,7 @@ export interface LineFileOptions {
    * Applies one line; throwing fails the write that carried it. `rewrite` is true when the file was opened
    * to be written anew (O_TRUNC, or created again after an unlink, as tar and editors do).
    */
-  apply: (line: string, how: LineContext) => Promise<void> | void;
+  apply: (line: string, how: CommandContext) => Promise<void> | void;
   /** A renamed file's whole text as one validated write (default: its lines, each as rewritten). */
   replace?: (text: string) => Promise<void> | void;
   /** The whole text at once instead of line by line (the YAML /config): applied at close. */
@@ -127,7 +114,7 @@ class LineHandle implements FileHandle {
   private raw = Buffer.alloc(0);
 
   constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer,
-    private readonly released: () => void, private readonly how: LineContext) {}
+    private readonly released: () => void, private readonly how: CommandContext) {}
 
   size(): Bytes {
     return this.file.size();

@@ -1,4 +1,4 @@
-import type { Project } from './project.js';
+import type { Project } from '../studio/project.js';
 import { dumpYaml } from './yaml-text.js';
 
 /** What reading /status gives: transport, mode and per chain its stages, pids and states, as YAML. */

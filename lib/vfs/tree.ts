@@ -3,17 +3,18 @@ import type { Chain } from '../procchain/chain.js';
 import type { Stage } from '../procchain/stage.js';
 import type { InputStore } from '../procchain/input-store.js';
 import { LineFile } from './line-file.js';
-import type { Project } from './project.js';
+import type { Project } from '../studio/project.js';
 import { CachedText } from './cached-text.js';
-import { chainLines, transportLines } from './project-text.js';
+import { chainLines, transportLines } from '../studio/project-text.js';
 import { statusText } from './status-text.js';
 import { StoreFile } from './store-file.js';
 import { SnapshotFile } from './snapshot-file.js';
 import { StreamFile } from './stream-file.js';
 import type { LogFile } from './log-file.js';
-import { nameProblem, printable } from './names.js';
-import { dispose, USER_FILE_MAX, type DirOwner } from './user-files.js';
-import type { Caller, DirNode, FileHandle, FileNode, VNode } from './vnode.js';
+import { nameProblem, printable } from '../studio/names.js';
+import { dispose, USER_FILE_MAX, type DirOwner } from '../studio/user-files.js';
+import type { Caller } from '../studio/caller.js';
+import type { DirNode, FileHandle, FileNode, VNode } from './vnode.js';
 
 /** How old /status may be when read (it holds live values: position, levels, xruns); any change makes it again. */
 export const STATUS_MAX_AGE_MS = 25;

@@ -1,5 +1,6 @@
 import type { Bytes } from '../base/units.js';
-import type { Role } from './access.js';
+import type { Caller } from '../studio/caller.js';
+import type { Role } from '../studio/roles.js';
 import type { InputStore } from '../procchain/input-store.js';
 
 /** How a file was opened, decoded from open(2) flags. */
@@ -14,14 +15,6 @@ export interface OpenMode {
   /** Who opened it and in which role (default: the owner). */
   caller?: Caller;
   role?: Role;
-}
-
-/** Who made a request: the calling process and its ids, as the kernel gave them for that request. */
-export interface Caller {
-  uid: number;
-  gid: number;
-  /** The calling thread (FUSE gives the thread's id; /proc/PID works with it). */
-  pid: number;
 }
 
 /**

@@ -162,7 +162,7 @@ test('steps 1 + step 2 plays exactly bar 2 (4/4 at 120 BPM: 2..4 s) and stops', 
 });
 
 test('a live input: data plays while being written, past its limit, and is heard in /out', async () => {
-  // That what was fed is forgotten (memory stays flat) is checked without a mount, with forced GC: test/vfs/live-input.test.ts.
+  // That what was fed is forgotten (memory stays flat) is checked without a mount, with forced GC: test/studio/live-input.test.ts.
   await m.ctl('realtime on');
   await m.ctl('live cat');
   await m.ctl('realtime on', 'live/ctl');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Logger } from '../../lib/base/logger.js';
-import { Project } from '../../lib/vfs/project.js';
+import { Project } from '../../lib/studio/project.js';
 import { Tree } from '../../lib/vfs/tree.js';
 import { LogFile } from '../../lib/vfs/log-file.js';
 import type { FileNode, OpenMode } from '../../lib/vfs/vnode.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { LiveInput } from '../../lib/vfs/live-input.js';
+import { LiveInput } from '../../lib/studio/live-input.js';
 
 /** Lets every promise and I/O callback that is due run (time itself is mocked, so only they can move). */
 async function settle(): Promise<void> {

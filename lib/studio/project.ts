@@ -18,8 +18,9 @@ import { LiveInput } from './live-input.js';
 import { checkName, CHAIN_FILES, ROOT_FILES } from './names.js';
 import { Outputs } from './outputs.js';
 import { Transport } from './transport.js';
-import { checkVerb, cwdOf } from './access.js';
-import { textLines, type LineContext } from './line-file.js';
+import { checkVerb } from './roles.js';
+import { cwdOf, type CommandContext } from './caller.js';
+import { textLines } from '../base/text-lines.js';
 import { resolve as resolvePath } from 'node:path';
 import { dispose, UserFiles } from './user-files.js';
 
@@ -147,7 +148,7 @@ export class Project {
    * chain that exists is taken when it says what the chain is (or completes one made with mkdir); written
    * anew (`rewrite`: O_TRUNC, or tar creating ctl again), it replaces a chain that differs.
    */
-  async execRootLine(line: string, how: LineContext = { rewrite: false }): Promise<void> {
+  async execRootLine(line: string, how: CommandContext = { rewrite: false }): Promise<void> {
     await this.logged('/ctl', line, async () => {
       const cmd = parseRootLine(line, '/ctl');
       checkVerb(how.role ?? 'owner', cmd.verb, 'root', '/ctl');
@@ -197,7 +198,7 @@ export class Project {
   }
 
   /** Applies one line of NAME/ctl. */
-  async execChainLine(chain: Chain, line: string, how: LineContext = { rewrite: false }): Promise<void> {
+  async execChainLine(chain: Chain, line: string, how: CommandContext = { rewrite: false }): Promise<void> {
     const where = `/${chain.name}/ctl`;
     await this.logged(where, line, async () => {
       const cmd = parseChainLine(line, where);
@@ -386,7 +387,7 @@ export class Project {
     await this.outputs.close();
   }
 
-  private async execRoot(cmd: RootCommand, how: LineContext): Promise<void> {
+  private async execRoot(cmd: RootCommand, how: CommandContext): Promise<void> {
     const t = this.transport;
     switch (cmd.verb) {
       case 'chain': await this.defineChain(cmd.name, cmd.stages, how); return;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Logger } from '../../lib/base/logger.js';
-import { Project } from '../../lib/vfs/project.js';
+import { Project } from '../../lib/studio/project.js';
 import { FIXTURE_BIN, ROOT } from '../helpers/mount.js';
 
 const SECOND = 44100 * 4;

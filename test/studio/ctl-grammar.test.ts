@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseChainLine, parseRootLine } from '../../lib/vfs/ctl-grammar.js';
+import { parseChainLine, parseRootLine } from '../../lib/studio/ctl-grammar.js';
 import { AudiofsError } from '../../lib/base/errors.js';
 
 const ROOT_VERBS = 'play, stop, pause, seek T, loop A B, loop off, steps BARS, step N, realtime on|off, export FILE [A B], collect on|off, trace on|off';
