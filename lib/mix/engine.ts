@@ -20,6 +20,8 @@ interface Entry {
   meter: Meter;
   xruns: number;
   unsubscribe: () => void;
+  /** Where it mixes and which trace channels it gets: sources are kept in this order, not in the order they came. */
+  rank: number;
 }
 
 /** The mixing engine: takes a period from every source, mixes it and hands it to every sink. */
@@ -30,7 +32,7 @@ export class Engine extends EventEmitter {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly maxLate: Seconds;
-  private readonly entries = new Map<string, Entry>();
+  private entries = new Map<string, Entry>();
   private readonly sinks = new Map<Sink, AddSinkOptions>();
   private currentMode: EngineMode;
   private currentState: EngineState = 'stopped';
@@ -60,11 +62,13 @@ export class Engine extends EventEmitter {
     this.mixer = new Mixer(this.format);
   }
 
-  /** Adds a source (a chain's output); its strip starts at unity unless given. */
-  addSource(source: MixSource, options: { strip?: StripSettings } = {}): void {
+  /** Adds a source (a chain's output) at its rank (default: last); its strip starts at unity unless given. */
+  addSource(source: MixSource, options: { strip?: StripSettings; rank?: number } = {}): void {
     if (this.entries.has(source.name)) throw new Error(`source '${source.name}' is already in the mix (expected a new name)`);
     const unsubscribe = source.onChange(() => this.wakeup.poke());
-    this.entries.set(source.name, { source, strip: options.strip ?? defaultStrip(), meter: new Meter(), xruns: 0, unsubscribe });
+    const rank = options.rank ?? Math.max(-1, ...[...this.entries.values()].map((e) => e.rank)) + 1;
+    this.entries.set(source.name, { source, strip: options.strip ?? defaultStrip(), meter: new Meter(), xruns: 0, unsubscribe, rank });
+    this.entries = new Map([...this.entries].sort(([, a], [, b]) => a.rank - b.rank));
     this.drainedSaid = false;
     this.emit('layout', this.channelMap());
     this.wakeup.poke();

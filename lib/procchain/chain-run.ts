@@ -237,9 +237,9 @@ export class ChainRun {
           if (partial) options.log('info', `${label}: ${partial}`);
           partial = '';
           if (this.replacing.has(proc)) return;
-          stage.lastExit = exit;
-          const how = exit.signal ? `killed by ${exit.signal}` : `exited with ${exit.exitCode}`;
           const sentByUs = proc.terminating && (exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL');
+          stage.lastExit = exit.signal ? { ...exit, byAudiofs: sentByUs } : exit;
+          const how = exit.signal ? (sentByUs ? `stopped by audiofs (${exit.signal})` : `killed by ${exit.signal}`) : `exited with ${exit.exitCode}`;
           const bad = exit.signal ? !sentByUs : exit.exitCode !== 0;
           options.log(bad ? 'warn' : 'debug', `${label}: ${how}${bad ? `; stderr: ${stage.err.tail(3) || '(none)'}` : ''}`);
         },

@@ -9,6 +9,8 @@ import { formatArgv, type StageArgv } from './tokenize.js';
 export interface StageExit {
   exitCode: number | null;
   signal: string | null;
+  /** The signal was audiofs's own (stop, rm -r, a restart): the stage was ended, it did not fail. */
+  byAudiofs?: boolean;
 }
 
 /** Bytes of stderr a stage keeps for its `err` file. */
@@ -51,7 +53,8 @@ export class Stage {
   /** What the stage is doing, for /status. */
   get state(): string {
     if (this.proc && this.proc.state !== 'exited') return this.bypassed ? 'bypassed' : this.proc.state;
-    if (this.lastExit) return this.lastExit.signal ? `killed by ${this.lastExit.signal}` : `exited ${this.lastExit.exitCode}`;
+    const exit = this.lastExit;
+    if (exit) return exit.signal ? (exit.byAudiofs ? `stopped by audiofs (${exit.signal})` : `killed by ${exit.signal}`) : `exited ${exit.exitCode}`;
     return this.bypassed ? 'bypassed, not started' : 'not started';
   }
 }

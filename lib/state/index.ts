@@ -1,2 +1,3 @@
 export * from './write-file-atomic.js';
 export * from './state-dir.js';
+export * from './state-lock.js';

@@ -1,6 +1,7 @@
 import { chmod, mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AudiofsError } from '../base/errors.js';
+import { lockStateDir, type StateLock } from './state-lock.js';
 import { isAtomicTemp, writeFileAtomic } from './write-file-atomic.js';
 
 /** A mount's state directory: where the daemon's pid and log live and the project is saved between runs. */
@@ -22,6 +23,12 @@ export class StateDir {
     this.logFile = join(this.root, 'audiofs.log');
     this.spillDir = join(this.root, 'spill');
     this.projectFile = join(this.root, 'project.json');
+  }
+
+  /** Takes the directory for this mount (EBUSY while another live mount has it); before ensure(), which cleans it. */
+  async lock(): Promise<StateLock> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    return lockStateDir(this.root);
   }
 
   /** Creates the directory and the spill directory (mode 0700) and removes temporaries a crash left behind. */

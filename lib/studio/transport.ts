@@ -291,7 +291,8 @@ export class Transport {
       onStderrLine: (line) => this.outputs.title.fromLine(line),
     });
     chain.run = run;
-    this.engine.addSource(source, { strip: this.host.stripOf(chain) });
+    // Channels in chain order (/channels, trace), whichever chain started first.
+    this.engine.addSource(source, { strip: this.host.stripOf(chain), rank: this.host.chains().indexOf(chain) });
     try {
       await run.start();
     } catch (err) {

@@ -4,6 +4,7 @@ import { delimiter } from 'node:path';
 import { Logger, type LogLevel } from '../base/logger.js';
 import type { Config } from '../config/config-types.js';
 import { StateDir } from '../state/state-dir.js';
+import type { StateLock } from '../state/state-lock.js';
 import { LiveConfig } from '../studio/live-config.js';
 import { configFile } from './config-file.js';
 import { LogFile } from './log-file.js';
@@ -42,7 +43,19 @@ export interface Served {
 export async function serve(options: ServeOptions): Promise<Served> {
   const { config } = options;
   const logger = new Logger({ level: options.debug ? 'debug' : options.logLevel ?? config.log.level, echo: options.echo });
-  const state = await new StateDir(config.stateDir).ensure();
+  const state = new StateDir(config.stateDir);
+  const lock = await state.lock();
+  try {
+    return await serveLocked(options, logger, await state.ensure(), lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+/** serve() once the state directory is this mount's. */
+async function serveLocked(options: ServeOptions, logger: Logger, state: StateDir, lock: StateLock): Promise<Served> {
+  const { config } = options;
   const spillDir = state.spillDir;
   await removeStaleSpills(spillDir);
   const inputs = new SavedInputs(join(spillDir, 'saved'));
@@ -90,6 +103,7 @@ export async function serve(options: ServeOptions): Promise<Served> {
       await saver?.close();
       await project.shutdown();
       await fuse.unmount();
+      await lock.release();
     })()),
   };
 }

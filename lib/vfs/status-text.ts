@@ -16,7 +16,7 @@ export function statusText(project: Project): string {
         command: s.commandLine,
         pid: s.proc && s.proc.state !== 'exited' ? s.proc.pid : null,
         state: s.state,
-        ...(s.lastExit ? { exit_code: s.lastExit.exitCode, signal: s.lastExit.signal } : {}),
+        ...(s.lastExit ? { exit_code: s.lastExit.exitCode, signal: s.lastExit.signal, ...(s.lastExit.signal ? { stopped_by_audiofs: s.lastExit.byAudiofs === true } : {}) } : {}),
         bypassed: s.bypassed,
         out_bytes: s.out.written,
       })),

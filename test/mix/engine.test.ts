@@ -190,6 +190,22 @@ test('trace: each source on its own channel pair, with the channel map', async (
   assert.equal(mixed.data.length, framesToBytes(100, F));
 });
 
+test('sources keep their rank, not the order they came in: the channel map and the traced channels follow it', async () => {
+  const engine = new Engine({ mode: 'export', period: 64 });
+  // Chains start concurrently: the third chain's source may come first.
+  engine.addSource(bufferSource('c', ramp(100, 2)), { rank: 2 });
+  engine.addSource(bufferSource('a', ramp(100)), { rank: 0 });
+  engine.addSource(bufferSource('b', ramp(100, 1)), { rank: 1 });
+  engine.setTrace({ on: true });
+  assert.equal(formatChannelMap(engine.channelMap()), 'a 1 2\nb 3 4\nc 5 6\n');
+  assert.deepEqual(engine.sourceNames(), ['a', 'b', 'c']);
+  engine.removeSource('b');
+  engine.addSource(bufferSource('b', ramp(100, 1)), { rank: 1 });
+  assert.deepEqual(engine.sourceNames(), ['a', 'b', 'c'], 'a source added again goes back to its place');
+  engine.addSource(bufferSource('d', ramp(100, 3)));
+  assert.deepEqual(engine.sourceNames(), ['a', 'b', 'c', 'd'], 'without a rank, last');
+});
+
 test('meters: a full-scale-minus-6dB sine reads -6 dBFS peak and -9 dBFS RMS', async () => {
   const engine = new Engine({ mode: 'export', period: 441 });
   const frames = 44100;

@@ -129,8 +129,8 @@ test('stop ends a stage that never exits: SIGTERM, logged as ours (debug), done 
   assert.ok(pid > 0);
   await run.stop();
   assert.deepEqual(await out, Buffer.alloc(0));
-  assert.deepEqual(chain.stages[0].lastExit, { exitCode: null, signal: 'SIGTERM' });
-  assert.deepEqual(log.filter((l) => !l.startsWith('info')), ['debug idle/never-exits: killed by SIGTERM']);
+  assert.deepEqual(chain.stages[0].lastExit, { exitCode: null, signal: 'SIGTERM', byAudiofs: true });
+  assert.deepEqual(log.filter((l) => !l.startsWith('info')), ['debug idle/never-exits: stopped by audiofs (SIGTERM)']);
   assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the process is gone');
 });
 

@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import yaml from 'js-yaml';
 import { alive, clientsOf, exists, mountAudiofs, run, soxSignal, waitFor, type TestMount, openReader } from '../helpers/mount.js';
 
-interface StageStatus { name: string; pid: number | null; state: string; exit_code?: number | null; signal?: string | null }
+interface StageStatus { name: string; pid: number | null; state: string; exit_code?: number | null; signal?: string | null; stopped_by_audiofs?: boolean }
 interface Status { transport: string; chains: Record<string, { state: string; stages: StageStatus[] }> }
 
 async function status(m: TestMount): Promise<Status> {
@@ -87,7 +87,9 @@ test('crashing clients show their exit code or signal and their stderr; a chain 
     }, 'both crashes in /status');
     const s = await status(m);
     assert.deepEqual(s.chains.three.stages[1], { ...s.chains.three.stages[1], pid: null, state: 'exited 3', exit_code: 3, signal: null });
-    assert.deepEqual(s.chains.segv.stages[1], { ...s.chains.segv.stages[1], pid: null, state: 'killed by SIGSEGV', exit_code: null, signal: 'SIGSEGV' });
+    assert.deepEqual(s.chains.segv.stages[1], { ...s.chains.segv.stages[1], pid: null, state: 'killed by SIGSEGV', exit_code: null, signal: 'SIGSEGV', stopped_by_audiofs: false });
+    // The good chain's stages ended by themselves at the end of their input: they exited 0, nobody killed them.
+    for (const st of s.chains.good.stages) assert.deepEqual([st.state, st.exit_code, st.signal], ['exited 0', 0, null]);
     assert.equal(await readFile(m.path('three/exits-with-3/err'), 'utf8'), 'exits-with-3: giving up on purpose\n');
     assert.equal(await readFile(m.path('segv/crash-segv/err'), 'utf8'), 'crash-segv: about to crash\n');
     const log = (await readNow(m.path('log'))).toString();
@@ -321,6 +323,26 @@ test('--debug traces FUSE operations and spawned command lines', async () => {
     assert.match(out, / debug fuse: getattr \/ctl -> 0\n/);
     assert.match(out, / debug fuse: write \/ctl -> \d+\n/);
     assert.match(out, / debug spawn dbg\/passthrough: ".*\/fixtures\/bin\/passthrough" "-u"\n/);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+test('a stage ended by stop shows it was stopped by audiofs, not that it crashed; one that ended by itself shows its exit code', { timeout: 60_000 }, async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('idle passthrough | never-exits');
+    await m.ctl('done passthrough');
+    await writeFile(m.path('done', 'in'), Buffer.alloc(4096, 1));
+    await m.ctl('play');
+    await waitFor(async () => (await status(m)).chains.done.stages[0].state === 'exited 0', 'the passthrough stage that ran out of input exits 0');
+    await m.ctl('stop');
+    await waitFor(async () => (await status(m)).chains.idle.stages[1].pid === null, 'the never-exiting stage stopped');
+    const s = await status(m);
+    assert.deepEqual(s.chains.idle.stages[1], { ...s.chains.idle.stages[1], state: 'stopped by audiofs (SIGTERM)', exit_code: null, signal: 'SIGTERM', stopped_by_audiofs: true });
+    assert.deepEqual([s.chains.done.stages[0].state, s.chains.done.stages[0].exit_code], ['exited 0', 0]);
+    assert.doesNotMatch((await readNow(m.path('log'))).toString(), / warn idle\//, 'a stop is not a failure');
+    assert.deepEqual(await clientsOf(m.tmp), []);
   } finally {
     assert.equal(await m.close(), 0);
   }

@@ -101,3 +101,25 @@ test('SIGKILL of the mount process, then a new mount on the same directory: the 
     }
   });
 });
+
+test('a second mount on the same state directory is refused while the first runs, and leaves the first intact', { timeout: 60_000 }, async () => {
+  await withStateDir(async (stateDir, config) => {
+    const a = await mountAudiofs({ config });
+    try {
+      await a.ctl('keep passthrough');
+      await assert.rejects(mountAudiofs({ config }), /state_dir is in use by audiofs process \d+/);
+      assert.equal(await readFile(a.path('ctl'), 'utf8'), 'keep passthrough\n');
+      await a.ctl('later passthrough');
+    } finally {
+      assert.equal(await a.close(), 0);
+    }
+    const saved = JSON.parse(await readFile(join(stateDir, 'project.json'), 'utf8'));
+    assert.deepEqual(saved.chains.map((c: { name: string }) => c.name), ['keep', 'later'], 'the refused mount saved nothing over the first');
+    const b = await mountAudiofs({ config });
+    try {
+      assert.equal(await readFile(b.path('ctl'), 'utf8'), 'keep passthrough\nlater passthrough\n');
+    } finally {
+      assert.equal(await b.close(), 0);
+    }
+  });
+});
