@@ -16,7 +16,8 @@ import { Wakeup } from './wakeup.js';
 
 interface Entry {
   source: MixSource;
-  strip: StripSettings;
+  /** Read each period: the strip's one home is whoever added the source (NAME/mixer is the studio's). */
+  strip: () => StripSettings;
   meter: Meter;
   xruns: number;
   unsubscribe: () => void;
@@ -62,12 +63,14 @@ export class Engine extends EventEmitter {
     this.mixer = new Mixer(this.format);
   }
 
-  /** Adds a source (a chain's output) at its rank (default: last); its strip starts at unity unless given. */
-  addSource(source: MixSource, options: { strip?: StripSettings; rank?: number } = {}): void {
+  /** Adds a source (a chain's output) at its rank (default: last); its strip (read each period) is unity unless given. */
+  addSource(source: MixSource, options: { strip?: StripSettings | (() => StripSettings); rank?: number } = {}): void {
     if (this.entries.has(source.name)) throw new Error(`source '${source.name}' is already in the mix (expected a new name)`);
     const unsubscribe = source.onChange(() => this.wakeup.poke());
     const rank = options.rank ?? Math.max(-1, ...[...this.entries.values()].map((e) => e.rank)) + 1;
-    this.entries.set(source.name, { source, strip: options.strip ?? defaultStrip(), meter: new Meter(), xruns: 0, unsubscribe, rank });
+    const given = options.strip ?? defaultStrip();
+    const strip = typeof given === 'function' ? given : () => given;
+    this.entries.set(source.name, { source, strip, meter: new Meter(), xruns: 0, unsubscribe, rank });
     this.entries = new Map([...this.entries].sort(([, a], [, b]) => a.rank - b.rank));
     this.drainedSaid = false;
     this.emit('layout', this.channelMap());
@@ -87,19 +90,6 @@ export class Engine extends EventEmitter {
   /** The names of the sources, in mixing order. */
   sourceNames(): string[] {
     return [...this.entries.keys()];
-  }
-
-  /** A source's strip (NAME/mixer). */
-  getStrip(name: string): StripSettings {
-    const e = this.entries.get(name);
-    if (!e) throw new Error(`no source '${name}' in the mix (expected one of: ${this.sourceNames().join(', ') || 'none'})`);
-    return e.strip;
-  }
-
-  /** Replaces a source's strip (after applyStripText). */
-  setStrip(name: string, strip: StripSettings): void {
-    this.getStrip(name);
-    this.entries.get(name)!.strip = strip;
   }
 
   /** Adds a sink; it gets every period from the next one on. */
@@ -320,7 +310,7 @@ export class Engine extends EventEmitter {
         e.xruns++;
         this.xrunTotals.set(e.source.name, (this.xrunTotals.get(e.source.name) ?? 0) + 1);
       }
-      inputs.push({ pcm, strip: e.strip, meter: e.meter });
+      inputs.push({ pcm, strip: e.strip(), meter: e.meter });
     }
     const mixed = this.mixer.mix(inputs, frames, { trace: this.tracing });
     const result: MixResult = {

@@ -3,8 +3,14 @@ import { AudiofsError } from '../base/errors.js';
 /** Names at the root of the mount that a chain cannot take. */
 export const ROOT_FILES = ['ctl', 'mixer', 'config', 'status', 'log', 'comments', 'out', 'stream.mp3', 'channels'] as const;
 
+/** One of the root's own files (the tree provides exactly these). */
+export type RootFile = (typeof ROOT_FILES)[number];
+
 /** Names inside a chain directory that a stage cannot take. */
 export const CHAIN_FILES = ['in', 'out', 'ctl', 'mixer'] as const;
+
+/** One of a chain directory's own files (the tree provides exactly these). */
+export type ChainFile = (typeof CHAIN_FILES)[number];
 
 /** The longest name accepted for a chain or stage. */
 export const MAX_NAME = 255;

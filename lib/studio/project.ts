@@ -123,7 +123,6 @@ export class Project {
       } else {
         const next = applyStripText(this.stripOf(chain), text, { path: where });
         this.strips.set(chain, next);
-        if (this.engine.sourceNames().includes(chain.name)) this.engine.setStrip(chain.name, next);
       }
       this.onChange();
     });
@@ -288,9 +287,10 @@ export class Project {
   /** Ends a chain's processes and forgets it. */
   async removeChain(chain: Chain): Promise<void> {
     this.chains.delete(chain.name);
-    this.strips.delete(chain);
     await chain.run?.stop();
     this.engine.removeSource(chain.name);
+    // After its source left the mix (which reads the strip each period).
+    this.strips.delete(chain);
     chain.out.abort();
     for (const s of chain.stages) await this.dropStage(s);
     this.userFiles.removeAll(chain);

@@ -292,7 +292,7 @@ export class Transport {
     });
     chain.run = run;
     // Channels in chain order (/channels, trace), whichever chain started first.
-    this.engine.addSource(source, { strip: this.host.stripOf(chain), rank: this.host.chains().indexOf(chain) });
+    this.engine.addSource(source, { strip: () => this.host.stripOf(chain), rank: this.host.chains().indexOf(chain) });
     try {
       await run.start();
     } catch (err) {

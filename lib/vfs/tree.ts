@@ -11,7 +11,7 @@ import { StoreFile } from './store-file.js';
 import { SnapshotFile } from './snapshot-file.js';
 import { StreamFile } from './stream-file.js';
 import type { LogFile } from './log-file.js';
-import { nameProblem, printable } from '../studio/names.js';
+import { nameProblem, printable, type ChainFile, type RootFile } from '../studio/names.js';
 import { dispose, USER_FILE_MAX, type DirOwner } from '../studio/user-files.js';
 import type { Caller } from '../studio/caller.js';
 import type { DirNode, FileHandle, FileNode, VNode } from './vnode.js';
@@ -292,7 +292,8 @@ const stageDirs = new WeakMap<Stage, StageDir>();
 
 class RootDir extends Dir {
   mode = 0o755;
-  private readonly files: Record<string, FileNode>;
+  // The reserved names' one home is studio/names.ts: the compiler holds these files to exactly that list.
+  private readonly files: { [K in RootFile]: K extends 'config' ? FileNode | undefined : FileNode };
 
   constructor(protected readonly tree: Tree) {
     super();
@@ -314,7 +315,7 @@ class RootDir extends Dir {
         replace: (text) => project.execRootText(text),
       }),
       mixer: new LineFile({ steerable: true, read: () => project.mixerText(), apply: (l) => project.applyMixer(l), replace: (t) => project.applyMixer(t) }),
-      ...(tree.extras.config ? { config: tree.extras.config } : {}),
+      config: tree.extras.config,
       status: new SnapshotFile(() => status.get(), 0o444, () => project.version),
       log: tree.log,
       comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange(), mode: 0o640 }),
@@ -336,14 +337,14 @@ class RootDir extends Dir {
   }
 
   protected find(name: string): VNode | undefined {
-    if (Object.hasOwn(this.files, name)) return this.files[name];
+    if (Object.hasOwn(this.files, name)) return this.files[name as RootFile];
     const chain = this.tree.project.chains.get(name);
     return chain && this.tree.chainDir(chain);
   }
 }
 
 class ChainDir extends Dir {
-  private readonly files: Record<string, FileNode>;
+  private readonly files: Record<ChainFile, FileNode>;
 
   constructor(protected readonly tree: Tree, private readonly chain: Chain) {
     super();
@@ -365,7 +366,7 @@ class ChainDir extends Dir {
   }
 
   protected find(name: string): VNode | undefined {
-    if (Object.hasOwn(this.files, name)) return this.files[name];
+    if (Object.hasOwn(this.files, name)) return this.files[name as ChainFile];
     const stage = this.chain.stage(name);
     return stage && this.tree.stageDir(this.chain, stage);
   }
