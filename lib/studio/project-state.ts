@@ -38,6 +38,8 @@ export interface ChainState {
 /** What project.json holds: everything needed to rebuild the project without starting a process. */
 export interface ProjectState {
   version: 1;
+  /** The last journal record this snapshot holds (records up to it are skipped at restore). */
+  seq?: number;
   /** /ctl lines of the transport settings (realtime off, loop, steps, collect, trace). */
   transport: string[];
   /** /mixer as it reads. */
@@ -136,6 +138,71 @@ export async function restoreProject(project: Project, state: ProjectState, inpu
       if (c.input !== null && !c.live) await attempt(`/${c.name}/in`, () => inputs.load(c.input!, chain.input));
     });
   }
+}
+
+/** A saved project in parts, each a JSON text: 'root' (everything but the chains, which it names in order) and one per chain. */
+export type ProjectParts = Map<string, string>;
+
+/** One change of the saved project, as the journal holds it: the parts set (whole) and the parts gone. */
+export interface JournalRecord {
+  seq: number;
+  set: Record<string, unknown>;
+  del: string[];
+}
+
+const ROOT_PART = 'root';
+const chainPart = (name: string): string => `chain/${name}`;
+
+/** The parts of a snapshot. */
+export function partsOf(state: ProjectState): ProjectParts {
+  const { chains, seq, ...root } = state;
+  void seq; // the snapshot's, not a part's
+  const parts: ProjectParts = new Map([[ROOT_PART, JSON.stringify({ ...root, chains: chains.map((c) => c.name) })]]);
+  for (const c of chains) parts.set(chainPart(c.name), JSON.stringify(c));
+  return parts;
+}
+
+/** The snapshot its parts make; throws when a part it names is missing or does not parse. */
+export function stateOf(parts: ProjectParts): ProjectState {
+  const rootText = parts.get(ROOT_PART);
+  if (rootText === undefined) throw new Error('expected a root part, found none');
+  const root = JSON.parse(rootText) as Omit<ProjectState, 'chains'> & { chains: string[] };
+  const chains = root.chains.map((name) => {
+    const text = parts.get(chainPart(name));
+    if (text === undefined) throw new Error(`expected the part of chain '${name}', found none`);
+    return JSON.parse(text) as ChainState;
+  });
+  const state = { ...root, chains };
+  if (!isProjectState(state)) throw new Error('expected a version 1 project, got something else');
+  return state;
+}
+
+/** What changed from `before` to `after` as the record numbered `seq`; undefined when nothing did. */
+export function diffParts(before: ProjectParts, after: ProjectParts, seq: number): JournalRecord | undefined {
+  const set: Record<string, unknown> = {};
+  let changed = false;
+  for (const [key, text] of after) {
+    if (before.get(key) !== text) {
+      set[key] = JSON.parse(text);
+      changed = true;
+    }
+  }
+  const del = [...before.keys()].filter((key) => !after.has(key));
+  return changed || del.length > 0 ? { seq, set, del } : undefined;
+}
+
+/** The parts after a record. */
+export function applyRecord(parts: ProjectParts, record: JournalRecord): ProjectParts {
+  const next = new Map(parts);
+  for (const key of record.del) next.delete(key);
+  for (const [key, value] of Object.entries(record.set)) next.set(key, JSON.stringify(value));
+  return next;
+}
+
+/** Whether a parsed journal line is a record this version reads. */
+export function isJournalRecord(value: unknown): value is JournalRecord {
+  const r = value as JournalRecord | undefined;
+  return typeof r === 'object' && r !== null && Number.isInteger(r.seq) && typeof r.set === 'object' && r.set !== null && Array.isArray(r.del);
 }
 
 /** Whether a parsed JSON value looks like a ProjectState this version reads. */

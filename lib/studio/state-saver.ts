@@ -1,12 +1,21 @@
 import type { Logger } from '../base/logger.js';
+import { Journal } from '../state/journal.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { Project } from './project.js';
-import { captureProject, isProjectState, restoreProject } from './project-state.js';
+import {
+  applyRecord, captureProject, diffParts, isJournalRecord, isProjectState, partsOf, restoreProject, stateOf, type ProjectParts,
+} from './project-state.js';
 import type { SavedInputs } from './saved-inputs.js';
 import type { InputStore } from '../procchain/input-store.js';
 
-/** The file in the state directory that holds the project. */
+/** The file in the state directory that holds the project's snapshot. */
 export const PROJECT_JSON = 'project.json';
+
+/** The changes since the snapshot, one record a line. */
+export const PROJECT_JOURNAL = 'project.journal';
+
+/** The journal is folded into the snapshot once it is this large, or twice the snapshot's size if that is more. */
+const COMPACT_BYTES = 256 * 1024;
 
 const RETRY_MS = 1000;
 
@@ -18,9 +27,11 @@ export interface StateSaverOptions {
 
 /**
  * Keeps the project saved in the state directory. A change is acknowledged only once it is stored: commit()
- * saves the snapshot (and the stored inputs it names) with fsync and resolves when it is on disk; changes that
- * come while a save runs are stored together by the next one (group commit). What is busy (an `in` a writer
- * holds open) is saved when it is closed, or after RETRY_MS.
+ * appends what changed (the parts of the project that differ: the root settings, or a chain) to the journal,
+ * with the stored inputs it names, with fsync, and resolves when it is on disk; changes that come while a save
+ * runs are stored together by the next one (group commit). The journal is folded into the snapshot
+ * (project.json) when it grows and at unmount. What is busy (an `in` a writer holds open) is saved when it is
+ * closed, or after RETRY_MS.
  */
 export class StateSaver {
   private timer: NodeJS.Timeout | undefined;
@@ -31,20 +42,53 @@ export class StateSaver {
   private readonly forced = new Set<InputStore>();
   private dirty = false;
   private closed = false;
+  private readonly journal: Journal;
+  /** The project as it is on disk (snapshot and journal), in parts. */
+  private durable: ProjectParts = new Map();
+  /** The last record written. */
+  private seq = 0;
+  private snapshotBytes = 0;
+  private journalOpen = false;
 
   constructor(private readonly project: Project, private readonly state: StateDir, private readonly inputs: SavedInputs,
-    private readonly logger: Logger, private readonly options: StateSaverOptions = {}) {}
+    private readonly logger: Logger, private readonly options: StateSaverOptions = {}) {
+    this.journal = new Journal(state.path(PROJECT_JOURNAL));
+  }
 
-  /** Restores the saved project, if any (before the mount serves anything). */
+  /** Restores the saved project, if any: the snapshot, then the journal's later records (before the mount serves anything). */
   async restore(): Promise<boolean> {
     const saved = await this.state.loadJson(PROJECT_JSON);
-    if (saved === undefined) return false;
-    if (!isProjectState(saved)) {
-      this.logger.error(`state: ${this.state.path(PROJECT_JSON)}: expected a version 1 project snapshot, got something else; starting empty`);
+    let parts: ProjectParts | undefined;
+    if (saved !== undefined && !isProjectState(saved)) {
+      this.logger.error(`state: ${this.state.path(PROJECT_JSON)}: expected a version 1 project snapshot, got something else; starting from the journal alone`);
+    } else if (saved !== undefined) {
+      parts = partsOf(saved);
+      this.seq = saved.seq ?? 0;
+      this.snapshotBytes = JSON.stringify(saved).length;
+    }
+    const records = await this.openJournal();
+    let replayed = 0;
+    for (const record of records) {
+      if (!isJournalRecord(record)) {
+        this.logger.error(`state: ${this.journal.path}: record ${replayed + 1} is not a change this version reads; the records from it on are ignored`);
+        break;
+      }
+      if (record.seq <= this.seq) continue;
+      parts = applyRecord(parts ?? new Map(), record);
+      this.seq = record.seq;
+      replayed++;
+    }
+    if (parts === undefined) return false;
+    let state;
+    try {
+      state = stateOf(parts);
+    } catch (err) {
+      this.logger.error(`state: the saved project does not hold together (${(err as Error).message}); starting empty`);
       return false;
     }
-    await restoreProject(this.project, saved, this.inputs);
-    this.logger.info(`state: project restored from ${this.state.path(PROJECT_JSON)} (${saved.chains.length} chains)`);
+    this.durable = parts;
+    await restoreProject(this.project, state, this.inputs);
+    this.logger.info(`state: project restored from ${this.state.path(PROJECT_JSON)}${replayed > 0 ? ` and ${replayed} later changes` : ''} (${state.chains.length} chains)`);
     return true;
   }
 
@@ -78,11 +122,13 @@ export class StateSaver {
     else await this.saving.catch(() => undefined);
   }
 
-  /** Saves what is pending and stops listening. */
+  /** Saves what is pending, folds the journal into the snapshot and stops listening. */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
     clearTimeout(this.timer);
+    if (this.journal.size > 0) await this.compact().catch(() => undefined);
+    if (this.journalOpen) await this.journal.close();
   }
 
   /** A store was busy (a writer open) or changed while it was copied, or the save failed: try again later. */
@@ -101,7 +147,14 @@ export class StateSaver {
     this.forced.clear();
     try {
       const { state, current, ids } = await captureProject(this.project, this.inputs, forced);
-      await this.state.saveJson(PROJECT_JSON, state);
+      const parts = partsOf(state);
+      const record = diffParts(this.durable, parts, this.seq + 1);
+      if (record) {
+        if (!this.journalOpen) await this.openJournal();
+        await this.journal.append(record);
+        this.durable = parts;
+        this.seq = record.seq;
+      }
       await this.inputs.prune(ids);
       if (!current) this.retry();
     } catch (err) {
@@ -110,5 +163,24 @@ export class StateSaver {
       this.logger.error(`state: saving the project failed, the last saved state stays: ${(err as Error).message}`);
       throw err;
     }
+    // What was acknowledged is in the journal already: a snapshot that cannot be written now is tried again later.
+    if (this.journal.size > Math.max(COMPACT_BYTES, 2 * this.snapshotBytes)) {
+      await this.compact().catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} failed (the journal keeps every change): ${err.message}`));
+    }
+  }
+
+  private async openJournal(): Promise<unknown[]> {
+    const records = await this.journal.open();
+    this.journalOpen = true;
+    return records;
+  }
+
+  /** Writes the snapshot of what is on disk, then empties the journal it now holds. */
+  private async compact(): Promise<void> {
+    if (this.durable.size === 0) return;
+    const snapshot = { ...stateOf(this.durable), seq: this.seq };
+    await this.state.saveJson(PROJECT_JSON, snapshot);
+    this.snapshotBytes = JSON.stringify(snapshot).length;
+    await this.journal.reset();
   }
 }

@@ -1,0 +1,69 @@
+// The journal: records durable one a line; a torn last line (a crash mid-append) is dropped and cut off.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Journal } from '../../lib/state/index.js';
+
+/** The records a fresh open finds (closed again). */
+async function recordsIn(file: string): Promise<unknown[]> {
+  const j = new Journal(file);
+  try {
+    return await j.open();
+  } finally {
+    await j.close();
+  }
+}
+
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-journal-'));
+  try {
+    await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('records come back in order after a reopen; reset empties the file', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'j');
+    const j = new Journal(file);
+    assert.deepEqual(await j.open(), []);
+    const records = [{ seq: 1, a: 'x' }, { seq: 2, b: [1, 2] }, { seq: 3, c: 'línea\nnueva' }];
+    for (const r of records) await j.append(r);
+    await j.close();
+    assert.equal((await readFile(file, 'utf8')).split('\n').length, 4, 'one line a record (a newline in a value is escaped)');
+    const again = new Journal(file);
+    assert.deepEqual(await again.open(), records);
+    assert.equal(again.size, (await stat(file)).size);
+    await again.reset();
+    await again.close();
+    assert.equal((await stat(file)).size, 0);
+    assert.deepEqual(await recordsIn(file), []);
+  });
+});
+
+test('a torn last record is dropped and cut off, so the next record starts a line of its own', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'j');
+    const j = new Journal(file);
+    await j.open();
+    await j.append({ seq: 1 });
+    await j.append({ seq: 2 });
+    await j.close();
+    const whole = (await stat(file)).size;
+    for (const torn of ['{"seq":3,"se', '{"seq":3}', 'not json at all\n{"seq":4}\n']) {
+      await appendFile(file, torn);
+      const k = new Journal(file);
+      assert.deepEqual(await k.open(), [{ seq: 1 }, { seq: 2 }], `after '${torn}'`);
+      assert.equal((await stat(file)).size, whole, 'the torn tail is cut off');
+      await k.close();
+    }
+    const k = new Journal(file);
+    await k.open();
+    await k.append({ seq: 3 });
+    await k.close();
+    assert.deepEqual(await recordsIn(file), [{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
+  });
+});

@@ -1,0 +1,92 @@
+// Saving without a mount: each commit appends what changed to the journal; a new project restores snapshot + journal.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '../../lib/base/logger.js';
+import { StateDir } from '../../lib/state/state-dir.js';
+import { Project } from '../../lib/studio/project.js';
+import { chainLines } from '../../lib/studio/project-text.js';
+import { SavedInputs } from '../../lib/studio/saved-inputs.js';
+import { PROJECT_JOURNAL, PROJECT_JSON, StateSaver } from '../../lib/studio/state-saver.js';
+
+interface Saved { project: Project; saver: StateSaver; state: StateDir }
+
+async function open(root: string): Promise<Saved> {
+  const logger = new Logger({ level: 'warn' });
+  const project = new Project({ format: { rate: 44100, channels: 2 }, logger, cwd: root, path: process.env.PATH ?? '/usr/bin:/bin', env: {} });
+  const state = await new StateDir(root).ensure();
+  const inputs = new SavedInputs(join(state.spillDir, 'saved'));
+  await inputs.ensure();
+  const saver = new StateSaver(project, state, inputs, logger);
+  await saver.restore();
+  project.onChange = () => saver.schedule();
+  return { project, saver, state };
+}
+
+async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'audiofs-saver-'));
+  try {
+    await body(join(root, 'state'));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+test('a commit stores only what changed; a project that was never closed (a crash) comes back from the journal', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    await a.project.execRootLine('one cat');
+    await a.saver.commit();
+    const afterOne = (await stat(a.state.path(PROJECT_JOURNAL))).size;
+    for (let i = 0; i < 50; i++) await a.project.execRootLine(`c${i} cat | cat`);
+    await a.saver.commit();
+    await a.project.applyMixer('volume 0.5', a.project.chains.get('one'));
+    await a.saver.commit();
+    const before = (await stat(a.state.path(PROJECT_JOURNAL))).size;
+    await a.saver.commit();
+    assert.equal((await stat(a.state.path(PROJECT_JOURNAL))).size, before, 'nothing changed: nothing written');
+    await a.project.applyMixer('mute on', a.project.chains.get('c7'));
+    await a.saver.commit();
+    const grew = (await stat(a.state.path(PROJECT_JOURNAL))).size - before;
+    assert.ok(grew < afterOne * 2, `a change to one chain of 51 writes that chain's part alone (${grew} bytes; the first chain's record was ${afterOne})`);
+    await assert.rejects(stat(a.state.path(PROJECT_JSON)), { code: 'ENOENT' }, 'no snapshot yet: the journal holds it all');
+    const want = chainLines(a.project).toString();
+    // Not closed: as after kill -9.
+    const b = await open(root);
+    assert.equal(chainLines(b.project).toString(), want);
+    assert.equal(b.project.mixerText(b.project.chains.get('one')), a.project.mixerText(a.project.chains.get('one')));
+    assert.equal(b.project.mixerText(b.project.chains.get('c7')), a.project.mixerText(a.project.chains.get('c7')));
+    await b.saver.close();
+    await a.saver.close();
+    await a.project.shutdown();
+    await b.project.shutdown();
+  });
+});
+
+test('the journal is folded into the snapshot when it grows and at close; removed chains stay removed across the fold', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    for (let i = 0; i < 400; i++) {
+      await a.project.execRootLine(`c${i} cat | cat | cat`);
+      await a.saver.commit();
+    }
+    const snapshot = JSON.parse(await readFile(a.state.path(PROJECT_JSON), 'utf8'));
+    assert.ok(snapshot.seq > 0 && snapshot.chains.length > 0, 'folded while it grew');
+    assert.ok((await stat(a.state.path(PROJECT_JOURNAL))).size < 2 * (await stat(a.state.path(PROJECT_JSON))).size + 256 * 1024);
+    for (let i = 0; i < 400; i += 2) await a.project.removeChain(a.project.chains.get(`c${i}`)!);
+    await a.saver.commit();
+    const want = chainLines(a.project).toString();
+    const b = await open(root);
+    assert.equal(chainLines(b.project).toString(), want, 'snapshot + journal');
+    await b.project.execRootLine('late cat');
+    await b.saver.close();
+    assert.equal((await stat(b.state.path(PROJECT_JOURNAL))).size, 0, 'close folds the journal');
+    const c = await open(root);
+    assert.equal(chainLines(c.project).toString(), `${want}late cat\n`);
+    await c.saver.close();
+    await a.saver.close();
+    for (const p of [a, b, c]) await p.project.shutdown();
+  });
+});
