@@ -1,5 +1,5 @@
 import { formatArgv } from '../procchain/tokenize.js';
-import type { InputTypeSetting } from '../procchain/chain.js';
+import type { Chain, InputTypeSetting } from '../procchain/chain.js';
 import type { InputStore } from '../procchain/input-store.js';
 import type { Project } from './project.js';
 import { transportLines } from './project-text.js';
@@ -50,15 +50,34 @@ export interface ProjectState {
   files?: FileState[];
 }
 
-/** Takes a snapshot of the project, saving each changed stored input on the way; `current` is false if one was busy. */
-export async function captureProject(project: Project, inputs: SavedInputs, forced: ReadonlySet<InputStore> = new Set()): Promise<{ state: ProjectState; current: boolean; ids: Set<number> }> {
+const ROOT_PART = 'root';
+const chainPart = (name: string): string => `chain/${name}`;
+
+/** One chain as last captured: its part's text and the saved inputs it names. */
+export interface CapturedChain {
+  text: string;
+  ids: number[];
+}
+
+/** Which chains changed since the last capture: a set of them, or 'all' (a change that named none). */
+export type ChangeScope = Set<Chain> | 'all';
+
+/**
+ * Takes the project in parts, saving each changed stored input on the way; `current` is false if one was busy.
+ * A chain outside `scope` whose capture is in `cache` is taken from there (a change names the chain it touched);
+ * `cache` is kept to the project's chains.
+ */
+export async function captureProject(project: Project, inputs: SavedInputs, options: { forced?: ReadonlySet<InputStore>; cache?: Map<Chain, CapturedChain>; scope?: ChangeScope } = {}): Promise<{ parts: ProjectParts; current: boolean; ids: Set<number> }> {
+  const forced = options.forced ?? new Set();
+  const cache = options.cache ?? new Map<Chain, CapturedChain>();
+  const scope = options.scope ?? 'all';
   let current = true;
-  const ids = new Set<number>();
+  let ids: number[] = [];
   const save = async (store: InputStore, live = false): Promise<number | null> => {
     if (live) return null;
     const r = await inputs.save(store, project.writersOpen(store) && !forced.has(store));
     current &&= r.current;
-    if (r.id !== null) ids.add(r.id);
+    if (r.id !== null) ids.push(r.id);
     return r.id;
   };
   const files = async (owner: object): Promise<FileState[]> => {
@@ -66,29 +85,39 @@ export async function captureProject(project: Project, inputs: SavedInputs, forc
     for (const [name, store] of project.userFiles.entries(owner)) list.push({ name, input: await save(store) });
     return list;
   };
-  const chains: ChainState[] = [];
-  for (const chain of [...project.chains.values()]) {
-    const stages: StageState[] = [];
-    for (const s of chain.stages) {
-      stages.push({ name: s.name, argv: [...s.argv], mode: s.mode, sched: [...s.sched], input: await save(s.input), files: await files(s) });
+  const parts: ProjectParts = new Map();
+  const allIds = new Set<number>();
+  for (const chain of project.chains.values()) {
+    let captured = scope !== 'all' && !scope.has(chain) ? cache.get(chain) : undefined;
+    if (!captured) {
+      ids = [];
+      const stages: StageState[] = [];
+      for (const s of chain.stages) {
+        stages.push({ name: s.name, argv: [...s.argv], mode: s.mode, sched: [...s.sched], input: await save(s.input), files: await files(s) });
+      }
+      const state: ChainState = {
+        name: chain.name,
+        mode: chain.mode,
+        type: chain.inputType,
+        live: chain.liveInput,
+        mixer: project.mixerText(chain),
+        input: await save(chain.input, chain.liveInput),
+        stages,
+        files: await files(chain),
+      };
+      captured = { text: JSON.stringify(state), ids };
+      cache.set(chain, captured);
     }
-    chains.push({
-      name: chain.name,
-      mode: chain.mode,
-      type: chain.inputType,
-      live: chain.liveInput,
-      mixer: project.mixerText(chain),
-      input: await save(chain.input, chain.liveInput),
-      stages,
-      files: await files(chain),
-    });
+    parts.set(chainPart(chain.name), captured.text);
+    for (const id of captured.ids) allIds.add(id);
   }
+  for (const chain of cache.keys()) if (project.chains.get(chain.name) !== chain) cache.delete(chain);
+  ids = [];
   const comments = project.comments.read(0, project.comments.size);
-  return {
-    state: { version: 1, transport: transportLines(project), master: project.mixerText(), comments: comments.toString('base64'), chains, files: await files(project) },
-    current,
-    ids,
-  };
+  const root = { version: 1, transport: transportLines(project), master: project.mixerText(), comments: comments.toString('base64'), files: await files(project), chains: [...project.chains.keys()] };
+  for (const id of ids) allIds.add(id);
+  parts.set(ROOT_PART, JSON.stringify(root));
+  return { parts, current, ids: allIds };
 }
 
 /** Rebuilds a saved project into an empty one; what cannot be restored is logged and skipped, no process starts. */
@@ -149,9 +178,6 @@ export interface JournalRecord {
   set: Record<string, unknown>;
   del: string[];
 }
-
-const ROOT_PART = 'root';
-const chainPart = (name: string): string => `chain/${name}`;
 
 /** The parts of a snapshot. */
 export function partsOf(state: ProjectState): ProjectParts {

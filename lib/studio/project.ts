@@ -57,10 +57,14 @@ export class Project {
   readonly userFiles: UserFiles;
   /** Counts changes: what is made from the project (the /ctl text, /status) is made again when it moves. */
   version = 0;
-  private listener: () => void = () => undefined;
-  private readonly changed = (): void => {
+  private listener: (chain?: Chain | null) => void = () => undefined;
+  /**
+   * A change: to `chain` alone when given, to the root settings alone (transport, master, comments) when null,
+   * to anything when undefined. What is saved is what it touched and the root settings.
+   */
+  private readonly changed = (chain?: Chain | null): void => {
     this.version++;
-    this.listener();
+    this.listener(chain);
   };
   /**
    * Stores every change made so far (and `store`, even while a writer holds it), resolving once it is on disk:
@@ -89,11 +93,11 @@ export class Project {
   }
 
   /** Called after any change worth saving or showing; setting it sets what else happens (the saver). */
-  get onChange(): () => void {
+  get onChange(): (chain?: Chain | null) => void {
     return this.changed;
   }
 
-  set onChange(f: () => void) {
+  set onChange(f: (chain?: Chain | null) => void) {
     this.listener = f;
   }
 
@@ -124,7 +128,7 @@ export class Project {
         const next = applyStripText(this.stripOf(chain), text, { path: where });
         this.strips.set(chain, next);
       }
-      this.onChange();
+      this.onChange(chain ?? null);
     });
   }
 
@@ -180,7 +184,7 @@ export class Project {
     for (const line of lines) await this.logged(where, line, async () => void parseSchedLine(line, where));
     stage.sched = [];
     for (const line of lines) await this.addSched(chain, stage, line);
-    this.onChange();
+    this.onChange(chain);
   }
 
   /** A file renamed onto an `in` becomes that input as it is (no copy). */
@@ -193,7 +197,7 @@ export class Project {
     void dispose(old);
     if (stage) chain.run?.inject(stage);
     else chain.run?.poke();
-    this.onChange();
+    this.onChange(chain);
   }
 
   /** Applies one line of NAME/ctl. */
@@ -214,7 +218,7 @@ export class Project {
           break;
         case 'type': chain.inputType = cmd.type; break;
       }
-      this.onChange();
+      this.onChange(chain);
     });
   }
 
@@ -235,7 +239,7 @@ export class Project {
       // A whole /ctl written anew says the chains' order too (cp -a may have made their directories first).
       this.chains.delete(name);
       this.chains.set(name, chain);
-      this.onChange();
+      this.onChange(chain);
     }
     const names = stageNames(stages, CHAIN_FILES);
     const same = (s: Stage, i: number) => s.name === names[i] && sameArgv(s.argv, stages[i]);
@@ -265,7 +269,7 @@ export class Project {
     });
     for (const s of before) if (!kept.has(s)) await this.dropStage(s);
     this.logger.info(`chain ${name} defined: ${chain.definition}`);
-    this.onChange();
+    this.onChange(chain);
     return chain;
   }
 
@@ -280,7 +284,7 @@ export class Project {
     chain.stages = stages.map((argv, i) => this.newStage(names[i], argv, files[i]));
     this.chains.set(name, chain);
     this.logger.info(`chain ${name} made: ${chain.definition || '(empty)'}`);
-    this.onChange();
+    this.onChange(chain);
     return chain;
   }
 
@@ -296,7 +300,7 @@ export class Project {
     this.userFiles.removeAll(chain);
     void dispose(chain.input);
     this.logger.info(`chain ${chain.name} removed`);
-    this.onChange();
+    this.onChange(chain);
   }
 
   /** Adds a stage with no command yet (mkdir NAME/STAGE); its `cmd` gives it one. */
@@ -306,7 +310,7 @@ export class Project {
     if (chain.stage(name)) throw new AudiofsError('EEXIST', 'mkdir', `/${chain.name}/${name}`);
     const stage = this.newStage(name, [], '');
     chain.stages.push(stage);
-    this.onChange();
+    this.onChange(chain);
     return stage;
   }
 
@@ -317,7 +321,7 @@ export class Project {
     chain.stages = chain.stages.filter((s) => s !== stage);
     await this.dropStage(stage);
     this.logger.info(`stage ${chain.name}/${stage.name} removed`);
-    this.onChange();
+    this.onChange(chain);
   }
 
   /** Ends a stage that left its chain: its process, its readers, its files. */
@@ -341,7 +345,7 @@ export class Project {
       stage.argv = argv;
       stage.file = file;
       if (chain.run && !chain.run.ended) await chain.run.restartStage(stage);
-      this.onChange();
+      this.onChange(chain);
     });
   }
 
@@ -358,7 +362,7 @@ export class Project {
         });
       }
       stage.sched.push(line.trim());
-      this.onChange();
+      this.onChange(chain);
     });
   }
 
@@ -374,7 +378,7 @@ export class Project {
       else await run.spliceIn(stage);
     }
     this.logger.info(`stage ${chain.name}/${stage.name} ${now ? 'bypassed' : 'back in the chain'}`);
-    this.onChange();
+    this.onChange(chain);
   }
 
   /** Ends everything at unmount: every process, every pending read, every output. */
@@ -411,7 +415,7 @@ export class Project {
       case 'collect': this.outputs.out.setCollect({ on: cmd.on }); break;
       case 'trace': this.engine.setTrace({ on: cmd.on }); break;
     }
-    this.onChange();
+    this.onChange(null);
   }
 
   private newStage(name: string, argv: StageArgv, file: string): Stage {

@@ -3,8 +3,10 @@ import { Journal } from '../state/journal.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { Project } from './project.js';
 import {
-  applyRecord, captureProject, diffParts, isJournalRecord, isProjectState, partsOf, restoreProject, stateOf, type ProjectParts,
+  applyRecord, captureProject, diffParts, isJournalRecord, isProjectState, partsOf, restoreProject, stateOf,
+  type CapturedChain, type ChangeScope, type ProjectParts,
 } from './project-state.js';
+import type { Chain } from '../procchain/chain.js';
 import type { SavedInputs } from './saved-inputs.js';
 import type { InputStore } from '../procchain/input-store.js';
 
@@ -49,6 +51,9 @@ export class StateSaver {
   private seq = 0;
   private snapshotBytes = 0;
   private journalOpen = false;
+  /** The chains changed since the last capture; the others are taken from `captured`. */
+  private scope: ChangeScope = 'all';
+  private readonly captured = new Map<Chain, CapturedChain>();
 
   constructor(private readonly project: Project, private readonly state: StateDir, private readonly inputs: SavedInputs,
     private readonly logger: Logger, private readonly options: StateSaverOptions = {}) {
@@ -92,9 +97,10 @@ export class StateSaver {
     return true;
   }
 
-  /** A change happened: it is saved by the next commit (at the latest after the quiet time). */
-  schedule(): void {
+  /** A change happened (to `chain` alone, or to the root settings alone when null): it is saved by the next commit (at the latest after the quiet time). */
+  schedule(chain?: Chain | null): void {
     if (this.closed) return;
+    this.widen(chain);
     this.dirty = true;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.commit().catch(() => undefined), this.options.debounceMs ?? 100);
@@ -105,7 +111,10 @@ export class StateSaver {
    * disk; rejects with the error that kept it from being stored (ENOSPC for a full disk).
    */
   commit(options: { store?: InputStore } = {}): Promise<void> {
-    if (options.store) this.forced.add(options.store);
+    if (options.store) {
+      this.forced.add(options.store);
+      this.widen(undefined);
+    }
     this.dirty = true;
     this.next ??= this.saving.catch(() => undefined).then(() => {
       this.next = undefined;
@@ -131,9 +140,17 @@ export class StateSaver {
     if (this.journalOpen) await this.journal.close();
   }
 
+  /** Adds a chain to what the next capture looks at (null: the root settings, always looked at; undefined: everything). */
+  private widen(chain: Chain | null | undefined): void {
+    if (this.scope === 'all' || chain === null) return;
+    if (chain) this.scope.add(chain);
+    else this.scope = 'all';
+  }
+
   /** A store was busy (a writer open) or changed while it was copied, or the save failed: try again later. */
   private retry(): void {
     if (this.closed) return;
+    this.widen(undefined);
     this.dirty = true;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.commit().catch(() => undefined), RETRY_MS);
@@ -145,9 +162,10 @@ export class StateSaver {
     this.dirty = false;
     const forced = new Set(this.forced);
     this.forced.clear();
+    const scope = this.scope;
+    this.scope = new Set();
     try {
-      const { state, current, ids } = await captureProject(this.project, this.inputs, forced);
-      const parts = partsOf(state);
+      const { parts, current, ids } = await captureProject(this.project, this.inputs, { forced, cache: this.captured, scope });
       const record = diffParts(this.durable, parts, this.seq + 1);
       if (record) {
         if (!this.journalOpen) await this.openJournal();

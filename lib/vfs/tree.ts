@@ -130,7 +130,7 @@ export class Tree {
     }
     if (parts.length === 1 && node.kind === 'dir') this.chainOf(parts[0], 'chmod', path).mode = mode & 0o7777;
     else if (parts.length > 0) node.mode = mode & 0o7777;
-    this.project.onChange();
+    this.project.onChange(this.chainAt(path));
   }
 
   /** unlink: removes a file of the user's; clears what one of audiofs's stores and hides it until it is created again. */
@@ -149,7 +149,13 @@ export class Tree {
     });
     dir.hidden.add(name);
     dir.mtime = new Date();
-    this.project.onChange();
+    this.project.onChange(this.chainAt(path));
+  }
+
+  /** The chain a path is in (what a change there touches), or undefined at the root. */
+  private chainAt(path: string): Chain | undefined {
+    const parts = split(path);
+    return parts.length >= 2 ? this.project.chains.get(parts[0]) : undefined;
   }
 
   /** create: brings back a file that unlink hid, or makes a file of the user's under any other name. */
@@ -318,7 +324,7 @@ class RootDir extends Dir {
       config: tree.extras.config,
       status: new SnapshotFile(() => status.get(), 0o444, () => project.version),
       log: tree.log,
-      comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange(), mode: 0o640 }),
+      comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange(null), mode: 0o640 }),
       out: new StreamFile(({ nonblocking }) => out.out.openReader({ nonblocking })),
       'stream.mp3': new StreamFile(({ nonblocking }) => {
         const stream = out.stream;
