@@ -162,7 +162,8 @@ export class Transport {
     void done.then((end) => {
       this.realtime = wasRealtime;
       const job = this.exportJob!;
-      job.seconds = framesToSeconds(end.position, this.host.format) - from;
+      // The engine counts the pass's frames from its start (the region's `from`).
+      job.seconds = framesToSeconds(end.position, this.host.format);
       job.state = 'done';
       this.host.logger.info(`export ${file}: done, ${job.seconds.toFixed(3)} s rendered`);
       this.host.changed();
@@ -230,7 +231,7 @@ export class Transport {
     const end = options.stopAt ?? region.to;
     // The run ends to the frame at a step's or region's end; a loop's passes fade in and out so the seam never clicks.
     this.engine.setPassEnd(end === undefined ? undefined : secondsToFrames(end - region.from, this.host.format), {
-      fade: this.loop && options.stopAt === undefined ? secondsToFrames(LOOP_SEAM_FADE, this.host.format) : 0,
+      fade: this.looping() ? secondsToFrames(LOOP_SEAM_FADE, this.host.format) : 0,
     });
     this.passStart = region.from;
     this.stopAt = options.stopAt;
@@ -311,20 +312,26 @@ export class Transport {
     for (const c of this.host.chains()) if (c.input instanceof LiveInput) c.input.discard();
   }
 
+  /** Whether the current pass loops: a loop is set, and the pass is neither a step nor an export (which render once). */
+  private looping(): boolean {
+    return this.loop !== null && this.stopAt === undefined && this.exportJob?.state !== 'rendering';
+  }
+
   private onPeriod(): void {
     if (this.state !== 'playing' || this.restarting) return;
     // The engine ends the pass to the frame at a step's, a region's or a loop's end ('drained').
     const now = this.passStart + framesToSeconds(this.engine.position, this.host.format);
-    if (this.loop && this.stopAt === undefined && now >= this.loop.to + 0.5) void this.wrap();
+    if (this.looping() && now >= this.loop!.to + 0.5) void this.wrap();
   }
 
   private async wrap(): Promise<void> {
-    if (this.restarting || !this.loop) return;
+    const loop = this.loop;
+    if (this.restarting || !loop || !this.looping()) return;
     this.restarting = true;
     try {
       await this.halt();
       this.state = 'stopped';
-      await this.startPass({ from: this.loop.from, to: this.loop.to });
+      await this.startPass({ from: loop.from, to: loop.to });
     } catch (err) {
       this.host.logger.error(`loop: the next pass could not start: ${(err as Error).message}`);
     } finally {
@@ -334,14 +341,14 @@ export class Transport {
 
   private async allEnded(): Promise<void> {
     if (this.state !== 'playing' || this.restarting || !this.realtime) return;
-    if (this.loop) return this.wrap();
+    if (this.looping()) return this.wrap();
     this.host.logger.info('every chain has ended: transport stopped');
     await this.stop();
   }
 
   private engineEnded(end: EngineEnd): void {
     if (end.reason !== 'drained' || this.restarting) return;
-    if (this.loop && this.exportJob?.state !== 'rendering') {
+    if (this.looping()) {
       void this.wrap();
       return;
     }

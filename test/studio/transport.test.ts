@@ -1,10 +1,14 @@
 // The transport without a mount: a Project with real chains in export mode (faster than real time), /out read from the outputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../../lib/base/logger.js';
 import { Project } from '../../lib/studio/project.js';
-import { FIXTURE_BIN, ROOT } from '../helpers/mount.js';
+import { FIXTURE_BIN, ROOT, run } from '../helpers/mount.js';
+
+const RAW = ['-t', 'raw', '-r', '44100', '-e', 'signed', '-b', '16', '-c', '2'];
 
 const SECOND = 44100 * 4;
 
@@ -90,4 +94,83 @@ test('a chain and its inverse cancel in the mix (the rendezvous holds without a 
     assert.equal(peak, 0, 'a signal plus its inverse is silence, sample for sample');
     assert.ok(project.chains.get('p')!.out.written === input.length && project.chains.get('n')!.out.written === input.length, 'both chains played all of it');
   });
+});
+
+/** Runs `export FILE [A B]` and waits (bounded) for the job to end; the file's bytes and the log's done line. */
+async function exportAndWait(project: Project, log: string[], file: string, region = '', ms = 30_000): Promise<{ bytes: Buffer; done: string[] }> {
+  await project.execRootLine(`export ${file}${region ? ` ${region}` : ''}`);
+  const deadline = Date.now() + ms;
+  while (project.transport.exportJob?.state === 'rendering') {
+    if (Date.now() > deadline) throw new Error(`export ${file} did not end within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { bytes: await readFile(file), done: log.filter((l) => l.includes(`export ${file}: done`)).map((l) => l.trim().replace(/^.*?export /, 'export ')) };
+}
+
+test('export with a loop and steps set renders the song once, ends by itself and leaves the transport stopped (the same bytes as a plain export)', async () => {
+  const input = ramp(3 * 44100);
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-export-loop-'));
+  try {
+    await withProject(['a cat', 'b cat | cat'], async (project, log) => {
+      project.chains.get('a')!.input.write(0, input);
+      project.chains.get('b')!.input.write(0, input.subarray(0, 2 * SECOND));
+      const plain = await exportAndWait(project, log, join(dir, 'plain.raw'));
+      await project.execRootLine('loop 0.5 1.5');
+      await project.execRootLine('steps 1');
+      const looped = await exportAndWait(project, log, join(dir, 'looped.raw'));
+      // `step N` plays its step at once (and turns the loop off): the export after it stops that pass first.
+      await project.execRootLine('step 1');
+      await project.execRootLine('loop 0.5 1.5');
+      const stepped = await exportAndWait(project, log, join(dir, 'stepped.raw'));
+      const starts = log.filter((l) => / playing from /.test(l)).length;
+      // Nothing runs after the exports: no pass restarts in the next second.
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.deepEqual({
+        plain: plain.bytes.length,
+        looped: looped.bytes.equals(plain.bytes),
+        stepped: stepped.bytes.equals(plain.bytes),
+        done: [...plain.done, ...looped.done, ...stepped.done],
+        transport: project.transport.status().transport,
+        mode: project.transport.status().mode,
+        loop: project.transport.status().loop,
+        passesAfter: log.filter((l) => / playing from /.test(l)).length - starts,
+      }, {
+        plain: input.length,
+        looped: true,
+        stepped: true,
+        done: [`export ${join(dir, 'plain.raw')}: done, 3.000 s rendered`, `export ${join(dir, 'looped.raw')}: done, 3.000 s rendered`, `export ${join(dir, 'stepped.raw')}: done, 3.000 s rendered`],
+        transport: 'stopped',
+        mode: 'export',
+        loop: '0.5 1.5',
+        passesAfter: 0,
+      });
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a region export logs and writes the region\'s length, and its bytes are the full export trimmed by sox', async () => {
+  const input = ramp(4 * 44100);
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-export-region-'));
+  try {
+    await withProject(['a cat'], async (project, log) => {
+      project.chains.get('a')!.input.write(0, input);
+      const full = join(dir, 'full.raw');
+      await exportAndWait(project, log, full);
+      const results: Record<string, unknown> = {};
+      const want: Record<string, unknown> = {};
+      for (const [from, to] of [[1, 2], [0.5, 3.25], [3.5, 10]]) {
+        const file = join(dir, `region-${from}-${to}.raw`);
+        const { bytes, done } = await exportAndWait(project, log, file, `${from} ${to}`);
+        const seconds = Math.min(to, 4) - from;
+        const trimmed = await run('sox', [...RAW, full, ...RAW, '-', 'trim', `${from}`, `${seconds}`], { encoding: 'buffer', maxBuffer: 1 << 26 });
+        results[`${from}-${to}`] = { done, length: bytes.length, same: bytes.equals(trimmed.stdout as unknown as Buffer) };
+        want[`${from}-${to}`] = { done: [`export ${file}: done, ${seconds.toFixed(3)} s rendered`], length: seconds * SECOND, same: true };
+      }
+      assert.deepEqual(results, want);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
