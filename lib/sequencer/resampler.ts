@@ -100,36 +100,50 @@ export class Resampler {
     let end = this.outputCount;
     while (end < last && (final || Math.floor((end * this.from) / this.to) + this.halfWidth < this.inputCount)) end++;
     const count = Math.max(0, end - this.outputCount);
-    const out = this.history.map((samples) => {
-      const result = new Float64Array(count);
-      for (let i = 0; i < count; i++) result[i] = this.output(samples, this.outputCount + i);
-      return result;
-    });
+    const out = this.history.map((samples) => this.outputs(samples, this.outputCount, count));
     this.outputCount += count;
     this.dropHistory();
     return out;
   }
 
-  /** Output frame n of one channel: from its phase's weights when every sample it needs is there, else interpolated. */
-  private output(samples: Float64Array, n: number): number {
+  /**
+   * Output frames n0..n0+count of one channel: each from its phase's weights when every sample it needs is
+   * there (stepping the phase, four running sums), else interpolated from the kernel table.
+   */
+  private outputs(samples: Float64Array, n0: number, count: number): Float64Array {
+    const result = new Float64Array(count);
     if (this.phaseWeights === undefined) {
       this.phaseWeights = this.toStep * 2 * this.halfWidth <= MAX_PHASE_WEIGHTS ? this.buildPhaseWeights() : null;
     }
     const weights = this.phaseWeights;
-    if (weights) {
-      const position = n * this.fromStep;
-      const phase = position % this.toStep;
-      const base = (position - phase) / this.toStep;
-      const taps = 2 * this.halfWidth;
+    const taps = 2 * this.halfWidth;
+    const { fromStep, toStep, cutoff } = this;
+    let phase = (n0 * fromStep) % toStep;
+    let base = (n0 * fromStep - phase) / toStep;
+    for (let i = 0; i < count; i++) {
       const first = base - this.halfWidth + 1 - this.historyStart;
-      if (first >= 0 && first + taps <= samples.length) {
-        let sum = 0;
+      if (weights && first >= 0 && first + taps <= samples.length) {
         const w = phase * taps;
-        for (let j = 0; j < taps; j++) sum += samples[first + j] * weights[w + j];
-        return sum * this.cutoff;
+        let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        let j = 0;
+        for (; j + 3 < taps; j += 4) {
+          a0 += samples[first + j] * weights[w + j];
+          a1 += samples[first + j + 1] * weights[w + j + 1];
+          a2 += samples[first + j + 2] * weights[w + j + 2];
+          a3 += samples[first + j + 3] * weights[w + j + 3];
+        }
+        for (; j < taps; j++) a0 += samples[first + j] * weights[w + j];
+        result[i] = (a0 + a1 + a2 + a3) * cutoff;
+      } else {
+        result[i] = this.sampleAt(samples, ((n0 + i) * this.from) / this.to);
+      }
+      phase += fromStep;
+      while (phase >= toStep) {
+        phase -= toStep;
+        base++;
       }
     }
-    return this.sampleAt(samples, (n * this.from) / this.to);
+    return result;
   }
 
   /** The weights sampleAt would use, for each phase: the input sample `base - halfWidth + 1 + j` gets weight j. */
