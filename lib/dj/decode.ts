@@ -1,20 +1,9 @@
-// WAV (`wav`), and MP3, FLAC and Ogg Vorbis (libmpg123, libFLAC and libvorbis in WASM) into float channels in the project format.
+// WAV (lib/sequencer's reader), and MP3, FLAC and Ogg Vorbis (libmpg123, libFLAC and libvorbis in WASM) into float channels in the project format.
 // No native addon: tracks are decoded on a worker thread, where @flat/lame's decoder aborts the process.
-import type { Transform } from 'node:stream';
-import wav from 'wav';
 import type { PcmFormat } from '../base/pcm-format.js';
+import { resampleChannels } from '../sequencer/resampler.js';
+import { decodeWavFile, remapChannels } from '../sequencer/wav-frames.js';
 import type { PcmBuffer } from './pcm-buffer.js';
-import { remixChannels, resampleChannel } from './resample.js';
-
-/** The sample layout a decoder reports. */
-interface SourceFormat {
-  sampleRate: number;
-  channels: number;
-  bitDepth: number;
-  float: boolean;
-  signed: boolean;
-}
-
 
 /** A track that could not be read or decoded; the message says why. */
 export class TrackDecodeError extends Error {
@@ -86,55 +75,9 @@ async function decodeWasm(container: 'mp3' | 'flac' | 'ogg-vorbis' | 'ogg-flac',
   }
 }
 
-function runDecoder(decoder: Transform, bytes: Buffer): Promise<{ format: SourceFormat; data: Buffer }> {
-  return new Promise((resolve, reject) => {
-    let format: SourceFormat | undefined;
-    const chunks: Buffer[] = [];
-    decoder.on('format', (f: Record<string, unknown>) => {
-      format = {
-        sampleRate: Number(f.sampleRate),
-        channels: Number(f.channels),
-        bitDepth: Number(f.bitDepth),
-        float: Boolean(f.float) || f.audioFormat === 3,
-        signed: f.signed === undefined ? Number(f.bitDepth) > 8 : Boolean(f.signed),
-      };
-    });
-    decoder.on('data', (chunk: Buffer) => chunks.push(chunk));
-    decoder.on('error', reject);
-    decoder.on('end', () => {
-      if (!format) reject(new Error('no audio format found'));
-      else resolve({ format, data: Buffer.concat(chunks) });
-    });
-    decoder.end(bytes);
-  });
-}
-
-function toFloatChannels(data: Buffer, f: SourceFormat): Float32Array[] {
-  const bytesPerSample = f.bitDepth / 8;
-  const frames = Math.floor(data.length / (bytesPerSample * f.channels));
-  const out = Array.from({ length: f.channels }, () => new Float32Array(frames));
-  let o = 0;
-  for (let i = 0; i < frames; i++) {
-    for (let c = 0; c < f.channels; c++) {
-      let v: number;
-      if (f.float) v = bytesPerSample === 8 ? data.readDoubleLE(o) : data.readFloatLE(o);
-      else if (bytesPerSample === 1) v = (data[o] - 128) / 128;
-      else if (bytesPerSample === 2) v = data.readInt16LE(o) / 32768;
-      else if (bytesPerSample === 3) v = data.readIntLE(o, 3) / 8388608;
-      else v = data.readInt32LE(o) / 2147483648;
-      out[c][i] = v;
-      o += bytesPerSample;
-    }
-  }
-  return out;
-}
-
-async function decodeWav(bytes: Buffer): Promise<SourceAudio> {
-  const { format: f, data } = await runDecoder(new wav.Reader() as unknown as Transform, bytes);
-  if (![8, 16, 24, 32, 64].includes(f.bitDepth) || !(f.channels >= 1)) {
-    throw new Error(`unsupported sample layout: ${f.bitDepth} bits, ${f.channels} channels, ${f.sampleRate} Hz`);
-  }
-  return { sampleRate: f.sampleRate, channels: toFloatChannels(data, f) };
+function decodeWav(bytes: Buffer): SourceAudio {
+  const { rate, channels } = decodeWavFile(bytes);
+  return { sampleRate: rate, channels };
 }
 
 const LABEL: Record<TrackContainer, string> = { wav: 'WAV', mp3: 'MP3', flac: 'FLAC', 'ogg-vorbis': 'Ogg Vorbis', 'ogg-flac': 'Ogg FLAC', 'ogg-opus': 'Ogg Opus' };
@@ -149,7 +92,7 @@ export async function decodeSource(bytes: Buffer, name: string): Promise<SourceA
   if (container === 'ogg-opus') throw new TrackDecodeError(name, `Ogg Opus is not supported (expected a ${SUPPORTED} file)`);
   let source: SourceAudio;
   try {
-    source = container === 'wav' ? await decodeWav(bytes) : await decodeWasm(container, bytes);
+    source = container === 'wav' ? decodeWav(bytes) : await decodeWasm(container, bytes);
   } catch (err) {
     throw new TrackDecodeError(name, `cannot decode ${LABEL[container]}: ${(err as Error).message ?? err}`);
   }
@@ -161,9 +104,10 @@ export async function decodeSource(bytes: Buffer, name: string): Promise<SourceA
 /** Source audio converted to the project rate and channel count. */
 export function toProjectFormat(source: SourceAudio, format: PcmFormat): PcmBuffer {
   const from = source.sampleRate;
+  // Fewer channels out: mixed down first (less to resample); more: each source channel resampled once.
   const channels = format.channels < source.channels.length
-    ? remixChannels(source.channels, format.channels).map((ch) => resampleChannel(ch, from, format.rate))
-    : remixChannels(source.channels.map((ch) => resampleChannel(ch, from, format.rate)), format.channels);
+    ? resampleChannels(remapChannels(source.channels, format.channels), from, format.rate)
+    : remapChannels(resampleChannels(source.channels, from, format.rate), format.channels);
   return { format, channels, frames: channels[0].length };
 }
 

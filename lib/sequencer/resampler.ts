@@ -221,3 +221,20 @@ function besselI0(x: number): number {
   }
   return sum;
 }
+
+/** Whole float channels from one rate to another (a decoded track): the streaming resampler over blocks. */
+export function resampleChannels(channels: Float32Array[], from: Hz, to: Hz): Float32Array[] {
+  if (from === to || channels.length === 0) return channels;
+  const resampler = new Resampler({ from, to, channels: channels.length });
+  const frames = channels[0].length;
+  const out = channels.map(() => new Float32Array(Math.ceil((frames * to) / from)));
+  let written = 0;
+  const keep = (block: Float64Array[]) => {
+    block.forEach((samples, c) => out[c].set(samples, written));
+    written += block[0]?.length ?? 0;
+  };
+  const BLOCK = 1 << 16;
+  for (let at = 0; at < frames; at += BLOCK) keep(resampler.push(channels.map((ch) => Float64Array.from(ch.subarray(at, at + BLOCK)))));
+  keep(resampler.flush());
+  return out.map((ch) => ch.subarray(0, written));
+}

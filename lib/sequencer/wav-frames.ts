@@ -1,7 +1,7 @@
 import { bytesPerFrame, type PcmFormat } from '../base/pcm-format.js';
-import type { Frames } from '../base/units.js';
+import type { Frames, Hz } from '../base/units.js';
 import { Resampler } from './resampler.js';
-import type { WavHeader, WavSampleType } from './wav-header.js';
+import { incompleteHeaderError, parseWavHeader, WavFormatError, type WavHeader, type WavSampleType } from './wav-header.js';
 
 /** Options of a WavFrameConverter. */
 export interface WavFrameOptions {
@@ -16,7 +16,7 @@ export interface WavFrameOptions {
 /** The header fields the samples need. */
 export type WavSampleLayout = Pick<WavHeader, 'sampleType' | 'channels' | 'rate' | 'blockAlign'>;
 
-const SAMPLE_BYTES: Record<WavSampleType, number> = { uint8: 1, int16: 2, int24: 3, int32: 4, float32: 4 };
+const SAMPLE_BYTES: Record<WavSampleType, number> = { uint8: 1, int16: 2, int24: 3, int32: 4, float32: 4, float64: 8 };
 /** Input frames decoded and resampled at once: bounds the memory of one step whatever the rate ratio. */
 const BLOCK_FRAMES = 4096;
 
@@ -123,8 +123,9 @@ function readSample(bytes: Buffer, at: number, type: WavSampleType): number {
     case 'int16': return bytes.readInt16LE(at) / 32768;
     case 'int24': return bytes.readIntLE(at, 3) / 8388608;
     case 'int32': return bytes.readInt32LE(at) / 2147483648;
-    case 'float32': {
-      const value = bytes.readFloatLE(at);
+    case 'float32':
+    case 'float64': {
+      const value = type === 'float32' ? bytes.readFloatLE(at) : bytes.readDoubleLE(at);
       // NaN or infinity would spread through the resampler's sums: taken as silence.
       return Number.isFinite(value) ? value : 0;
     }
@@ -132,12 +133,31 @@ function readSample(bytes: Buffer, at: number, type: WavSampleType): number {
 }
 
 /** Same channels: unchanged; to mono: the average; from mono: copied; else channel c from c (wrapping). */
-function remapChannels(planar: Float64Array[], channels: number): Float64Array[] {
+export function remapChannels<T extends Float64Array | Float32Array>(planar: T[], channels: number): T[] {
   if (planar.length === channels) return planar;
   if (channels === 1) {
-    const mono = new Float64Array(planar[0].length);
+    const mono = new (planar[0].constructor as new (n: number) => T)(planar[0].length);
     for (const channel of planar) for (let i = 0; i < mono.length; i++) mono[i] += channel[i] / planar.length;
     return [mono];
   }
   return Array.from({ length: channels }, (_, c) => planar[c % planar.length]);
+}
+
+/** A whole WAV file's samples as float channels at its own rate; a malformed file throws WavFormatError. */
+export function decodeWavFile(bytes: Buffer): { rate: Hz; channels: Float32Array[] } {
+  const header = parseWavHeader(bytes);
+  if (!header) throw incompleteHeaderError(bytes);
+  const { dataOffset, dataLength, blockAlign, channels, sampleType } = header;
+  const available = bytes.length - dataOffset;
+  if (dataLength !== null && dataLength > available) {
+    throw new WavFormatError(`data chunk declares ${dataLength} bytes, the file ended after ${available}`, bytes.length);
+  }
+  const frames = Math.floor((dataLength ?? available) / blockAlign);
+  const size = SAMPLE_BYTES[sampleType];
+  const planar = Array.from({ length: channels }, () => new Float32Array(frames));
+  for (let f = 0; f < frames; f++) {
+    const at = dataOffset + f * blockAlign;
+    for (let c = 0; c < channels; c++) planar[c][f] = readSample(bytes, at + c * size, sampleType);
+  }
+  return { rate: header.rate, channels: planar };
 }

@@ -14,7 +14,7 @@ export class WavFormatError extends Error {
 }
 
 /** How the samples of a WAV file are stored. */
-export type WavSampleType = 'uint8' | 'int16' | 'int24' | 'int32' | 'float32';
+export type WavSampleType = 'uint8' | 'int16' | 'int24' | 'int32' | 'float32' | 'float64';
 
 /** What the header of a WAV file says, and where its samples start. */
 export interface WavHeader {
@@ -86,7 +86,7 @@ function parseFmt(bytes: Buffer, at: number, length: number): Omit<WavHeader, 'd
   const sampleType = sampleTypeOf(code, bits);
   if (!sampleType) {
     throw new WavFormatError(
-      `unsupported codec ${code} with ${bits}-bit samples (expected PCM 8/16/24/32-bit or 32-bit float)`, at);
+      `unsupported codec ${code} with ${bits}-bit samples (expected PCM 8/16/24/32-bit or 32/64-bit float)`, at);
   }
   const expectedAlign = channels * (bits / 8);
   if (blockAlign !== expectedAlign) {
@@ -98,6 +98,7 @@ function parseFmt(bytes: Buffer, at: number, length: number): Omit<WavHeader, 'd
 function sampleTypeOf(code: number, bits: number): WavSampleType | null {
   if (code === FORMAT_PCM) return ({ 8: 'uint8', 16: 'int16', 24: 'int24', 32: 'int32' } as const)[bits as 8] ?? null;
   if (code === FORMAT_FLOAT && bits === 32) return 'float32';
+  if (code === FORMAT_FLOAT && bits === 64) return 'float64';
   return null;
 }
 

@@ -23,7 +23,7 @@ function snr(ours: Float32Array[], oracle: Buffer, channels: number): number {
   return 10 * Math.log10(signal / Math.max(noise, 1e-20));
 }
 
-test('FLAC, Ogg Vorbis and MP3 at 32, 44.1 and 48 kHz decode like sox and mpg123 decode them (into 44.1 kHz stereo)', async () => {
+test('WAV, FLAC, Ogg Vorbis and MP3 at 22.05, 32, 44.1 and 48 kHz decode like sox and mpg123 decode them (into 44.1 kHz stereo)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dj-decode-'));
   try {
     const cases = [
@@ -34,6 +34,10 @@ test('FLAC, Ogg Vorbis and MP3 at 32, 44.1 and 48 kHz decode like sox and mpg123
       { name: 'a48.ogg', rate: 48000, minSnr: 35, lengthExact: false },
       { name: 'a44.mp3', rate: 44100, minSnr: 60, lengthExact: true },
       { name: 'a48.mp3', rate: 48000, minSnr: 35, lengthExact: false },
+      // WAV through the sequencer's reader and resampler (the one audiofs converts `in` files with).
+      { name: 'a44.wav', rate: 44100, minSnr: 90, lengthExact: true },
+      { name: 'a48.wav', rate: 48000, minSnr: 85, lengthExact: false },
+      { name: 'a22.wav', rate: 22050, minSnr: 85, lengthExact: false },
     ];
     for (const c of cases) {
       const file = join(dir, c.name);

@@ -34,7 +34,7 @@ for (const [name, fault, offset] of MIDI_CASES) {
 const WAV_CASES: [string, string, number][] = [
   ['truncated-header', "chunk 'fmt ' length 16 runs past the end of the file (10 bytes left)", 16],
   ['wrong-data-length', 'data chunk declares 4000 bytes, the file ended after 400', 444],
-  ['unsupported-codec', 'unsupported codec 2 with 4-bit samples (expected PCM 8/16/24/32-bit or 32-bit float)', 20],
+  ['unsupported-codec', 'unsupported codec 2 with 4-bit samples (expected PCM 8/16/24/32-bit or 32/64-bit float)', 20],
 ];
 
 for (const [name, fault, offset] of WAV_CASES) {
