@@ -5,7 +5,7 @@ import type { InputTypeSetting } from '../procchain/chain.js';
 import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { detectInputType, INPUT_TYPE_PROBE_BYTES } from '../sequencer/input-type.js';
 import { MAX_MIDI_BYTES, sliceMidiOffThread } from '../sequencer/midi-jobs.js';
-import { WavConversion } from '../sequencer/wav-conversion.js';
+import type { ConvertedInputs } from './converted-inputs.js';
 
 /** A region of the song in seconds (`to` absent: to the end). */
 export interface Region {
@@ -21,7 +21,7 @@ export interface Feed {
   type: 'midi' | 'wav' | 'pcm';
   /** A WAV input being converted: the feeder waits for more while this is true. */
   pending?: () => boolean;
-  /** Releases what the feed holds (a conversion's worker and spill file). */
+  /** Releases what the feed holds (its interest in a conversion's progress). */
   dispose?: () => Promise<void>;
 }
 
@@ -39,18 +39,16 @@ export interface FeedOptions {
   format: PcmFormat;
   /** The chain, for messages. */
   where: string;
-  /** Where a WAV input's converted PCM is written while it plays. */
-  spillDir: string;
+  /** WAV inputs converted once each, fed from there on every pass. */
+  converted: ConvertedInputs;
   /** Called as converted data arrives (the run's feeder looks again). */
   onProgress?: () => void;
-  /** Called when a conversion stops early (the feed ends where it stopped). */
-  onFailure?: (err: Error) => void;
 }
 
 /**
  * What to feed for a region: raw PCM from the exact frame; MIDI sliced through its tempo map by a
- * worker thread (the state in force at `from` kept); WAV converted to the project format by a worker thread
- * (only the region), fed while it converts.
+ * worker thread (the state in force at `from` kept); WAV converted to the project format once (by a worker
+ * thread, into a spill file) and fed from the region's frame of that, while it converts.
  */
 export async function prepareFeed(store: InputStore, options: FeedOptions): Promise<Feed> {
   const type = await inputTypeOf(store, options.type);
@@ -65,15 +63,13 @@ export async function prepareFeed(store: InputStore, options: FeedOptions): Prom
     return { store: memoryStore(Buffer.from(slice)), from: 0, type };
   }
   if (type === 'wav') {
-    const conversion = await WavConversion.start(store, {
-      format: options.format, region: options.region, dir: options.spillDir, onProgress: options.onProgress,
-    }).catch((err: Error) => {
+    const { pcm, unlisten } = await options.converted.get(store, options.where, options.onProgress ?? (() => undefined)).catch((err: Error) => {
       throw new AudiofsError('EINVAL', 'play', options.where, `WAV input: ${err.message}`);
     });
-    void conversion.whenEnded().then(() => {
-      if (conversion.error) options.onFailure?.(conversion.error);
-    });
-    return { store: conversion, from: 0, type, pending: () => conversion.converting, dispose: () => conversion.dispose() };
+    // The region is a byte range of the converted PCM, as for a raw input; its end is known once converted.
+    const start = secondsToBytes(from, options.format);
+    const end = to === undefined ? undefined : Math.max(start, secondsToBytes(to, options.format));
+    return { store: pcm, from: start, to: end, type, pending: () => pcm.converting, dispose: async () => unlisten() };
   }
   const start = Math.min(secondsToBytes(from, options.format), store.size);
   const end = to === undefined ? undefined : Math.min(secondsToBytes(to, options.format), store.size);

@@ -124,6 +124,7 @@ async function writeChunks(store: InputStore, path: string): Promise<void> {
   }
 }
 
-function versionOf(store: InputStore): number {
+/** A saved input's change counter (-1 for a store that keeps none). */
+export function versionOf(store: InputStore): number {
   return store instanceof VersionedInput ? store.version : -1;
 }

@@ -11,6 +11,7 @@ import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
 import { ChainSource } from './chain-source.js';
+import { ConvertedInputs } from './converted-inputs.js';
 import { prepareFeed, type Feed, type Region } from './input-feed.js';
 import { LiveInput } from './live-input.js';
 import { songStepRegion } from './song-steps.js';
@@ -59,8 +60,11 @@ export class Transport {
   private passStart: Seconds = 0;
   private sources = new Map<Chain, ChainSource>();
   private restarting = false;
+  /** WAV inputs converted once each, for every pass. */
+  private readonly converted: ConvertedInputs;
 
   constructor(private readonly host: TransportHost, readonly engine: Engine, readonly outputs: Outputs) {
+    this.converted = new ConvertedInputs({ format: host.format, spillDir: host.spillDir ?? tmpdir(), log: (level, message) => host.logger.log(level, message) });
     engine.on('end', (end: EngineEnd) => this.engineEnded(end));
     engine.on('drained', () => void this.allEnded());
     engine.on('period', () => this.onPeriod());
@@ -189,6 +193,7 @@ export class Transport {
   async shutdown(): Promise<void> {
     await this.halt();
     this.state = 'stopped';
+    await this.converted.close();
   }
 
   /** What /status shows of the transport. */
@@ -227,6 +232,8 @@ export class Transport {
     this.outputs.setMode(mode);
     for (const name of this.engine.sourceNames()) this.engine.removeSource(name);
     this.sources.clear();
+    // Conversions of inputs that left the project (a chain or stage removed, an input replaced) go.
+    await this.converted.prune(new Set(this.host.chains().flatMap((c) => [c.input, ...c.stages.map((s) => s.input)])));
     this.engine.seek(0);
     const end = options.stopAt ?? region.to;
     // The run ends to the frame at a step's or region's end; a loop's passes fade in and out so the seam never clicks.
@@ -259,9 +266,8 @@ export class Transport {
     for (const store of stores) {
       try {
         feeds.set(store, await prepareFeed(store, {
-          type: chain.inputType, region, format: this.host.format, where, spillDir: this.host.spillDir ?? tmpdir(),
+          type: chain.inputType, region, format: this.host.format, where, converted: this.converted,
           onProgress: () => run?.poke(),
-          onFailure: (err) => this.host.logger.error(`${where}/in: ${err.message}; the chain's input ends there`),
         }));
       } catch (err) {
         this.host.logger.error(`${where}/in: ${(err as AudiofsError).detail ?? (err as Error).message}; the chain gets no input, the rest plays on`);
