@@ -19,8 +19,6 @@ export interface RunOptions {
   log: (level: LogLevel, message: string) => void;
   /** Where the chain's output goes besides NAME/out (the mixer). */
   sink?: Target;
-  /** Whether an `in` file is open for writing (its feeder then waits for more). */
-  writersOpen: (store: InputStore) => boolean;
   /** Byte ranges of each stored input to feed (seek, loop, step); the whole input when absent. */
   region?: (store: InputStore) => { from: number; to?: number };
   /** Input bytes that replace a store's contents for this run (a MIDI slice). */
@@ -32,6 +30,9 @@ export interface RunOptions {
   /** Each whole line a stage writes on stderr (besides the log): how a client announces a title. */
   onStderrLine?: (line: string) => void;
 }
+
+/** How long a chain's output may pause, with nothing holding it back, before it counts as done with its input. */
+const QUIET_MS = 50;
 
 /** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
 export class ChainRun {
@@ -186,6 +187,27 @@ export class ChainRun {
     this.feeder?.poke();
   }
 
+  /** Everything stored was fed and the chain's input is held open for appends while it plays (realtime). */
+  get lingering(): boolean {
+    return this.feeder?.lingering === true;
+  }
+
+  /**
+   * Whether the chain still plays what it was given: input waits in the entry's stdin, or a stage in the
+   * path wrote within QUIET_MS or is held back by a full reader (the clock paces it).
+   */
+  private stillPlaying(): boolean {
+    if (this.ended) return false;
+    const stages = this.chain.stages;
+    if ((stages[this.entry]?.proc?.stdin.writableLength ?? 0) > 0) return true;
+    for (let j = this.entry; j < stages.length; j++) {
+      if (this.outOfPath.has(stages[j])) continue;
+      const p = this.pumps.get(stages[j]);
+      if (p && !p.ended && (p.held || Date.now() - p.lastData < QUIET_MS)) return true;
+    }
+    return false;
+  }
+
   private entryStore(): InputStore {
     const stages = this.chain.stages;
     return this.entry === 0 && (stages.length === 0 || stages[0].input.size === 0) ? this.chain.input : stages[this.entry].input;
@@ -196,7 +218,8 @@ export class ChainRun {
     const region = this.options.region?.(store);
     this.feeder = new Feeder(fed, {
       target: () => this.targetAtOrAfter(this.entry),
-      writersOpen: () => this.options.writersOpen(store),
+      // Realtime: the chain plays what it was given long after it was fed; what is appended meanwhile is taken.
+      linger: this.options.lossless ? undefined : () => this.stillPlaying(),
       from: from ?? region?.from,
       to: region?.to,
       onDone: () => {

@@ -6,8 +6,12 @@ import type { Target } from './target.js';
 export interface FeederOptions {
   /** Where the next chunk goes (chosen per chunk: a splice or injection takes effect at once). */
   target: () => Target;
-  /** Whether someone still has the `in` file open for writing (then the feeder waits for more). */
-  writersOpen: () => boolean;
+  /**
+   * With everything fed and nothing more coming now (the store not growing): whether to keep the target
+   * open anyway, taking what is appended, because the chain still plays what it was given (realtime).
+   * Asked again every LINGER_POLL_MS; when it says no, the target ends.
+   */
+  linger?: () => boolean;
   /** The first byte to feed. */
   from?: Bytes;
   /** Feed up to here only (a region); the whole store when absent. */
@@ -17,12 +21,17 @@ export interface FeederOptions {
   onDone?: () => void;
 }
 
+/** How often a lingering feeder asks again whether the chain still plays. */
+const LINGER_POLL_MS = 10;
+
 /** Feeds a stored input to a process's stdin progressively, with backpressure, following data written later. */
 export class Feeder {
   private offset: Bytes;
   private wake: (() => void) | undefined;
   private cancelled = false;
   private running = false;
+  /** Everything was fed and nothing more is coming, but the target stays open for appends (see linger). */
+  lingering = false;
 
   constructor(private readonly store: InputStore, private readonly options: FeederOptions) {
     this.offset = options.from ?? 0;
@@ -62,13 +71,22 @@ export class Feeder {
         if (this.cancelled) return;
         if (data.length === 0) continue;
         this.offset += data.length;
+        this.lingering = false;
         const target = this.options.target();
         if (!target.write(data)) await target.whenWritable();
         continue;
       }
       const more = this.options.to === undefined || this.offset < this.options.to;
-      if (more && this.options.writersOpen()) {
+      if (more && this.store.growing) {
         await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      this.lingering = more && this.options.linger?.() === true;
+      if (this.lingering) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, LINGER_POLL_MS);
+          this.wake = () => { clearTimeout(timer); resolve(); };
+        });
         continue;
       }
       this.options.target().end();

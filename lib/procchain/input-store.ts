@@ -7,15 +7,31 @@ export interface InputStore {
   write(offset: Bytes, data: Buffer, signal?: AbortSignal): Promise<unknown> | void;
   read(offset: Bytes, length: Bytes): Promise<Buffer> | Buffer;
   truncate(size: Bytes): Promise<void> | void;
+  /**
+   * Whether more may still come: a writer holds the file open, a conversion is running, a device listens.
+   * The one place this is known: a feeder at the end of what is there waits for more while it is true.
+   */
+  readonly growing?: boolean;
+  /** A writer opened (+1) or closed (-1) the file this store is behind. */
+  countWriter?(delta: 1 | -1): void;
 }
 
 /** A store kept in memory (the sequencer's StoredInput spills to disk; this one is for small inputs and tests). */
 export class MemoryInputStore implements InputStore {
   private data = Buffer.alloc(0);
   private length: Bytes = 0;
+  private writers = 0;
 
   get size(): Bytes {
     return this.length;
+  }
+
+  get growing(): boolean {
+    return this.writers > 0;
+  }
+
+  countWriter(delta: 1 | -1): void {
+    this.writers = Math.max(0, this.writers + delta);
   }
 
   write(offset: Bytes, chunk: Buffer): void {

@@ -17,7 +17,7 @@ export interface StoredInputOptions {
 
 /** Options of a stream over a StoredInput. */
 export interface StreamOptions {
-  /** Keep waiting for data appended later, until seal(), dispose() or the signal (default false). */
+  /** Keep waiting for data appended later while a writer holds the input open, until dispose() or the signal (default false). */
   follow?: boolean;
   signal?: AbortSignal;
   /** Largest chunk handed out (default 64 KiB). */
@@ -35,7 +35,7 @@ export class StoredInput {
   private file: FileHandle | null = null;
   private filePath: string | null = null;
   private length: Bytes = 0;
-  private sealed = false;
+  private writers = 0;
   private disposed = false;
   private waiters: (() => void)[] = [];
 
@@ -66,7 +66,6 @@ export class StoredInput {
         await this.file!.write(buf, 0, buf.length, offset);
       }
       this.length = Math.max(this.length, end);
-      this.sealed = false;
       this.wake();
       return buf.length;
     });
@@ -126,9 +125,14 @@ export class StoredInput {
     });
   }
 
-  /** Says no more data is coming for now: followers end once they reach the end (a later write reopens it). */
-  seal(): void {
-    this.sealed = true;
+  /** Whether more may still come: a writer holds the input open (a follower at the end waits while it does). */
+  get growing(): boolean {
+    return this.writers > 0;
+  }
+
+  /** A writer opened (+1) or closed (-1) the file this input is behind; the last close ends followers at the end. */
+  countWriter(delta: 1 | -1): void {
+    this.writers = Math.max(0, this.writers + delta);
     this.wake();
   }
 
@@ -153,7 +157,7 @@ export class StoredInput {
         if (chunk.length === 0) continue;
         position += chunk.length;
         yield chunk;
-      } else if (!options.follow || this.sealed) {
+      } else if (!options.follow || !this.growing) {
         return;
       } else {
         await this.changed(options.signal);

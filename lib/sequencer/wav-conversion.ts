@@ -75,6 +75,11 @@ export class WavConversion implements InputStore {
     return !this.finished;
   }
 
+  /** More may still come while it converts (a feeder at the end waits for it). */
+  get growing(): boolean {
+    return !this.finished;
+  }
+
   /** Why the conversion stopped early, if it did. */
   get error(): Error | undefined {
     return this.failure;

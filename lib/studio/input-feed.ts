@@ -19,8 +19,6 @@ export interface Feed {
   from: number;
   to?: number;
   type: 'midi' | 'wav' | 'pcm';
-  /** A WAV input being converted: the feeder waits for more while this is true. */
-  pending?: () => boolean;
   /** Releases what the feed holds (its interest in a conversion's progress). */
   dispose?: () => Promise<void>;
 }
@@ -69,7 +67,7 @@ export async function prepareFeed(store: InputStore, options: FeedOptions): Prom
     // The region is a byte range of the converted PCM, as for a raw input; its end is known once converted.
     const start = secondsToBytes(from, options.format);
     const end = to === undefined ? undefined : Math.max(start, secondsToBytes(to, options.format));
-    return { store: pcm, from: start, to: end, type, pending: () => pcm.converting, dispose: async () => unlisten() };
+    return { store: pcm, from: start, to: end, type, dispose: async () => unlisten() };
   }
   const start = Math.min(secondsToBytes(from, options.format), store.size);
   const end = to === undefined ? undefined : Math.min(secondsToBytes(to, options.format), store.size);

@@ -42,6 +42,11 @@ export class LiveInput implements InputStore {
     return this.total;
   }
 
+  /** A device: its chain listens until stopped, whether a writer is open or not. */
+  get growing(): boolean {
+    return true;
+  }
+
   /** Bytes written but not fed yet. */
   get buffered(): Bytes {
     return this.total - this.base;

@@ -75,7 +75,7 @@ export async function captureProject(project: Project, inputs: SavedInputs, opti
   let ids: number[] = [];
   const save = async (store: InputStore, live = false): Promise<number | null> => {
     if (live) return null;
-    const r = await inputs.save(store, project.writersOpen(store) && !forced.has(store));
+    const r = await inputs.save(store, store.growing === true && !forced.has(store));
     current &&= r.current;
     if (r.id !== null) ids.push(r.id);
     return r.id;

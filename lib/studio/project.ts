@@ -71,8 +71,6 @@ export class Project {
    * a write is acknowledged only after. Set by the host (the state saver); without one there is nothing to wait for.
    */
   persist: (options?: { store?: InputStore }) => Promise<void> = async () => undefined;
-  /** Who has an `in` file open for writing (kept by the tree). */
-  writersOpen: (store: InputStore) => boolean = () => false;
 
   constructor(readonly options: ProjectOptions) {
     this.userFiles = new UserFiles({ makeStore: () => this.newStore(), changed: () => this.onChange() });
@@ -84,7 +82,6 @@ export class Project {
       logger: options.logger,
       env: options.env,
       cwd: options.cwd,
-      writersOpen: (store) => this.writersOpen(store),
       spillDir: options.spillDir,
       trace: options.trace,
       changed: () => this.onChange(),

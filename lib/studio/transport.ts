@@ -30,7 +30,6 @@ export interface TransportHost {
   logger: Logger;
   env: Record<string, string | undefined>;
   cwd: string;
-  writersOpen(store: InputStore): boolean;
   /** Where converted inputs are written while they play (default: the system's temporary directory). */
   spillDir?: string;
   trace?: (message: string) => void;
@@ -285,9 +284,6 @@ export class Transport {
       cwd: this.host.cwd,
       log: (level, message) => this.host.logger.log(level, message),
       sink: source,
-      // A live input is a device: its chain listens until stopped, whether a writer is open or not;
-      // a WAV input being converted is fed as it converts.
-      writersOpen: (store) => store instanceof LiveInput || feeds.get(store)?.pending?.() === true || this.host.writersOpen(store),
       feedOverride: (store) => feeds.get(store)?.store,
       region: (store) => {
         const f = feeds.get(store);

@@ -10,8 +10,8 @@ export interface StoreFileOptions {
   maxSize?: Bytes;
   /** Data was written (a running chain's feeder looks again). */
   onWrite?: () => void;
-  /** A writer opened or closed (a feeder waits for more while one is open). */
-  onWriters?: (open: number) => void;
+  /** A writer opened or closed `store` (the store counts them: a feeder waits for more while one is open). */
+  onWriters?: (store: InputStore) => void;
   /** A handle that wrote is being closed: resolves once what it wrote is stored (close(2) returns after). */
   onFlush?: (store: InputStore) => Promise<void>;
   /** Takes a renamed file's store as this file's own (instead of copying it). */
@@ -24,7 +24,6 @@ export class StoreFile implements FileNode {
   readonly kind = 'file';
   mode: number;
   mtime = new Date();
-  writers = 0;
 
   constructor(private readonly options: StoreFileOptions) {
     this.mode = options.mode ?? 0o644;
@@ -36,8 +35,9 @@ export class StoreFile implements FileNode {
 
   async open(mode: OpenMode): Promise<FileHandle> {
     if (mode.write && mode.truncate) await this.truncate(0);
-    if (mode.write) this.countWriter(+1);
-    return new StoreHandle(this, this.options, mode);
+    const handle = new StoreHandle(this, this.options, mode);
+    if (mode.write) this.countWriter(handle.writing, +1);
+    return handle;
   }
 
   async truncate(size: Bytes): Promise<void> {
@@ -76,17 +76,21 @@ export class StoreFile implements FileNode {
   }
 
   /** @internal */
-  countWriter(delta: number): void {
-    this.writers += delta;
-    this.options.onWriters?.(this.writers);
+  countWriter(store: InputStore, delta: 1 | -1): void {
+    store.countWriter?.(delta);
+    this.options.onWriters?.(store);
   }
 }
 
 class StoreHandle implements FileHandle {
   private released = false;
   private wrote = false;
+  /** The store this handle was opened on (the one its writer is counted on, whatever replaces it). */
+  readonly writing: InputStore;
 
-  constructor(private readonly file: StoreFile, private readonly options: StoreFileOptions, private readonly mode: OpenMode) {}
+  constructor(private readonly file: StoreFile, private readonly options: StoreFileOptions, private readonly mode: OpenMode) {
+    this.writing = options.store();
+  }
 
   async read(position: Bytes, length: Bytes): Promise<Buffer> {
     return Buffer.from(await this.options.store().read(position, length));
@@ -120,6 +124,6 @@ class StoreHandle implements FileHandle {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    if (this.mode.write) this.file.countWriter(-1);
+    if (this.mode.write) this.file.countWriter(this.writing, -1);
   }
 }

@@ -64,12 +64,10 @@ abstract class Dir implements DirNode {
 /** The mount's file tree over a Project: paths to nodes, and what mkdir, rmdir, chmod, unlink, create and rename mean. */
 export class Tree {
   readonly root: RootDir;
-  private readonly writers = new Map<InputStore, number>();
   private readonly userNodes = new WeakMap<InputStore, StoreFile>();
 
   constructor(readonly project: Project, readonly log: LogFile, readonly extras: { config?: FileNode } = {}) {
     this.root = new RootDir(this);
-    project.writersOpen = (store) => (this.writers.get(store) ?? 0) > 0;
   }
 
   /** The node at a path, or ENOENT. */
@@ -231,12 +229,10 @@ export class Tree {
     return copy;
   }
 
-  /** @internal a writer opened or closed an `in` file */
-  countWriters(store: InputStore, open: number): void {
-    this.writers.set(store, open);
-    if (open === 0) this.writers.delete(store);
+  /** @internal a writer opened or closed an `in` file (the store counts them) */
+  writersChanged(store: InputStore): void {
     // A closed writer may let a deferred save of this store go ahead.
-    if (open === 0) this.project.onChange();
+    if (!store.growing) this.project.onChange();
     for (const c of this.project.chains.values()) {
       if (c.input === store || c.stages.some((s) => s.input === store)) c.run?.poke();
     }
@@ -259,7 +255,7 @@ export class Tree {
   /** @internal */
   storeFile(store: () => InputStore, onWrite: () => void, adopt?: (store: InputStore) => void): StoreFile {
     // A stored input is the owner's music: not readable by other users unless the owner says so.
-    return new StoreFile({ store, onWrite, adopt, mode: 0o640, onWriters: (n) => this.countWriters(store(), n), onFlush: (s) => this.project.persist({ store: s }) });
+    return new StoreFile({ store, onWrite, adopt, mode: 0o640, onWriters: (s) => this.writersChanged(s), onFlush: (s) => this.project.persist({ store: s }) });
   }
 
   /** @internal the node of a file of the user's, made once per store */
@@ -269,7 +265,7 @@ export class Tree {
       node = new StoreFile({
         store: () => store,
         maxSize: USER_FILE_MAX,
-        onWriters: (n) => this.countWriters(store, n),
+        onWriters: (s) => this.writersChanged(s),
         onFlush: (s) => this.project.persist({ store: s }),
       });
       this.userNodes.set(store, node);

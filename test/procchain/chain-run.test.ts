@@ -47,7 +47,6 @@ async function runChain(chain: Chain, input: Buffer, options: Partial<RunOptions
     env: { ...process.env, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
     cwd: process.cwd(),
     log: (level, message) => log.push(`${level} ${message}`),
-    writersOpen: () => false,
     ...options,
   });
   chain.run = run;
@@ -122,7 +121,7 @@ test('stop ends a stage that never exits: SIGTERM, logged as ours (debug), done 
   chain.stages = [fixture('never-exits')];
   const log: string[] = [];
   chain.input.write(0, Buffer.from('x'));
-  const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: (l, m) => log.push(`${l} ${m}`), writersOpen: () => false });
+  const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: (l, m) => log.push(`${l} ${m}`) });
   const out = readAll(chain.out);
   await run.start();
   const pid = chain.stages[0].proc!.pid;
@@ -142,7 +141,7 @@ test('splice out and back in during a run: the output is the stage\'s output, th
     chain.input.write(0, Buffer.concat(Array.from({ length: 10 }, () => data)));
     const raw = Buffer.concat(Array.from({ length: 10 }, () => data));
     // Lossless, and read only as far as the first chunk before the splice: the chain is held back by this reader, so the splice falls inside the stream.
-    const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: (l, m) => log.push(`${l} ${m}`), writersOpen: () => false });
+    const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: (l, m) => log.push(`${l} ${m}`) });
     const reader = chain.out.openReader();
     const parts: Buffer[] = [];
     await run.start();

@@ -40,7 +40,7 @@ test('feeds the whole store in order, in chunks of at most `chunk`, then ends th
   const target = new Collect();
   let dones = 0;
   const done = new Promise<void>((resolve) => {
-    const feeder = new Feeder(storeOf(data), { target: () => target, writersOpen: () => false, chunk: 4096, onDone: () => { dones++; resolve(); } });
+    const feeder = new Feeder(storeOf(data), { target: () => target, chunk: 4096, onDone: () => { dones++; resolve(); } });
     feeder.start();
     feeder.start();
   });
@@ -54,8 +54,11 @@ test('a region feeds bytes from..to only; its position ends at to', async () => 
   const data = bytes(10_000);
   const target = new Collect();
   let feeder!: Feeder;
+  const store = storeOf(data);
+  // A writer holds it open: the region's end still ends it.
+  store.countWriter(+1);
   await new Promise<void>((resolve) => {
-    feeder = new Feeder(storeOf(data), { target: () => target, writersOpen: () => true, from: 1000, to: 3000, chunk: 512, onDone: resolve });
+    feeder = new Feeder(store, { target: () => target, from: 1000, to: 3000, chunk: 512, onDone: resolve });
     feeder.start();
   });
   assert.ok(target.data.equals(data.subarray(1000, 3000)), `fed ${target.data.length} bytes`);
@@ -66,7 +69,7 @@ test('a region feeds bytes from..to only; its position ends at to', async () => 
 test('while a writer has the file open it waits for more, follows what is written later, and ends when the writer closes', async () => {
   const store = new MemoryInputStore();
   store.write(0, Buffer.from('abc'));
-  let open = true;
+  store.countWriter(+1);
   const target = new Collect();
   let first!: () => void;
   const sawFirst = new Promise<void>((r) => (first = r));
@@ -74,12 +77,12 @@ test('while a writer has the file open it waits for more, follows what is writte
   target.write = (c) => { const ok = origWrite(c); first(); return ok; };
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
-  const feeder = new Feeder(store, { target: () => target, writersOpen: () => open, onDone: done });
+  const feeder = new Feeder(store, { target: () => target, onDone: done });
   feeder.start();
   await sawFirst;
   store.write(3, Buffer.from('def'));
   feeder.poke();
-  open = false;
+  store.countWriter(-1);
   feeder.poke();
   await finished;
   assert.equal(target.data.toString(), 'abcdef');
@@ -96,7 +99,7 @@ test('backpressure: after a write the target refuses, the feeder asks whenWritab
     return new Promise((r) => setImmediate(r));
   };
   await new Promise<void>((resolve) => {
-    new Feeder(storeOf(data), { target: () => target, writersOpen: () => false, chunk: 1024, onDone: resolve }).start();
+    new Feeder(storeOf(data), { target: () => target, chunk: 1024, onDone: resolve }).start();
   });
   assert.deepEqual(writesAtWait, [1, 2, 3], 'one wait after each refused write, before the next');
   assert.ok(target.data.equals(data));
@@ -110,7 +113,7 @@ test('the target is chosen per chunk: a splice between chunks sends the rest els
   a.onWhenWritable = async () => { current = b; };
   a.full = true;
   await new Promise<void>((resolve) => {
-    new Feeder(storeOf(data), { target: () => current, writersOpen: () => false, chunk: 1024, onDone: resolve }).start();
+    new Feeder(storeOf(data), { target: () => current, chunk: 1024, onDone: resolve }).start();
   });
   assert.equal(a.chunks.length, 1);
   assert.ok(Buffer.concat([a.data, b.data]).equals(data));
@@ -120,9 +123,10 @@ test('the target is chosen per chunk: a splice between chunks sends the rest els
 test('cancel stops feeding without ending the target', async () => {
   const store = new MemoryInputStore();
   store.write(0, Buffer.from('abc'));
+  store.countWriter(+1);
   const target = new Collect();
   let dones = 0;
-  const feeder = new Feeder(store, { target: () => target, writersOpen: () => true, onDone: () => dones++ });
+  const feeder = new Feeder(store, { target: () => target, onDone: () => dones++ });
   let waited!: () => void;
   const atWait = new Promise<void>((r) => (waited = r));
   const origWrite = target.write.bind(target);
@@ -138,3 +142,23 @@ test('cancel stops feeding without ending the target', async () => {
   assert.deepEqual({ data: target.data.toString(), ended: target.ended, dones }, { data: 'abc', ended: 0, dones: 0 });
 });
 
+
+test('lingering: with everything fed and no writer, the target stays open while linger says the chain still plays; an append then is fed', async () => {
+  const store = storeOf(Buffer.from('abc'));
+  const target = new Collect();
+  let playing = true;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const feeder = new Feeder(store, { target: () => target, linger: () => playing, onDone: done });
+  feeder.start();
+  await new Promise((r) => setTimeout(r, 50));
+  const before = { data: target.data.toString(), ended: target.ended, lingering: feeder.lingering };
+  store.write(3, Buffer.from('def'));
+  feeder.poke();
+  await new Promise((r) => setTimeout(r, 50));
+  playing = false;
+  await finished;
+  assert.deepEqual({ before, data: target.data.toString(), ended: target.ended, lingering: feeder.lingering }, {
+    before: { data: 'abc', ended: 0, lingering: true }, data: 'abcdef', ended: 1, lingering: false,
+  });
+});

@@ -102,9 +102,10 @@ test('copyTo writes the same bytes as a file model, in memory and once spilled, 
   });
 });
 
-test('a follower streams from an offset and also gets what is appended later, until seal', async () => {
+test('a follower streams from an offset and also gets what is appended later, until the last writer closes', async () => {
   await withDir(async (dir) => {
     const input = new StoredInput({ spillDir: dir, memoryLimit: 1024 });
+    input.countWriter(+1);
     await input.write(0, Buffer.from('0123456789'));
     const received: Buffer[] = [];
     const done = (async () => {
@@ -117,7 +118,7 @@ test('a follower streams from an offset and also gets what is appended later, un
       appended.push(piece);
       await input.write(input.size, piece);
     }
-    input.seal();
+    input.countWriter(-1);
     await done;
     assert.deepEqual(Buffer.concat(received), Buffer.concat([Buffer.from('456789'), ...appended]));
     assert.ok(received.every((c) => c.length <= 300));
@@ -130,6 +131,8 @@ test('a follower ends on abort and on dispose; without follow a stream ends at t
   await withDir(async (dir) => {
     const input = new StoredInput({ spillDir: dir });
     await input.write(0, Buffer.from('abc'));
+    // A writer holds it open: followers wait at the end.
+    input.countWriter(+1);
     const plain: Buffer[] = [];
     for await (const chunk of input.createReadStream(1)) plain.push(chunk as Buffer);
     assert.deepEqual(Buffer.concat(plain), Buffer.from('bc'));
