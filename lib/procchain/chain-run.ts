@@ -9,6 +9,7 @@ import type { Stage } from './stage.js';
 import { StageProcess } from './stage-process.js';
 import { DISCARD, StdinTarget, type Target } from './target.js';
 import { HoldTarget } from './hold-target.js';
+import { waitsOnInput } from './waits-on-input.js';
 
 /** What a run needs from the rest of audiofs. */
 export interface RunOptions {
@@ -31,8 +32,13 @@ export interface RunOptions {
   onStderrLine?: (line: string) => void;
 }
 
+/** How long a stage whose output closed at the end of a run may take to exit by itself before it is signalled. */
+const EXIT_GRACE_MS = 500;
+
 /** How long a chain's output may pause, with nothing holding it back, before it counts as done with its input. */
 const QUIET_MS = 50;
+/** How long a chain that has written nothing yet may keep its input open for appends (a client still loading). */
+const STARTUP_MS = 10_000;
 
 /** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
 export class ChainRun {
@@ -50,6 +56,7 @@ export class ChainRun {
   private readonly replacing = new Set<StageProcess>();
   private feeder: Feeder | undefined;
   private feederDone = false;
+  private readonly startedAt = Date.now();
   private readonly sinkTarget: Target;
 
   constructor(private readonly chain: Chain, private readonly options: RunOptions) {
@@ -63,7 +70,7 @@ export class ChainRun {
         return a && c;
       },
       whenWritable: () => Promise.all([out.whenWritable(), sink?.whenWritable()]).then(() => undefined),
-      end: () => this.finish(),
+      end: () => this.finish({ natural: true }),
     };
   }
 
@@ -194,18 +201,25 @@ export class ChainRun {
 
   /**
    * Whether the chain still plays what it was given: input waits in the entry's stdin, or a stage in the
-   * path wrote within QUIET_MS or is held back by a full reader (the clock paces it).
+   * path wrote within QUIET_MS or is held back by a full reader (the clock paces it). Before anything has
+   * come out, a stage still starting (loading, connecting) plays on, for at most STARTUP_MS, unless it is
+   * blocked reading its input (a program that reads to the end before it plays gets the end at once).
    */
-  private stillPlaying(): boolean {
+  private async stillPlaying(): Promise<boolean> {
     if (this.ended) return false;
     const stages = this.chain.stages;
-    if ((stages[this.entry]?.proc?.stdin.writableLength ?? 0) > 0) return true;
+    const entry = stages[this.entry]?.proc;
+    if ((entry?.stdin.writableLength ?? 0) > 0) return true;
+    let started = false;
     for (let j = this.entry; j < stages.length; j++) {
       if (this.outOfPath.has(stages[j])) continue;
       const p = this.pumps.get(stages[j]);
-      if (p && !p.ended && (p.held || Date.now() - p.lastData < QUIET_MS)) return true;
+      if (!p || p.ended) continue;
+      if (p.held || Date.now() - p.lastData < QUIET_MS) return true;
+      started ||= p.started;
     }
-    return false;
+    if (started || !entry || entry.state !== 'running' || Date.now() - this.startedAt > STARTUP_MS) return false;
+    return !(await waitsOnInput(entry.pid));
   }
 
   private entryStore(): InputStore {
@@ -325,14 +339,24 @@ export class ChainRun {
     }
   }
 
-  private finish(): void {
+  /**
+   * Ends the run: the output, then every process. At a natural end (the output ended because everything
+   * upstream did), a stage whose output has closed is exiting by itself: it gets EXIT_GRACE_MS to do so
+   * before it is signalled (GNU tools close stdout just before they exit).
+   */
+  private finish(options: { natural?: boolean } = {}): void {
     if (this.ended) return;
     this.ended = true;
     this.feeder?.cancel();
     this.chain.out.end();
     this.options.sink?.end();
-    const procs = this.chain.stages.map((s) => s.proc).filter((p): p is StageProcess => p !== undefined);
-    void Promise.all(procs.map((p) => p.terminate())).then(() => {
+    const ending = this.chain.stages.filter((s) => s.proc !== undefined);
+    const end = (s: Stage): Promise<void> => {
+      const proc = s.proc!;
+      const exiting = options.natural && this.pumps.get(s)?.ended && proc.state === 'running';
+      return exiting ? Promise.race([proc.exited, sleep(EXIT_GRACE_MS)]).then(() => proc.terminate()) : proc.terminate();
+    };
+    void Promise.all(ending.map(end)).then(() => {
       for (const s of this.chain.stages) s.out.end();
       this.options.onEnd?.();
       this.resolveDone();

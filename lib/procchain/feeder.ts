@@ -11,7 +11,7 @@ export interface FeederOptions {
    * open anyway, taking what is appended, because the chain still plays what it was given (realtime).
    * Asked again every LINGER_POLL_MS; when it says no, the target ends.
    */
-  linger?: () => boolean;
+  linger?: () => boolean | Promise<boolean>;
   /** The first byte to feed. */
   from?: Bytes;
   /** Feed up to here only (a region); the whole store when absent. */
@@ -81,7 +81,8 @@ export class Feeder {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
-      this.lingering = more && this.options.linger?.() === true;
+      this.lingering = more && (await this.options.linger?.()) === true;
+      if (this.cancelled) return;
       if (this.lingering) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, LINGER_POLL_MS);

@@ -14,14 +14,17 @@ export interface PumpState {
   held: boolean;
   lastData: number;
   ended: boolean;
+  /** Some data came. */
+  started: boolean;
 }
 
 /** Moves a process's output to its targets, pausing the source while any target is full. */
 export function pump(source: Readable, route: PumpRoute): PumpState {
-  const state: PumpState = { held: false, lastData: Date.now(), ended: false };
+  const state: PumpState = { held: false, lastData: Date.now(), ended: false, started: false };
   let waiting = 0;
   source.on('data', (chunk: Buffer) => {
     state.lastData = Date.now();
+    state.started = true;
     const full: Target[] = [];
     for (const t of route.targets()) if (!t.write(chunk)) full.push(t);
     if (full.length === 0) return;

@@ -78,3 +78,29 @@ test('the titles of audiofs-dj in a chain reach HTTP listeners as ICY metadata (
     assert.equal(await m.close(), 0);
   }
 });
+
+test('a track path appended to radio/in while the radio plays is mixed in next (the input stays open while the chain plays)', async () => {
+  const m = await mountAudiofs();
+  try {
+    const tracks: string[] = [];
+    for (const [i, f] of [[1, 330], [2, 440], [3, 550]] as const) {
+      const wav = join(m.tmp, `t${i}.wav`);
+      await run('sox', ['-D', '-q', '-n', '-r', '44100', '-c', '2', '-b', '16', wav, 'synth', '5', 'sine', String(f), 'tremolo', '2', '90']);
+      tracks.push(wav);
+    }
+    await m.ctl('radio audiofs-dj --fade-in 0.5 --fade-out 1 --beats 4 --crossfade 1');
+    await writeFile(m.path('radio/in'), `${tracks[0]}\n${tracks[1]}\n`);
+    await m.ctl('play');
+    await waitFor(async () => /"action":"fade-in"/.test(await readFile(m.path('radio/audiofs-dj/err'), 'utf8')), 'the radio plays');
+    await run('sh', ['-c', `echo '${tracks[2]}' >> '${m.path('radio/in')}'`]);
+    const err = await waitFor(async () => {
+      const text = await readFile(m.path('radio/audiofs-dj/err'), 'utf8');
+      return /"action":"fade-out"/.test(text) || /"to":"[^"]*t3\.wav"/.test(text) ? text : undefined;
+    }, 'a transition to t3 (or the fade-out that says the input had closed)', 30_000);
+    const actions = (err ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { action: string; to?: string; from?: string })
+      .filter((a) => a.action !== 'playback').map((a) => `${a.action} ${(a.to ?? a.from ?? '').replace(/^.*\//, '')}`);
+    assert.deepEqual(actions.slice(0, 3).map((a) => a.replace(/^(crossmatch|crossfade) /, 'into ')), ['fade-in t1.wav', 'into t2.wav', 'into t3.wav']);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
