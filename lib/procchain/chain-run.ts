@@ -36,7 +36,9 @@ export interface RunOptions {
 const EXIT_GRACE_MS = 500;
 
 /** How long a chain's output may pause, with nothing holding it back, before it counts as done with its input. */
-const QUIET_MS = 50;
+const QUIET_MS = 500;
+/** How long a lingering chain's output may be quiet before its silence counts as having nothing to say (no xruns). */
+const TAIL_MS = 50;
 /** How long a chain that has written nothing yet may keep its input open for appends (a client still loading). */
 const STARTUP_MS = 10_000;
 
@@ -200,26 +202,28 @@ export class ChainRun {
   }
 
   /**
-   * Whether the chain still plays what it was given: input waits in the entry's stdin, or a stage in the
-   * path wrote within QUIET_MS or is held back by a full reader (the clock paces it). Before anything has
-   * come out, a stage still starting (loading, connecting) plays on, for at most STARTUP_MS, unless it is
-   * blocked reading its input (a program that reads to the end before it plays gets the end at once).
+   * Whether the chain still plays what it was given: input waits in the entry's stdin, a stage in the path is
+   * held back by a full reader (the clock paces it), or (unless the entry stage is blocked reading its input,
+   * which means it has taken everything) a stage wrote within QUIET_MS. Before anything has come out, a
+   * stage still starting (loading, connecting) plays on for at most STARTUP_MS, unless it is blocked reading
+   * its input (a program that reads to the end before it plays gets the end at once).
    */
   private async stillPlaying(): Promise<boolean> {
     if (this.ended) return false;
     const stages = this.chain.stages;
     const entry = stages[this.entry]?.proc;
     if ((entry?.stdin.writableLength ?? 0) > 0) return true;
-    let started = false;
-    for (let j = this.entry; j < stages.length; j++) {
-      if (this.outOfPath.has(stages[j])) continue;
-      const p = this.pumps.get(stages[j]);
-      if (!p || p.ended) continue;
-      if (p.held || Date.now() - p.lastData < QUIET_MS) return true;
-      started ||= p.started;
-    }
-    if (started || !entry || entry.state !== 'running' || Date.now() - this.startedAt > STARTUP_MS) return false;
-    return !(await waitsOnInput(entry.pid));
+    const pumps = stages.slice(this.entry).filter((s) => !this.outOfPath.has(s)).map((s) => this.pumps.get(s)).filter((p): p is PumpState => p !== undefined && !p.ended);
+    if (pumps.some((p) => p.held)) return true;
+    if (!entry || entry.state !== 'running' || (await waitsOnInput(entry.pid))) return false;
+    if (pumps.some((p) => p.started)) return pumps.some((p) => Date.now() - p.lastData < QUIET_MS);
+    return Date.now() - this.startedAt < STARTUP_MS;
+  }
+
+  /** The input is held open for appends but nothing has come out for a while: the chain's silence is not late data. */
+  get tailing(): boolean {
+    if (!this.lingering) return false;
+    return [...this.pumps.values()].every((p) => p.ended || (!p.held && Date.now() - p.lastData >= TAIL_MS));
   }
 
   private entryStore(): InputStore {

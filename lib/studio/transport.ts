@@ -274,7 +274,7 @@ export class Transport {
       }
     }
     const buffer = this.realtime ? framesToBytes(this.engine.period * 4, this.host.format) : bytesPerSecond(this.host.format);
-    const source = new ChainSource(chain.name, this.host.format, { buffer, quiet: () => chain.input instanceof LiveInput && chain.input.idle() });
+    const source = new ChainSource(chain.name, this.host.format, { buffer, quiet: () => (chain.input instanceof LiveInput && chain.input.idle()) || chain.run?.tailing === true });
     const old = this.sources.get(chain);
     if (old) this.engine.removeSource(old.name);
     this.sources.set(chain, source);
