@@ -24,6 +24,12 @@ declare module 'fuse-native' {
     readonly context: FuseContext | null;
     mount(cb: (err: Error | null) => void): void;
     unmount(cb: (err: Error | null) => void): void;
+    /**
+     * Takes back what the kernel holds of a path: its name (`entry`: looked up again, and everything below it)
+     * or its attributes; resolves once the kernel was told (patch 5). A getattr answer's `attrValidMs` sets how
+     * long the kernel keeps that answer (instead of attr_timeout).
+     */
+    invalidate(path: string, entry: boolean): Promise<void>;
     static unmount(mnt: string, cb: (err: Error | null) => void): void;
     static [errno: string]: any;
   }
