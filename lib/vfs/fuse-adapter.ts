@@ -77,7 +77,6 @@ interface OpenFile {
 export class FuseMount {
   private readonly fuse: FuseType;
   private readonly files = new Map<number, OpenFile>();
-  private readonly dirs = new Map<number, VNode>();
   /** Requests run() serves and has not answered yet, by fuse-native's request id. */
   private readonly inFlight = new Map<number, InFlight>();
   private nextFd = 1;
@@ -91,7 +90,7 @@ export class FuseMount {
 
   constructor(readonly mountpoint: string, private readonly tree: Tree, private readonly logger: Logger, private readonly options: MountOptions = {}) {
     this.access = options.access ?? new Access({ ownerUid: this.uid, ownerGid: this.gid, group: null });
-    this.cache = new KernelCache((path, entry) => this.fuse.invalidate(path, entry), (node) => attrsOf(this.stat(node)));
+    this.cache = new KernelCache((path, what) => this.fuse.invalidate(path, what), (node) => attrsOf(this.stat(node)));
     this.checkedVersion = tree.project.version;
     this.fuse = new Fuse(mountpoint, this.operations(), {
       force: true,
@@ -148,9 +147,8 @@ export class FuseMount {
       }),
       // By handle: the size of what this open reads (a snapshot's), which the kernel must not keep for the file.
       fgetattr: (p: string, fd: number, cb: Cb) => this.now('fgetattr', p, cb, () => {
-        const open = this.files.get(fd);
-        // A directory's handle (fstat of an opened directory) or a file's.
-        if (!open) return [{ ...this.stat(this.dirs.get(fd) ?? this.file(fd, 'fgetattr').node), attrValidMs: 0 }];
+        // Only a regular file's fstat comes by handle (a directory's comes by path).
+        const open = this.file(fd, 'fgetattr');
         return [{ ...this.stat(open.node, open.handle.size?.()), attrValidMs: 0 }];
       }, fd),
       access: (p: string, mask: number, cb: Cb) => this.run('access', p, cb, async (cb, { caller }) => {
@@ -164,25 +162,17 @@ export class FuseMount {
         }
         cb(0);
       }),
-      opendir: (p: string, _flags: number, cb: Cb) => this.now('opendir', p, cb, () => {
-        const node = t.resolve(p, 'opendir');
-        if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'opendir', p);
-        const fd = this.nextFd++;
-        this.dirs.set(fd, node);
-        return [fd];
-      }),
-      // Each entry's type goes with its name (d_type): `ls -R` and `find` then need no stat per entry.
-      readdir: (p: string, fd: number, cb: Cb) => this.now('readdir', p, cb, () => {
-        const node = this.dirs.get(fd);
-        if (node?.kind !== 'dir') throw new AudiofsError('EBADF', 'readdir', p);
+      // No opendir: fuse-native opens directories itself, readdir gets the path, and the kernel keeps the
+      // listing until told it changed (kernel-cache.ts). Each entry's type goes with its name (d_type): `ls -R`
+      // and `find` then need no stat per entry.
+      readdir: (p: string, _fd: number, cb: Cb) => this.now('readdir', p, cb, () => {
+        const node = t.resolve(p, 'readdir');
+        if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'readdir', p);
         const names = node.entries();
         const types = names.map((n) => (node.lookup(n)?.kind === 'dir' ? DIR_TYPE : FILE_TYPE));
+        this.cache.rememberListing(p, node, names);
         return [['.', '..', ...names], [DIR_TYPE, DIR_TYPE, ...types]];
       }),
-      releasedir: (_p: string, fd: number, cb: Cb) => {
-        this.dirs.delete(fd);
-        cb(0);
-      },
       open: (p: string, flags: number, cb: Cb) => this.run('open', p, cb, async (cb, { caller }) => {
         const node = t.resolve(p, 'open');
         if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'open', p);

@@ -12,6 +12,9 @@ export interface Attrs {
   ctime: number;
 }
 
+/** What the kernel may be told to take back of a path. */
+export type Invalidation = 'entry' | 'attrs' | 'data';
+
 /** A path whose name and attributes the kernel was given to keep. */
 interface Told {
   node: VNode;
@@ -23,26 +26,34 @@ interface Told {
   attrs: Attrs;
 }
 
+/** A directory whose listing the kernel was given to keep. */
+interface Listed {
+  node: DirNode;
+  names: string[];
+}
+
 /**
  * What the kernel holds of the tree, and what to take back when the tree changes behind it (a ctl line makes,
  * drops or redefines chains and stages, a mixer line changes a chain's mixer text).
  *
- * The kernel keeps a name and its attributes for KERNEL_CACHE_S once getattr answered it, so `stat` and `ls -R`
- * run without asking audiofs. Every path answered so is remembered with the node and the attributes given;
- * after a change, each is looked at again: a path that now names another node (or nothing) has its name taken
- * back (the kernel drops what it held below it too), a node whose size, mode or times moved has its attributes
- * taken back. A file that changes by itself (`live`: /log, /status, `err`) is answered with a zero timeout and
+ * The kernel keeps a name and its attributes for KERNEL_CACHE_S once getattr answered it, and a directory's
+ * listing once readdir answered it, so `stat` and `ls -R` run without asking audiofs. Every path answered so is
+ * remembered with the node and the attributes or names given; after a change, each is looked at again: a path
+ * that now names another node (or nothing) has its name taken back (the kernel drops what it held below it
+ * too), a node whose size, mode or times moved has its attributes taken back, a directory whose names changed
+ * its listing. A file that changes by itself (`live`: /log, /status, `err`) is answered with a zero timeout and
  * never remembered. A change made through the kernel (mkdir, rm, chmod, a write) the kernel already knows.
  */
 export class KernelCache {
   /** In the order the kernel learned them: a directory always before what is below it. */
   private readonly told = new Map<string, Told>();
+  private readonly listed = new Map<string, Listed>();
 
   /**
    * `invalidate` takes back a path's name (`entry`) or its attributes, resolving once the kernel was told;
    * `attrs` gives what stat would report of a node now.
    */
-  constructor(private readonly invalidate: (path: string, entry: boolean) => Promise<void>, private readonly attrs: (node: VNode) => Attrs) {}
+  constructor(private readonly invalidate: (path: string, what: Invalidation) => Promise<void>, private readonly attrs: (node: VNode) => Attrs) {}
 
   /** How many paths the kernel may hold. */
   get size(): number {
@@ -59,8 +70,12 @@ export class KernelCache {
       if (known.node === node) known.attrs = attrs;
       return;
     }
-    const cut = path.lastIndexOf('/');
-    this.told.set(path, { node, parent, name: path.slice(cut + 1), parentPath: cut <= 0 ? '/' : path.slice(0, cut), attrs });
+    this.told.set(path, { node, parent, name: path.slice(path.lastIndexOf('/') + 1), parentPath: parentOf(path), attrs });
+  }
+
+  /** readdir of `path` answered `names` of `node`: the kernel keeps the listing. */
+  rememberListing(path: string, node: DirNode, names: string[]): void {
+    this.listed.set(path, { node, names });
   }
 
   /**
@@ -80,10 +95,22 @@ export class KernelCache {
       if (t.parent && t.parent.lookup(t.name) !== t.node) {
         dropped.add(path);
         this.told.delete(path);
-        sent.push(this.invalidate(path, true));
+        // The kernel may find the directory's inode again under the same name: its listing goes first.
+        if (this.listed.delete(path)) sent.push(this.invalidate(path, 'data'));
+        sent.push(this.invalidate(path, 'entry'));
         continue;
       }
       sent.push(...this.compare(path, t));
+    }
+    for (const [path, l] of this.listed) {
+      if (dropped.has(path) || dropped.has(parentOf(path))) {
+        this.listed.delete(path);
+        continue;
+      }
+      const names = l.node.entries();
+      if (sameNames(names, l.names)) continue;
+      l.names = names;
+      sent.push(this.invalidate(path, 'data'));
     }
     return settle(sent);
   }
@@ -98,8 +125,19 @@ export class KernelCache {
     const now = this.attrs(t.node);
     if (sameAttrs(now, t.attrs)) return [];
     t.attrs = now;
-    return [this.invalidate(path, false)];
+    return [this.invalidate(path, 'attrs')];
   }
+}
+
+function parentOf(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.slice(0, cut);
+}
+
+function sameNames(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameAttrs(a: Attrs, b: Attrs): boolean {

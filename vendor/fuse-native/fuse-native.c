@@ -538,13 +538,16 @@ FUSE_METHOD(write, 6, 2, (const char *path, const char *buf, size_t len, off_t o
 
 FUSE_METHOD(readdir, 2, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {
   l->buf = buf;
-  l->path = path;
+  // audiofs: a directory opened without JS (kernel-names.h): its handle is its path.
+  kn_state *names = (kn_state *) l->fuse->names;
+  l->path = path == NULL && info != NULL && info->fh != 0 && names != NULL && names->dirs_here ? (const char *) (uintptr_t) info->fh : path;
   l->offset = offset;
   l->info = info;
   l->readdir_filler = filler;
 }, {
   napi_create_string_utf8(env, PATH_OR_EMPTY(l->path), NAPI_AUTO_LENGTH, &(argv[2]));
-  napi_create_uint32(env, l->info != NULL ? l->info->fh : 0, &(argv[3]));
+  // audiofs: the handle of a directory opened without JS is no number of JS's.
+  napi_create_uint32(env, l->info != NULL && l->path != NULL && l->path == (const char *) (uintptr_t) l->info->fh ? 0 : (l->info != NULL ? l->info->fh : 0), &(argv[3]));
 }, {
   uint32_t stats_length;
   uint32_t names_length;
@@ -1051,6 +1054,13 @@ NAPI_METHOD(fuse_native_mount) {
   if (implemented[op_mkdir]) ops.mkdir = fuse_native_mkdir;
   if (implemented[op_rmdir]) ops.rmdir = fuse_native_rmdir;
   if (implemented[op_init]) ops.init = fuse_native_init;
+  // audiofs: JS reads directories by path and has no opendir: they are opened here and the kernel keeps
+  // their listings (kernel-names.h); JS takes back one that changes behind the kernel's back.
+  int dirs_here = implemented[op_readdir] && !implemented[op_opendir];
+  if (dirs_here) {
+    ops.opendir = kn_opendir;
+    ops.releasedir = kn_releasedir;
+  }
 
   int _argc = (strcmp(mntopts, "-o") <= 0) ? 1 : 2;
   char *_argv[] = {
@@ -1076,6 +1086,7 @@ NAPI_METHOD(fuse_native_mount) {
     return NULL;
   }
   ft->names = names;
+  names->dirs_here = dirs_here;
   uv_async_init(uv_default_loop(), &names->done_async, (uv_async_cb) fuse_native_dispatch_invalidated);
   names->done_async.data = ft;
   uv_unref((uv_handle_t *) &names->done_async);

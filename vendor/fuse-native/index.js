@@ -164,12 +164,15 @@ class Fuse extends Nanoresource {
     this._invalidating = []
   }
 
-  // audiofs: takes back what the kernel holds of `path`: with `entry`, its name (the kernel looks it up
-  // again; below it too), else its attributes (the next stat asks again). Resolves once the kernel has
-  // been told (at once when it holds nothing of the path). See PATCHED.md, patch 5.
-  invalidate (path, entry) {
+  // audiofs: takes back what the kernel holds of `path`: 'entry', its name (the kernel looks it up again,
+  // and what is below it); 'attrs', its attributes (the next stat asks again); 'data', its attributes and
+  // what it cached of its content (a directory's listing). Resolves once the kernel has been told (at once
+  // when it holds nothing of the path). See PATCHED.md, patch 5.
+  invalidate (path, what) {
     if (!this._thread) return Promise.resolve()
-    const ticket = binding.fuse_native_invalidate(this._thread, path, entry ? 1 : 0)
+    const kind = INVALIDATE[what]
+    if (kind === undefined) throw new Error(`invalidate: expected 'attrs', 'entry' or 'data', got ${what}`)
+    const ticket = binding.fuse_native_invalidate(this._thread, path, kind)
     if (ticket === 0) return Promise.resolve()
     return new Promise(resolve => this._invalidating.push([ticket, resolve]))
   }
@@ -853,6 +856,9 @@ function toDateMS (st) {
   if (!st) return Date.now()
   return st.getTime()
 }
+
+// audiofs: what invalidate() takes back, as kernel-names.h numbers it.
+const INVALIDATE = { attrs: 0, entry: 1, data: 2 }
 
 function getStatArray (stat) {
   // audiofs: a 19th int, the attribute timeout of this answer in ms + 1 (0: the mount's attr_timeout).

@@ -35,9 +35,15 @@ typedef struct kn_node {
   char *name;
 } kn_node;
 
+// What to take back of a path.
+#define KN_ATTRS 0
+#define KN_ENTRY 1
+// Its attributes and what the kernel cached of its content (a directory's listing, with FOPEN_CACHE_DIR).
+#define KN_DATA 2
+
 typedef struct kn_job {
   struct kn_job *next;
-  int entry;
+  int what;
   uint64_t parent;
   uint64_t nodeid;
   uint64_t ticket;
@@ -66,7 +72,13 @@ typedef struct {
   uint64_t done;
   uv_async_t done_async;
   struct fuse_chan *ch;
+  // Directories are opened here, not in JS (JS has no opendir), and the kernel keeps their listings.
+  int dirs_here;
 } kn_state;
+
+// Kernel 4.20+: keep this directory's listing (FOPEN_CACHE_DIR), and keep it across opens (FOPEN_KEEP_CACHE).
+#define KN_FOPEN_KEEP_CACHE (1 << 1)
+#define KN_FOPEN_CACHE_DIR (1 << 3)
 
 // What the request this worker thread serves is, for its reply.
 typedef struct {
@@ -310,6 +322,7 @@ restart:
     case FUSE_INIT:
     case FUSE_GETATTR:
     case FUSE_SETATTR:
+    case FUSE_OPENDIR:
       kn_req.opcode = in->opcode;
       break;
     case FUSE_FORGET:
@@ -390,6 +403,15 @@ static int kn_chan_send (struct fuse_chan *ch, const struct iovec iov[], size_t 
     }
   }
 
+  // A directory opened here: the kernel keeps its listing until told otherwise (KN_DATA).
+  if (op == FUSE_OPENDIR && s->dirs_here && send == iov && count >= 2 && count <= 8 && iov[1].iov_len >= sizeof(struct fuse_open_out) && iov[1].iov_len <= sizeof(arg)) {
+    memcpy(mine, iov, count * sizeof(struct iovec));
+    memcpy(arg, iov[1].iov_base, iov[1].iov_len);
+    mine[1].iov_base = arg;
+    send = mine;
+    ((struct fuse_open_out *) arg)->open_flags |= KN_FOPEN_KEEP_CACHE | KN_FOPEN_CACHE_DIR;
+  }
+
   ssize_t res = writev(fuse_chan_fd(ch), send, count);
   int err = errno;
   if (res == -1) {
@@ -443,6 +465,23 @@ static struct fuse_chan * kn_chan_new (struct fuse_chan *kch, kn_state *s) {
   return ch;
 }
 
+// --- directories opened without JS ---
+
+// The handle of a directory opened here is a copy of its path: readdir hands JS the path, not a handle.
+static int kn_opendir (const char *path, struct fuse_file_info *info) {
+  char *copy = strdup(path != NULL ? path : "/");
+  if (copy == NULL) return -ENOMEM;
+  info->fh = (uint64_t) (uintptr_t) copy;
+  return 0;
+}
+
+static int kn_releasedir (const char *path, struct fuse_file_info *info) {
+  (void) path;
+  free((void *) (uintptr_t) info->fh);
+  info->fh = 0;
+  return 0;
+}
+
 // --- the notifier ---
 
 static void * kn_notifier (void *data) {
@@ -458,8 +497,8 @@ static void * kn_notifier (void *data) {
     pthread_mutex_unlock(&s->qlock);
     // Once the loop ended the descriptor may be closed (and its number taken again): nothing is sent then.
     if (!stopping) {
-      if (job->entry) fuse_lowlevel_notify_inval_entry(s->ch, job->parent, job->name, strlen(job->name));
-      else fuse_lowlevel_notify_inval_inode(s->ch, job->nodeid, -1, 0);
+      if (job->what == KN_ENTRY) fuse_lowlevel_notify_inval_entry(s->ch, job->parent, job->name, strlen(job->name));
+      else fuse_lowlevel_notify_inval_inode(s->ch, job->nodeid, job->what == KN_DATA ? 0 : -1, 0);
     }
     __atomic_store_n(&s->done, job->ticket, __ATOMIC_RELEASE);
     free(job->name);
@@ -485,9 +524,10 @@ static void kn_stop (kn_state *s) {
   s->started = 0;
 }
 
-// JS: take back what the kernel holds of `path`: its name (`entry`) or its attributes. Returns the ticket
+// JS: take back what the kernel holds of `path` (`what`: KN_ATTRS, KN_ENTRY, KN_DATA). Returns the ticket
 // the notifier will report done, or 0 when there is nothing to take back.
-static uint64_t kn_invalidate (kn_state *s, const char *path, int entry) {
+static uint64_t kn_invalidate (kn_state *s, const char *path, int what) {
+  int entry = what == KN_ENTRY;
   uint64_t parent = 0;
   uint64_t nodeid = 0;
   const char *last = NULL;
@@ -502,7 +542,7 @@ static uint64_t kn_invalidate (kn_state *s, const char *path, int entry) {
   if (!entry && nodeid == 0) return 0;
 
   kn_job *job = calloc(1, sizeof(kn_job));
-  job->entry = entry;
+  job->what = what;
   job->parent = parent;
   job->nodeid = nodeid;
   if (entry) job->name = strndup(last, lastlen);
