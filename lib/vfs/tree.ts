@@ -231,6 +231,22 @@ export class Tree {
     return copy;
   }
 
+  /**
+   * What the attributes and listings below a chain's directory are made from, by identity and value (its stages
+   * and their commands, sched lines, modes and inputs; its mode, type, mixer strip and input): while the stamp
+   * stays the same, nothing below the chain changed behind the kernel's back (kernel-cache.ts). Undefined for a
+   * name that is no chain.
+   */
+  stampOf(name: string): unknown[] | undefined {
+    const chain = this.project.chains.get(name);
+    if (!chain) return undefined;
+    const strip = this.project.stripOf(chain);
+    const stamp: unknown[] = [chain, chain.stages, chain.stages.length, chain.mode, chain.inputType, chain.liveInput, chain.input, chain.input.size,
+      strip, strip.volume, strip.pan, strip.mute, strip.solo];
+    for (const s of chain.stages) stamp.push(s, s.name, s.mode, s.argv, s.sched, s.sched.length, s.input, s.input.size);
+    return stamp;
+  }
+
   /** @internal a writer opened or closed an `in` file */
   countWriters(store: InputStore, open: number): void {
     this.writers.set(store, open);
