@@ -166,7 +166,10 @@ export class KernelCache {
     if (second < 0 && !make) return undefined;
     const name = path.slice(1, second < 0 ? undefined : second);
     let group = this.groups.get(name);
-    if (!group) this.groups.set(name, (group = { stamp: this.stampOf(name), told: new Map(), listed: new Map() }));
+    // Made for a name the top level does not hold (a lookup that crossed the name's invalidation): looked at
+    // whole at the next check, whatever the stamp.
+    const stamp = this.top.has(`/${name}`) ? this.stampOf(name) : undefined;
+    if (!group) this.groups.set(name, (group = { stamp, told: new Map(), listed: new Map() }));
     return group;
   }
 
