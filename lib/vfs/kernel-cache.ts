@@ -1,7 +1,7 @@
 import type { DirNode, VNode } from './vnode.js';
 
 /** How long the kernel may keep a name and the attributes of a file that changes only when the project does (s). */
-export const KERNEL_CACHE_S = 5;
+export const KERNEL_CACHE_S = 30;
 
 /** What stat reports of a node: what the kernel keeps and must be told about when it changes. */
 export interface Attrs {
