@@ -90,7 +90,10 @@ export class FuseMount {
 
   constructor(readonly mountpoint: string, private readonly tree: Tree, private readonly logger: Logger, private readonly options: MountOptions = {}) {
     this.access = options.access ?? new Access({ ownerUid: this.uid, ownerGid: this.gid, group: null });
-    this.cache = new KernelCache((path, what) => this.fuse.invalidate(path, what), (node) => attrsOf(this.stat(node)), (name) => tree.stampOf(name));
+    this.cache = new KernelCache((path, what) => {
+      if (options.debug) logger.debug(`fuse: take back ${what} of ${path}`);
+      return this.fuse.invalidate(path, what);
+    }, (node) => attrsOf(this.stat(node)), (name) => tree.stampOf(name));
     this.checkedVersion = tree.project.version;
     this.fuse = new Fuse(mountpoint, this.operations(), {
       force: true,
