@@ -201,7 +201,7 @@ export class FuseMount {
       flush: (p: string, fd: number, cb: Cb) => this.run('flush', this.pathOf(fd, p), cb, async (cb) => {
         const open = this.files.get(fd);
         await open?.handle.flush();
-        if (open) await this.cache.recheck(open.path);
+        if (open) await this.recheck(open.path);
         cb(0);
       }),
       fsync: (_p: string, _d: number, _fd: number, cb: Cb) => cb(0),
@@ -210,7 +210,7 @@ export class FuseMount {
         this.files.delete(fd);
         await open?.handle.release();
         // A generated file's size is its text's again once its readers are gone.
-        if (open) await this.cache.recheck(open.path);
+        if (open) await this.recheck(open.path);
         cb(0);
       }),
       truncate: (p: string, size: number, cb: Cb) => this.run('truncate', p, cb, async (cb, { caller }) => {
@@ -314,7 +314,26 @@ export class FuseMount {
     const version = this.tree.project.version;
     if (version === this.checkedVersion) return Promise.resolve();
     this.checkedVersion = version;
-    return this.cache.check();
+    return this.safely(() => this.cache.check());
+  }
+
+  /** Takes back a file's attributes if they changed (its readers closed). */
+  private recheck(path: string): Promise<void> {
+    return this.safely(() => this.cache.recheck(path));
+  }
+
+  /**
+   * Runs what tells the kernel: a failure must not fail the request that waits on it, nor the timer. It is
+   * logged, and the kernel keeps what it has for at most its timeout.
+   */
+  private safely(f: () => Promise<void>): Promise<void> {
+    const failed = (err: unknown) => this.logger.error(`fuse: telling the kernel what changed failed: ${(err as Error)?.stack ?? String(err)}`);
+    try {
+      return f().catch(failed);
+    } catch (err) {
+      failed(err);
+      return Promise.resolve();
+    }
   }
 
   /** The node at a path and the directory it is in (ENOENT, ENOTDIR as Tree.resolve). */
