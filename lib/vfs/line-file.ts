@@ -35,7 +35,7 @@ export interface LineFileOptions {
   undeletable?: string;
   /** Report size 0 (the text changes by itself). */
   volatile?: boolean;
-  /** Its text changes without a change of the project (/config, when its file is edited): see FileNode.live. */
+  /** Its text changes without a change of the project (/config, when its file is edited), or with nearly every one (/ctl): see FileNode.live. */
   live?: boolean;
 }
 

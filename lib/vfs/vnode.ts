@@ -48,8 +48,9 @@ export interface FileNode {
   /** The size stat reports (0 for live streams). */
   size(): Bytes;
   /**
-   * Its size or times change by themselves, not only when the project changes (/log, /status, a stage's err):
-   * the kernel asks for its attributes at every call instead of keeping them (kernel-cache.ts).
+   * Its size or times change by themselves, not only when the project changes (/log, /status, a stage's err),
+   * or with nearly every change (/ctl): the kernel asks for its attributes at every call instead of keeping
+   * them (kernel-cache.ts).
    */
   readonly live?: boolean;
   mtime: Date;
