@@ -93,6 +93,8 @@ export class KernelCache {
       return;
     }
     told.set(path, { node, parent, name: path.slice(path.lastIndexOf('/') + 1), parentPath: parentOf(path), attrs });
+    // A top-level directory's own attributes are looked at with what is below it, when its stamp moved.
+    if (!group && node.kind === 'dir' && path !== '/') this.groupOf(path, true);
   }
 
   /** readdir of `path` answered `names` of `node`: the kernel keeps the listing. */
@@ -118,13 +120,15 @@ export class KernelCache {
         sent.push(this.invalidate(path, 'entry'));
         continue;
       }
-      sent.push(...this.compare(path, t));
+      if (t.node.kind !== 'dir' || !this.groups.has(t.name)) sent.push(...this.compare(path, t));
     }
     if (this.rootListing) sent.push(...this.compareListing('/', this.rootListing));
     for (const [name, group] of this.groups) {
       const stamp = this.stampOf(name);
       if (stamp !== undefined && group.stamp !== undefined && sameValues(stamp, group.stamp)) continue;
       group.stamp = stamp;
+      const own = this.top.get(`/${name}`);
+      if (own?.node.kind === 'dir') sent.push(...this.compare(`/${name}`, own));
       this.checkGroup(group, sent);
     }
     return settle(sent);
