@@ -24,6 +24,14 @@ declare module 'fuse-native' {
     readonly context: FuseContext | null;
     mount(cb: (err: Error | null) => void): void;
     unmount(cb: (err: Error | null) => void): void;
+    /**
+     * Takes back what the kernel holds of a path: its name ('entry': looked up again, and everything below it),
+     * its attributes ('attrs'), or its attributes and cached content ('data': a directory's listing); resolves
+     * once the kernel was told (patch 5). A getattr answer's `attrValidMs` sets how long the kernel keeps that
+     * answer (instead of attr_timeout). Without an `opendir` op, directories are opened in C, `readdir` gets
+     * the path, and the kernel keeps listings until 'data' takes them back.
+     */
+    invalidate(path: string, what: 'attrs' | 'entry' | 'data'): Promise<void>;
     static unmount(mnt: string, cb: (err: Error | null) => void): void;
     static [errno: string]: any;
   }

@@ -7,6 +7,8 @@ export function configFile(live: LiveConfig): LineFile {
   return new LineFile({
     mode: 0o600,
     whole: true,
+    // Its file may be edited behind the mount's back (the watcher applies it).
+    live: true,
     undeletable: '/config is the machine\'s settings, not part of a project (an archive never replaces it; write it to change it)',
     read: () => formatConfig(live.current, { masked: true }),
     apply: (text) => live.applyText(text, '/config'),

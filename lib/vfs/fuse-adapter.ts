@@ -7,15 +7,27 @@ import { AudiofsError, CtlError, errnoNameOf, type ErrnoName } from '../base/err
 import type { Logger } from '../base/logger.js';
 import { guardDescriptor, guardWhile } from '../procchain/spawn-guard.js';
 import { Access } from './access.js';
+import { KERNEL_CACHE_S, KernelCache, type Attrs } from './kernel-cache.js';
 import type { Tree } from './tree.js';
 import type { Caller } from '../studio/caller.js';
-import { openMode, type FileHandle, type VNode } from './vnode.js';
+import { openMode, type DirNode, type FileHandle, type VNode } from './vnode.js';
 
 const require = createRequire(import.meta.url);
 const Fuse = require('fuse-native') as typeof FuseType;
 
 /** Operations that only read: never held for a save, whatever changed meanwhile. */
 const READS: ReadonlySet<string> = new Set(['read', 'access', 'getxattr', 'listxattr', 'release']);
+
+/**
+ * Operations answered only once the kernel was told what their change changed (kernel-cache.ts): those during
+ * which the kernel holds no directory's lock. Taking back a name takes its directory's lock in the kernel, so
+ * mkdir, rmdir, unlink, create, rename and a chmod of a directory (which hold one) are answered at once, and
+ * what they changed besides their own entry reaches the kernel just after.
+ */
+const TELLS_FIRST: ReadonlySet<string> = new Set(['write', 'flush', 'release', 'open', 'truncate', 'ftruncate', 'read']);
+
+/** How often a change made without a request (the transport, a song step) is looked for (ms). */
+const CHANGE_POLL_MS = 50;
 
 const S_IFDIR = 0o040000;
 const R_OK = 4;
@@ -65,16 +77,24 @@ interface OpenFile {
 export class FuseMount {
   private readonly fuse: FuseType;
   private readonly files = new Map<number, OpenFile>();
-  private readonly dirs = new Map<number, VNode>();
   /** Requests run() serves and has not answered yet, by fuse-native's request id. */
   private readonly inFlight = new Map<number, InFlight>();
   private nextFd = 1;
   private readonly uid = process.getuid?.() ?? 0;
   private readonly gid = process.getgid?.() ?? 0;
   private readonly access: Access;
+  /** What the kernel keeps of the tree, and the project's version it was last checked against. */
+  private readonly cache: KernelCache;
+  private checkedVersion: number;
+  private poll: NodeJS.Timeout | undefined;
 
   constructor(readonly mountpoint: string, private readonly tree: Tree, private readonly logger: Logger, private readonly options: MountOptions = {}) {
     this.access = options.access ?? new Access({ ownerUid: this.uid, ownerGid: this.gid, group: null });
+    this.cache = new KernelCache((path, what) => {
+      if (options.debug) logger.debug(`fuse: take back ${what} of ${path}`);
+      return this.fuse.invalidate(path, what);
+    }, (node) => attrsOf(this.stat(node)), (name) => tree.stampOf(name));
+    this.checkedVersion = tree.project.version;
     this.fuse = new Fuse(mountpoint, this.operations(), {
       force: true,
       mkdir: true,
@@ -84,13 +104,11 @@ export class FuseMount {
       // nopath: libfuse then locks no path for read, write and release, so a read waiting on a live
       // stream does not hold up unlink, rmdir and mkdir; those ops get "" and work from the handle
       // (vendor/fuse-native/PATCHED.md).
-      // entry_timeout=1: the kernel keeps what a name is for a second, so a path's components are not looked up
-      // in JS at every call. That is right because every call still reaches JS by its whole path (attr_timeout=0)
-      // and answers ENOENT for a stage a ctl line dropped; a name looked up and not found is never kept
-      // (negative_timeout=0), so a chain a ctl line makes is there at once. attr_timeout stays 0: libfuse 2.9's
-      // high-level API has one timeout for the whole mount and no invalidation, and /log, /status, /ctl and err
-      // change size by themselves (tail -n and tail -f read the size).
-      fsname: 'audiofs,direct_io,big_writes,hard_remove,nopath,attr_timeout=0,entry_timeout=1,negative_timeout=0',
+      // entry_timeout and attr_timeout: the kernel keeps names and attributes, so stat and ls -R do not reach
+      // JS; what a change of the project changes behind the kernel's back is taken back (kernel-cache.ts,
+      // vendor/fuse-native patch 5), and a file that changes by itself is answered with a zero timeout. A name
+      // looked up and not found is never kept (negative_timeout=0), so a chain a ctl line makes is there at once.
+      fsname: `audiofs,direct_io,big_writes,hard_remove,nopath,attr_timeout=${KERNEL_CACHE_S},entry_timeout=${KERNEL_CACHE_S},negative_timeout=0`,
       timeout: { default: 60_000, read: false },
     });
   }
@@ -103,6 +121,8 @@ export class FuseMount {
     try {
       await new Promise<void>((resolve, reject) => this.fuse.mount((err) => (err ? reject(err) : resolve())));
       for (const fd of await inheritableDescriptors()) guardDescriptor(fd);
+      this.poll = setInterval(() => void this.tellKernel(), CHANGE_POLL_MS);
+      this.poll.unref();
     } finally {
       found();
     }
@@ -110,6 +130,7 @@ export class FuseMount {
 
   /** Unmounts (every pending read must have been answered first). */
   async unmount(): Promise<void> {
+    clearInterval(this.poll);
     await new Promise<void>((resolve, reject) => this.fuse.unmount((err) => (err ? reject(err) : resolve())));
   }
 
@@ -119,12 +140,19 @@ export class FuseMount {
     return {
       init: (cb: Cb) => cb(0),
       statfs: (_p: string, cb: Cb) => cb(0, { bsize: 4096, frsize: 4096, blocks: 1 << 20, bfree: 1 << 19, bavail: 1 << 19, files: 1 << 16, ffree: 1 << 15, favail: 1 << 15, fsid: 0, flag: 0, namemax: 255 }),
-      getattr: (p: string, cb: Cb) => this.now('getattr', p, cb, () => [this.stat(t.resolve(p, 'getattr'))]),
+      getattr: (p: string, cb: Cb) => this.now('getattr', p, cb, () => {
+        const { node, parent } = this.find(p);
+        const st = this.stat(node);
+        // What changes by itself is asked for at every call; the rest the kernel keeps until told otherwise.
+        if (node.kind === 'file' && node.live) st.attrValidMs = 0;
+        else this.cache.remember(p, node, parent, attrsOf(st));
+        return [st];
+      }),
+      // By handle: the size of what this open reads (a snapshot's), which the kernel must not keep for the file.
       fgetattr: (p: string, fd: number, cb: Cb) => this.now('fgetattr', p, cb, () => {
-        const open = this.files.get(fd);
-        // A directory's handle (fstat of an opened directory) or a file's.
-        if (!open) return [this.stat(this.dirs.get(fd) ?? this.file(fd, 'fgetattr').node)];
-        return [this.stat(open.node, open.handle.size?.())];
+        // Only a regular file's fstat comes by handle (a directory's comes by path).
+        const open = this.file(fd, 'fgetattr');
+        return [{ ...this.stat(open.node, open.handle.size?.()), attrValidMs: 0 }];
       }, fd),
       access: (p: string, mask: number, cb: Cb) => this.run('access', p, cb, async (cb, { caller }) => {
         const node = t.resolve(p, 'access');
@@ -137,25 +165,17 @@ export class FuseMount {
         }
         cb(0);
       }),
-      opendir: (p: string, _flags: number, cb: Cb) => this.now('opendir', p, cb, () => {
-        const node = t.resolve(p, 'opendir');
-        if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'opendir', p);
-        const fd = this.nextFd++;
-        this.dirs.set(fd, node);
-        return [fd];
-      }),
-      // Each entry's type goes with its name (d_type): `ls -R` and `find` then need no stat per entry.
-      readdir: (p: string, fd: number, cb: Cb) => this.now('readdir', p, cb, () => {
-        const node = this.dirs.get(fd);
-        if (node?.kind !== 'dir') throw new AudiofsError('EBADF', 'readdir', p);
+      // No opendir: fuse-native opens directories itself, readdir gets the path, and the kernel keeps the
+      // listing until told it changed (kernel-cache.ts). Each entry's type goes with its name (d_type): `ls -R`
+      // and `find` then need no stat per entry.
+      readdir: (p: string, _fd: number, cb: Cb) => this.now('readdir', p, cb, () => {
+        const node = t.resolve(p, 'readdir');
+        if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'readdir', p);
         const names = node.entries();
         const types = names.map((n) => (node.lookup(n)?.kind === 'dir' ? DIR_TYPE : FILE_TYPE));
+        this.cache.rememberListing(p, node, names);
         return [['.', '..', ...names], [DIR_TYPE, DIR_TYPE, ...types]];
       }),
-      releasedir: (_p: string, fd: number, cb: Cb) => {
-        this.dirs.delete(fd);
-        cb(0);
-      },
       open: (p: string, flags: number, cb: Cb) => this.run('open', p, cb, async (cb, { caller }) => {
         const node = t.resolve(p, 'open');
         if (node.kind === 'dir') throw new AudiofsError('EISDIR', 'open', p);
@@ -179,7 +199,9 @@ export class FuseMount {
         cb(await this.file(fd, 'write').handle.write(pos, Buffer.from(buf.subarray(0, len)), signal));
       }),
       flush: (p: string, fd: number, cb: Cb) => this.run('flush', this.pathOf(fd, p), cb, async (cb) => {
-        await this.files.get(fd)?.handle.flush();
+        const open = this.files.get(fd);
+        await open?.handle.flush();
+        if (open) await this.recheck(open.path);
         cb(0);
       }),
       fsync: (_p: string, _d: number, _fd: number, cb: Cb) => cb(0),
@@ -187,6 +209,8 @@ export class FuseMount {
         const open = this.files.get(fd);
         this.files.delete(fd);
         await open?.handle.release();
+        // A generated file's size is its text's again once its readers are gone.
+        if (open) await this.recheck(open.path);
         cb(0);
       }),
       truncate: (p: string, size: number, cb: Cb) => this.run('truncate', p, cb, async (cb, { caller }) => {
@@ -240,9 +264,16 @@ export class FuseMount {
       // A change is acknowledged only once it is stored: an operation during which the project changed is
       // answered once a save that began after the change is on disk (one already running may have missed it).
       // A request that only reads (a blocked reader of a stream, above all) never waits for a save.
-      if (writes && code >= 0 && project.version !== version) {
-        project.persist().then(() => send(code, rest), (err: unknown) => send(errnoNumber(errnoNameOf(err)), []));
-        return;
+      if (project.version !== version) {
+        // What the change changed behind the kernel's back is taken back before the answer (when the kernel
+        // holds no directory's lock for this request), and the change is stored.
+        const told = this.tellKernel();
+        const stored = writes && code >= 0 ? project.persist() : undefined;
+        const waits = [TELLS_FIRST.has(op) ? told : undefined, stored].filter((w) => w !== undefined);
+        if (waits.length > 0) {
+          Promise.all(waits).then(() => send(code, rest), (err: unknown) => send(code >= 0 ? errnoNumber(errnoNameOf(err)) : code, []));
+          return;
+        }
       }
       send(code, rest);
     };
@@ -276,6 +307,48 @@ export class FuseMount {
     }
     if (this.options.debug) this.logger.debug(`fuse: ${op} ${fd === undefined ? path : this.pathOf(fd, path)} -> 0`);
     cb(0, ...result);
+  }
+
+  /** Takes back from the kernel what changed since the project's version last checked (at once if none). */
+  private tellKernel(): Promise<void> {
+    const version = this.tree.project.version;
+    if (version === this.checkedVersion) return Promise.resolve();
+    this.checkedVersion = version;
+    return this.safely(() => this.cache.check());
+  }
+
+  /** Takes back a file's attributes if they changed (its readers closed). */
+  private recheck(path: string): Promise<void> {
+    return this.safely(() => this.cache.recheck(path));
+  }
+
+  /**
+   * Runs what tells the kernel: a failure must not fail the request that waits on it, nor the timer. It is
+   * logged, and the kernel keeps what it has for at most its timeout.
+   */
+  private safely(f: () => Promise<void>): Promise<void> {
+    const failed = (err: unknown) => this.logger.error(`fuse: telling the kernel what changed failed: ${(err as Error)?.stack ?? String(err)}`);
+    try {
+      return f().catch(failed);
+    } catch (err) {
+      failed(err);
+      return Promise.resolve();
+    }
+  }
+
+  /** The node at a path and the directory it is in (ENOENT, ENOTDIR as Tree.resolve). */
+  private find(path: string): { node: VNode; parent: DirNode | undefined } {
+    let node: VNode = this.tree.root;
+    let parent: DirNode | undefined;
+    for (const part of path.split('/')) {
+      if (part === '') continue;
+      if (node.kind !== 'dir') throw new AudiofsError('ENOTDIR', 'getattr', path);
+      const next: VNode | undefined = node.lookup(part);
+      if (!next) throw new AudiofsError('ENOENT', 'getattr', path);
+      parent = node;
+      node = next;
+    }
+    return { node, parent };
   }
 
   /** The errno an operation answers for what it threw (logged when it is not one of ours). */
@@ -340,6 +413,11 @@ export class FuseMount {
       ctime: (node.kind === 'file' && node.ctime) || node.mtime,
     };
   }
+}
+
+/** What the kernel keeps of a stat answer. */
+function attrsOf(st: Record<string, unknown>): Attrs {
+  return { size: st.size as number, mode: st.mode as number, mtime: (st.mtime as Date).getTime(), ctime: (st.ctime as Date).getTime() };
 }
 
 /** The negative errno fuse-native answers with for an errno name (ENOTSUP is Linux's EOPNOTSUPP). */

@@ -35,6 +35,8 @@ export interface LineFileOptions {
   undeletable?: string;
   /** Report size 0 (the text changes by itself). */
   volatile?: boolean;
+  /** Its text changes without a change of the project (/config, when its file is edited), or with nearly every one (/ctl): see FileNode.live. */
+  live?: boolean;
 }
 
 /** A file of commands or settings: writes apply line by line, reads give the state back as lines. */
@@ -50,6 +52,10 @@ export class LineFile implements FileNode {
 
   get steerable(): boolean {
     return this.options.steerable ?? false;
+  }
+
+  get live(): boolean {
+    return this.options.live ?? false;
   }
 
   size(): Bytes {

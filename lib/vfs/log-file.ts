@@ -16,6 +16,8 @@ export class LogFile implements FileNode {
   /** The log says what the owner did: other users may not read it unless the owner says so. */
   mode = 0o440;
   mtime = new Date();
+  /** It grows by itself: the kernel keeps none of its attributes. */
+  readonly live = true;
   readonly ctime = new Date();
   private chunks: Buffer[] = [];
   private kept: Bytes = 0;

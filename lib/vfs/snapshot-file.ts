@@ -46,6 +46,8 @@ export class OpenSnapshots {
 export class SnapshotFile implements FileNode {
   readonly kind = 'file';
   mtime = new Date();
+  /** Its text follows the state as it runs: the kernel keeps none of its attributes. */
+  readonly live = true;
   private readonly readers = new OpenSnapshots();
   /** The text the last stat saw: an open right after it reads that text (tar stats, opens, reads that size). */
   private stated: { text: Buffer; at: number; version: number } | undefined;

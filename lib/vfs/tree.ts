@@ -229,6 +229,22 @@ export class Tree {
     return copy;
   }
 
+  /**
+   * What the attributes and listings below a chain's directory are made from, by identity and value (its stages
+   * and their commands, sched lines, modes and inputs; its mode, type, mixer strip and input): while the stamp
+   * stays the same, nothing below the chain changed behind the kernel's back (kernel-cache.ts). Undefined for a
+   * name that is no chain.
+   */
+  stampOf(name: string): unknown[] | undefined {
+    const chain = this.project.chains.get(name);
+    if (!chain) return undefined;
+    const strip = this.project.stripOf(chain);
+    const stamp: unknown[] = [chain, chain.stages, chain.stages.length, chain.mode, chain.inputType, chain.liveInput, chain.input, chain.input.size,
+      strip, strip.volume, strip.pan, strip.mute, strip.solo];
+    for (const s of chain.stages) stamp.push(s, s.name, s.mode, s.argv, s.sched, s.sched.length, s.input, s.input.size);
+    return stamp;
+  }
+
   /** @internal a writer opened or closed an `in` file (the store counts them) */
   writersChanged(store: InputStore): void {
     // A closed writer may let a deferred save of this store go ahead.
@@ -309,6 +325,9 @@ class RootDir extends Dir {
     this.files = {
       ctl: new LineFile({
         steerable: true,
+        // Nearly every change changes it: asked for at each stat rather than made again at each change to
+        // compare its size (O(chains)).
+        live: true,
         read: () => {
           const head = transportLines(project);
           return head.length === 0 ? chainText.get() : Buffer.concat([Buffer.from(head.map((l) => `${l}\n`).join('')), chainText.get()]);

@@ -47,6 +47,12 @@ export interface FileNode {
   readonly ctime?: Date;
   /** The size stat reports (0 for live streams). */
   size(): Bytes;
+  /**
+   * Its size or times change by themselves, not only when the project changes (/log, /status, a stage's err),
+   * or with nearly every change (/ctl): the kernel asks for its attributes at every call instead of keeping
+   * them (kernel-cache.ts).
+   */
+  readonly live?: boolean;
   mtime: Date;
   open(mode: OpenMode): Promise<FileHandle>;
   /** truncate(2) by path. */

@@ -94,3 +94,102 @@ test('a reader of /status while chains play gets as many bytes as fstat says, be
     await m.close();
   }
 });
+
+/** What `find` reports of the mount (names, types, sizes and modes, as the kernel may have kept them). */
+async function findAll(dir: string): Promise<Map<string, { type: string; size: number; mode: number }>> {
+  const { stdout } = await run('find', [dir, '-mindepth', '1', '-printf', '%P\\t%y\\t%s\\t%m\\n'], { timeout: 10_000 });
+  const found = new Map<string, { type: string; size: number; mode: number }>();
+  for (const line of stdout.split('\n').filter((l) => l !== '')) {
+    const [path, type, size, mode] = line.split('\t');
+    found.set(path, { type, size: Number(size), mode: parseInt(mode, 8) });
+  }
+  return found;
+}
+
+/** The paths a project of these chains (name -> stage names) has, as audiofs defines its tree. */
+function expectedPaths(chains: Record<string, string[]>): string[] {
+  const paths = ['ctl', 'mixer', 'status', 'log', 'comments', 'out', 'stream.mp3', 'channels'];
+  for (const [name, stages] of Object.entries(chains)) {
+    paths.push(name, ...['in', 'out', 'ctl', 'mixer'].map((f) => `${name}/${f}`));
+    for (const s of stages) paths.push(`${name}/${s}`, ...['cmd', 'sched', 'in', 'out', 'err'].map((f) => `${name}/${s}/${f}`));
+  }
+  return paths.sort();
+}
+
+/** Files whose size a read can check (streams would wait; live files change between the two). */
+const SIZE_UNCHECKED = new Set(['out', 'err', 'status', 'log', 'channels', 'stream.mp3']);
+
+/** Every path of the mount as `find` sees it against the project, and every size against a read of the file. */
+async function checkTree(m: Awaited<ReturnType<typeof mountAudiofs>>, chains: Record<string, string[]>, when: string): Promise<Map<string, { type: string; size: number; mode: number }>> {
+  const found = await findAll(m.dir);
+  assert.deepEqual([...found.keys()].sort(), expectedPaths(chains), `${when}: the paths find lists`);
+  for (const [path, f] of found) {
+    if (f.type !== 'f' || SIZE_UNCHECKED.has(path.split('/').pop()!)) continue;
+    assert.equal(f.size, (await readFile(m.path(path))).length, `${when}: the size of ${path} is what a read gives`);
+  }
+  return found;
+}
+
+test('after the kernel kept the whole tree, what ctl lines, rm -r, mkdir and chmod change is seen at once by find, stat and ls', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('a cat | tee');
+    await m.ctl('b cat');
+    // The kernel keeps every name, attribute and listing it is given (twice: the second from its cache).
+    await checkTree(m, { a: ['cat', 'tee'], b: ['cat'] }, 'at first');
+    await checkTree(m, { a: ['cat', 'tee'], b: ['cat'] }, 'again');
+    // A chain made by a ctl line: in the root's listing, with all its entries.
+    await m.ctl('c tee');
+    await checkTree(m, { a: ['cat', 'tee'], b: ['cat'], c: ['tee'] }, 'after the line making c');
+    // /ctl written anew: a's tee dropped, dd made, cat's command changed (the same stage: its cmd grows).
+    // (written anew as tar x does it: unlinked, created again)
+    await unlink(m.path('ctl'));
+    await writeFile(m.path('ctl'), 'a cat -u | dd\nb cat\nc tee\n');
+    assert.equal(await gone(m.path('a', 'tee')), 'ENOENT');
+    assert.equal(await gone(m.path('a', 'tee', 'cmd')), 'ENOENT');
+    assert.equal((await stat(m.path('a', 'cat', 'cmd'))).size, Buffer.byteLength('cat -u\n'));
+    const found = await checkTree(m, { a: ['cat', 'dd'], b: ['cat'], c: ['tee'] }, 'after /ctl was written anew');
+    // chmod of a stage (bypass): its mode at once, to stat and find.
+    const before = found.get('a/cat')!.mode;
+    await run('chmod', ['u-rw', m.path('a', 'cat')], { timeout: 10_000 });
+    assert.equal((await stat(m.path('a', 'cat'))).mode & 0o7777, before & ~0o600);
+    assert.equal((await checkTree(m, { a: ['cat', 'dd'], b: ['cat'], c: ['tee'] }, 'after chmod u-rw a/cat')).get('a/cat')!.mode, before & ~0o600);
+    await run('chmod', ['u+rw', m.path('a', 'cat')], { timeout: 10_000 });
+    // rm -r of a chain, mkdir of one: the listings follow.
+    await run('rm', ['-r', m.path('c')], { timeout: 10_000 });
+    await run('mkdir', [m.path('d')], { timeout: 10_000 });
+    await checkTree(m, { a: ['cat', 'dd'], b: ['cat'], d: [] }, 'after rm -r c and mkdir d');
+    // A chain removed and made again by a line under the same name: its new stages, not the old ones.
+    await run('rm', ['-r', m.path('b')], { timeout: 10_000 });
+    await m.ctl('b tee | dd');
+    await checkTree(m, { a: ['cat', 'dd'], d: [], b: ['tee', 'dd'] }, 'after b was made again');
+    assert.equal(await gone(m.path('b', 'cat')), 'ENOENT');
+    const { stdout } = await run('ls', [m.path('b')], { timeout: 10_000 });
+    assert.deepEqual(stdout.split('\n').filter((n) => n !== ''), ['ctl', 'dd', 'in', 'mixer', 'out', 'tee']);
+  } finally {
+    await m.close();
+  }
+});
+
+test('a file that grows by itself (a stage\'s err, /log) shows its size at once to stat, even after the kernel kept the tree', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl(`g sh -c 'echo one >&2; sleep 0.5; echo two >&2; exec cat'`);
+    await checkTree(m, { g: ['sh'] }, 'at first');
+    const err = m.path('g', 'sh', 'err');
+    assert.equal((await stat(err)).size, 0);
+    await m.ctl('play');
+    await waitFor(async () => (await readFile(err, 'utf8')).includes('two'), 'both lines in err');
+    assert.equal((await stat(err)).size, (await readFile(err)).length);
+    assert.equal((await readFile(err, 'utf8')).match(/one\n|two\n/g)?.length, 2);
+    const log = (await readFile(m.path('log'))).length;
+    assert.equal((await stat(m.path('log'))).size, log);
+    // A line logged: stat gives the new size at once.
+    await m.ctl('x cat');
+    const grown = (await readFile(m.path('log'))).length;
+    assert.ok(grown > log, '/log grew');
+    assert.equal((await stat(m.path('log'))).size, grown);
+  } finally {
+    await m.close();
+  }
+});

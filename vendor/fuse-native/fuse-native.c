@@ -129,6 +129,8 @@ static const uint32_t op_mkdir = 32;
 static const uint32_t op_rmdir = 33;
 // audiofs: not a libfuse operation: JS's handler told that the kernel interrupted a request.
 static const uint32_t op_interrupt = 34;
+// audiofs: not a libfuse operation: the notifier sent the invalidations up to a ticket (kernel-names.h).
+static const uint32_t op_invalidated = 35;
 
 // audiofs: how often a worker waiting for JS's answer asks libfuse whether its request was interrupted.
 #define INTERRUPT_POLL_MS 20
@@ -143,7 +145,10 @@ typedef struct {
   napi_ref malloc;
 
   // Operation handlers
-  napi_ref handlers[35];
+  napi_ref handlers[36];
+
+  // audiofs: the kernel's names and the notifier (kernel-names.h).
+  void *names;
 
   struct fuse *fuse;
   struct fuse_chan *ch;
@@ -212,6 +217,9 @@ typedef struct {
   uint64_t dispatched;
   uint64_t answered;
   uint64_t interrupt_told;
+  // audiofs: the attribute timeout JS gave with its last getattr answer on this thread, in ms + 1 (0: the
+  // mount's); read by the channel when it sends the reply (kernel-names.h), reset for each request.
+  uint32_t attr_valid_ms;
   // Posted once per request, by JS's answer (a plain sem_t on Linux, for sem_clockwait).
 #ifdef __APPLE__
   uv_sem_t sem;
@@ -223,6 +231,8 @@ typedef struct {
 
 static pthread_key_t thread_locals_key;
 static fuse_thread_locals_t* get_thread_locals();
+
+#include "kernel-names.h"
 
 // audiofs: request ids, unique across worker threads (0 means none).
 static uint64_t last_request_id = 0;
@@ -382,6 +392,7 @@ FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {
 }, {
   NAPI_ARGV_BUFFER_CAST(uint32_t*, ints, 2)
   populate_stat(ints, l->stat);
+  l->attr_valid_ms = ints[18];
 })
 
 FUSE_METHOD(fgetattr, 2, 1, (const char *path, struct stat *stat, struct fuse_file_info *info), {
@@ -398,6 +409,7 @@ FUSE_METHOD(fgetattr, 2, 1, (const char *path, struct stat *stat, struct fuse_fi
 }, {
   NAPI_ARGV_BUFFER_CAST(uint32_t*, ints, 2)
   populate_stat(ints, l->stat);
+  l->attr_valid_ms = ints[18];
 })
 
 FUSE_METHOD_VOID(access, 2, 0, (const char *path, int mode), {
@@ -526,13 +538,16 @@ FUSE_METHOD(write, 6, 2, (const char *path, const char *buf, size_t len, off_t o
 
 FUSE_METHOD(readdir, 2, 2, (const char *path, void *buf, fuse_fill_dir_t filler, off_t offset, struct fuse_file_info *info), {
   l->buf = buf;
-  l->path = path;
+  // audiofs: a directory opened without JS (kernel-names.h): its handle is its path.
+  kn_state *names = (kn_state *) l->fuse->names;
+  l->path = path == NULL && info != NULL && info->fh != 0 && names != NULL && names->dirs_here ? (const char *) (uintptr_t) info->fh : path;
   l->offset = offset;
   l->info = info;
   l->readdir_filler = filler;
 }, {
   napi_create_string_utf8(env, PATH_OR_EMPTY(l->path), NAPI_AUTO_LENGTH, &(argv[2]));
-  napi_create_uint32(env, l->info != NULL ? l->info->fh : 0, &(argv[3]));
+  // audiofs: the handle of a directory opened without JS is no number of JS's.
+  napi_create_uint32(env, l->info != NULL && l->path != NULL && l->path == (const char *) (uintptr_t) l->info->fh ? 0 : (l->info != NULL ? l->info->fh : 0), &(argv[3]));
 }, {
   uint32_t stats_length;
   uint32_t names_length;
@@ -945,10 +960,38 @@ static fuse_thread_locals_t* get_thread_locals () {
   return l;
 }
 
+// audiofs: main thread: the notifier sent what was asked up to a ticket; JS resolves what waited on it.
+static void fuse_native_dispatch_invalidated (uv_async_t* handle) {
+  fuse_thread_t *ft = (fuse_thread_t *) handle->data;
+  kn_state *s = (kn_state *) ft->names;
+  if (ft->handlers[op_invalidated] == NULL) return;
+  uint64_t done = __atomic_load_n(&s->done, __ATOMIC_ACQUIRE);
+  FUSE_NATIVE_CALLBACK(ft->handlers[op_invalidated], {
+    napi_value argv[1];
+    napi_create_double(env, (double) done, &(argv[0]));
+    NAPI_MAKE_CALLBACK(env, NULL, ctx, callback, 1, argv, NULL)
+  })
+}
+
+// audiofs: JS: take back what the kernel holds of a path: its name (entry = 1) or its attributes (0).
+// Returns the ticket op_invalidated reports when it was sent, or 0 when the kernel holds nothing of it.
+NAPI_METHOD(fuse_native_invalidate) {
+  NAPI_ARGV(3)
+  NAPI_ARGV_BUFFER_CAST(fuse_thread_t *, ft, 0);
+  NAPI_ARGV_UTF8(path, 4096, 1);
+  NAPI_ARGV_INT32(entry, 2);
+  uint64_t ticket = ft->names != NULL ? kn_invalidate((kn_state *) ft->names, path, entry) : 0;
+  napi_value result;
+  napi_create_double(env, (double) ticket, &result);
+  return result;
+}
+
 static void* start_fuse_thread (void *data) {
   fuse_thread_t *ft = (fuse_thread_t *) data;
   fuse_loop_mt(ft->fuse);
 
+  // audiofs: no invalidation is sent once the descriptor may be closed.
+  kn_stop((kn_state *) ft->names);
   fuse_unmount(ft->mnt, ft->ch);
   fuse_session_remove_chan(ft->ch);
   fuse_destroy(ft->fuse);
@@ -967,7 +1010,7 @@ NAPI_METHOD(fuse_native_mount) {
   napi_value handlers = argv[5];
   NAPI_ARGV_BUFFER_CAST(uint32_t *, implemented, 6)
 
-  for (int i = 0; i < 35; i++) {
+  for (int i = 0; i < 36; i++) {
     ft->handlers[i] = NULL;
   }
 
@@ -1011,6 +1054,13 @@ NAPI_METHOD(fuse_native_mount) {
   if (implemented[op_mkdir]) ops.mkdir = fuse_native_mkdir;
   if (implemented[op_rmdir]) ops.rmdir = fuse_native_rmdir;
   if (implemented[op_init]) ops.init = fuse_native_init;
+  // audiofs: JS reads directories by path and has no opendir: they are opened here and the kernel keeps
+  // their listings (kernel-names.h); JS takes back one that changes behind the kernel's back.
+  int dirs_here = implemented[op_readdir] && !implemented[op_opendir];
+  if (dirs_here) {
+    ops.opendir = kn_opendir;
+    ops.releasedir = kn_releasedir;
+  }
 
   int _argc = (strcmp(mntopts, "-o") <= 0) ? 1 : 2;
   char *_argv[] = {
@@ -1019,12 +1069,27 @@ NAPI_METHOD(fuse_native_mount) {
   };
 
   struct fuse_args args = FUSE_ARGS_INIT(_argc, _argv);
-  struct fuse_chan *ch = fuse_mount(mnt, &args);
+  struct fuse_chan *kch = fuse_mount(mnt, &args);
 
-  if (ch == NULL) {
+  if (kch == NULL) {
     napi_throw_error(env, "fuse failed", "fuse failed");
     return NULL;
   }
+
+  // audiofs: libfuse's channel replaced by one that learns the kernel's names (kernel-names.h).
+  kn_state *names = calloc(1, sizeof(kn_state));
+  kn_init(names);
+  struct fuse_chan *ch = kn_chan_new(kch, names);
+  if (ch == NULL) {
+    fuse_unmount(mnt, kch);
+    napi_throw_error(env, "fuse failed", "fuse failed: no channel of audiofs's own");
+    return NULL;
+  }
+  ft->names = names;
+  names->dirs_here = dirs_here;
+  uv_async_init(uv_default_loop(), &names->done_async, (uv_async_cb) fuse_native_dispatch_invalidated);
+  names->done_async.data = ft;
+  uv_unref((uv_handle_t *) &names->done_async);
 
   struct fuse *fuse = fuse_new(ch, &args, &ops, sizeof(struct fuse_operations), ft);
 
@@ -1044,6 +1109,7 @@ NAPI_METHOD(fuse_native_mount) {
     return NULL;
   }
 
+  kn_start(names);
   pthread_attr_init(&(ft->attr));
   pthread_create(&(ft->thread), &(ft->attr), start_fuse_thread, ft);
 
@@ -1082,6 +1148,7 @@ NAPI_INIT() {
   NAPI_EXPORT_FUNCTION(fuse_native_mount)
   NAPI_EXPORT_FUNCTION(fuse_native_unmount)
   NAPI_EXPORT_FUNCTION(fuse_native_context)
+  NAPI_EXPORT_FUNCTION(fuse_native_invalidate)
 
   NAPI_EXPORT_FUNCTION(fuse_native_signal_getattr)
   NAPI_EXPORT_FUNCTION(fuse_native_signal_init)
@@ -1154,4 +1221,5 @@ NAPI_INIT() {
   NAPI_EXPORT_UINT32(op_mkdir)
   NAPI_EXPORT_UINT32(op_rmdir)
   NAPI_EXPORT_UINT32(op_interrupt)
+  NAPI_EXPORT_UINT32(op_invalidated)
 }

@@ -159,6 +159,28 @@ class Fuse extends Nanoresource {
 
     // Used to determine if the user-defined callback needs to be nextTick'd.
     this._sync = true
+
+    // audiofs: invalidations asked and not sent yet: [ticket, resolve], in ticket order.
+    this._invalidating = []
+  }
+
+  // audiofs: takes back what the kernel holds of `path`: 'entry', its name (the kernel looks it up again,
+  // and what is below it); 'attrs', its attributes (the next stat asks again); 'data', its attributes and
+  // what it cached of its content (a directory's listing). Resolves once the kernel has been told (at once
+  // when it holds nothing of the path). See PATCHED.md, patch 5.
+  invalidate (path, what) {
+    if (!this._thread) return Promise.resolve()
+    const kind = INVALIDATE[what]
+    if (kind === undefined) throw new Error(`invalidate: expected 'attrs', 'entry' or 'data', got ${what}`)
+    const ticket = binding.fuse_native_invalidate(this._thread, path, kind)
+    if (ticket === 0) return Promise.resolve()
+    return new Promise(resolve => this._invalidating.push([ticket, resolve]))
+  }
+
+  _invalidated (done) {
+    let n = 0
+    while (n < this._invalidating.length && this._invalidating[n][0] <= done) n++
+    for (const [, resolve] of this._invalidating.splice(0, n)) resolve()
   }
 
   _getImplementedArray () {
@@ -212,7 +234,7 @@ class Fuse extends Nanoresource {
 
   _makeHandlerArray () {
     const self = this
-    const handlers = new Array(binding.op_interrupt + 1)
+    const handlers = new Array(binding.op_invalidated + 1)
 
     for (const [name, { op, defaults }] of OpcodesAndDefaults) {
       const nativeSignal = binding[`fuse_native_signal_${name}`]
@@ -224,6 +246,11 @@ class Fuse extends Nanoresource {
     // audiofs: the kernel interrupted a request that JS was given and has not answered yet.
     handlers[binding.op_interrupt] = function (nativeHandler, request) {
       if (self.ops && self.ops.interrupt) self.ops.interrupt(request)
+    }
+
+    // audiofs: the invalidations asked with invalidate() were sent up to ticket `done`.
+    handlers[binding.op_invalidated] = function (done) {
+      self._invalidated(done)
     }
 
     return handlers
@@ -440,7 +467,8 @@ class Fuse extends Nanoresource {
     }
     // audiofs: upstream called ops.getattr(path) here; under nopath the path is "" and only the handle says which file.
     this.ops.fgetattr(path, fd, (err, stat) => {
-      if (err) return signal(err)
+      // audiofs: an error still hands a stat array (the native answer reads one; without it the worker waited for ever).
+      if (err) return signal(err, getStatArray())
       return signal(0, getStatArray(stat))
     })
   }
@@ -829,8 +857,12 @@ function toDateMS (st) {
   return st.getTime()
 }
 
+// audiofs: what invalidate() takes back, as kernel-names.h numbers it.
+const INVALIDATE = { attrs: 0, entry: 1, data: 2 }
+
 function getStatArray (stat) {
-  const ints = new Uint32Array(18)
+  // audiofs: a 19th int, the attribute timeout of this answer in ms + 1 (0: the mount's attr_timeout).
+  const ints = new Uint32Array(19)
 
   ints[0] = (stat && stat.mode) || 0
   ints[1] = (stat && stat.uid) || 0
@@ -845,6 +877,7 @@ function getStatArray (stat) {
   setDoubleInt(ints, 12, toDateMS(stat && stat.atime))
   setDoubleInt(ints, 14, toDateMS(stat && stat.mtime))
   setDoubleInt(ints, 16, toDateMS(stat && stat.ctime))
+  if (stat && typeof stat.attrValidMs === 'number') ints[18] = Math.min(Math.max(0, Math.floor(stat.attrValidMs)), 0xfffffffe) + 1
 
   return ints
 }

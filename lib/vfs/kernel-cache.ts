@@ -1,0 +1,212 @@
+import type { DirNode, VNode } from './vnode.js';
+
+/** How long the kernel may keep a name and the attributes of a file that changes only when the project does (s). */
+export const KERNEL_CACHE_S = 30;
+
+/** What stat reports of a node: what the kernel keeps and must be told about when it changes. */
+export interface Attrs {
+  size: number;
+  mode: number;
+  /** Times in ms. */
+  mtime: number;
+  ctime: number;
+}
+
+/** What the kernel may be told to take back of a path. */
+export type Invalidation = 'entry' | 'attrs' | 'data';
+
+/** A path whose name and attributes the kernel was given to keep. */
+interface Told {
+  node: VNode;
+  /** Its directory then (the node it was found in). */
+  parent: DirNode | undefined;
+  name: string;
+  /** Where its directory is, for the test of what was dropped above it. */
+  parentPath: string;
+  attrs: Attrs;
+}
+
+/** A directory whose listing the kernel was given to keep. */
+interface Listed {
+  node: DirNode;
+  names: string[];
+}
+
+/** Entries and listings below one top-level directory (a chain), looked at only when its stamp moved. */
+interface Group {
+  stamp: readonly unknown[] | undefined;
+  told: Map<string, Told>;
+  listed: Map<string, Listed>;
+}
+
+/**
+ * What the kernel holds of the tree, and what to take back when the tree changes behind it (a ctl line makes,
+ * drops or redefines chains and stages, a mixer line changes a chain's mixer text).
+ *
+ * The kernel keeps a name and its attributes for KERNEL_CACHE_S once getattr answered it, and a directory's
+ * listing once readdir answered it, so `stat` and `ls -R` run without asking audiofs. Every path answered so is
+ * remembered with the node and the attributes or names given; after a change, each is looked at again: a path
+ * that now names another node (or nothing) has its name taken back (the kernel drops what it held below it
+ * too), a node whose size, mode or times moved has its attributes taken back, a directory whose names changed
+ * its listing. A file that changes by itself (`live`: /log, /status, `err`) is answered with a zero timeout and
+ * never remembered. A change made through the kernel (mkdir, rm, chmod, a write) the kernel already knows.
+ *
+ * A check costs what changed, not what the kernel holds: what is below a top-level directory (a chain's
+ * files, stages and theirs) is looked at only when that directory's stamp moved (`stampOf`: the identities
+ * and values its attributes and listings are made from); the top level is looked at every time.
+ */
+export class KernelCache {
+  /** `/` and the top level, in the order the kernel learned them. */
+  private readonly top = new Map<string, Told>();
+  private rootListing: Listed | undefined;
+  /** What is below each top-level name, in the order the kernel learned it: a directory before what it holds. */
+  private readonly groups = new Map<string, Group>();
+
+  /**
+   * `invalidate` takes back a path's name, attributes or listing, resolving once the kernel was told; `attrs`
+   * gives what stat would report of a node now; `stampOf` what the attributes and listings below a top-level
+   * name are made from (undefined: looked at every time).
+   */
+  constructor(
+    private readonly invalidate: (path: string, what: Invalidation) => Promise<void>,
+    private readonly attrs: (node: VNode) => Attrs,
+    private readonly stampOf: (name: string) => readonly unknown[] | undefined = () => undefined,
+  ) {}
+
+  /** How many paths the kernel may hold. */
+  get size(): number {
+    let n = this.top.size;
+    for (const g of this.groups.values()) n += g.told.size;
+    return n;
+  }
+
+  /**
+   * getattr of `path` answered `attrs` of `node`, found in `parent`: the kernel may keep them. A path already
+   * known for another node keeps its old record, so that the next check takes the name back.
+   */
+  remember(path: string, node: VNode, parent: DirNode | undefined, attrs: Attrs): void {
+    const group = this.groupOf(path);
+    const told = group ? group.told : this.top;
+    const known = told.get(path);
+    if (known) {
+      if (known.node === node) known.attrs = attrs;
+      return;
+    }
+    told.set(path, { node, parent, name: path.slice(path.lastIndexOf('/') + 1), parentPath: parentOf(path), attrs });
+    // A top-level directory's own attributes are looked at with what is below it, when its stamp moved.
+    if (!group && node.kind === 'dir' && path !== '/') this.groupOf(path, true);
+  }
+
+  /** readdir of `path` answered `names` of `node`: the kernel keeps the listing. */
+  rememberListing(path: string, node: DirNode, names: string[]): void {
+    if (path === '/' || path === '') this.rootListing = { node, names };
+    else this.groupOf(path, true)!.listed.set(path, { node, names });
+  }
+
+  /**
+   * Looks at what the kernel holds again and takes back what changed: resolves once the kernel was told (at
+   * once when nothing changed).
+   */
+  check(): Promise<void> {
+    const sent: Promise<void>[] = [];
+    for (const [path, t] of this.top) {
+      if (t.parent && t.parent.lookup(t.name) !== t.node) {
+        this.top.delete(path);
+        // The kernel drops everything below the name; it may find the directory's inode again under the same
+        // name, so its listing goes first.
+        const group = this.groups.get(t.name);
+        if (group?.listed.has(path)) sent.push(this.invalidate(path, 'data'));
+        this.groups.delete(t.name);
+        sent.push(this.invalidate(path, 'entry'));
+        continue;
+      }
+      if (t.node.kind !== 'dir' || !this.groups.has(t.name)) sent.push(...this.compare(path, t));
+    }
+    if (this.rootListing) sent.push(...this.compareListing('/', this.rootListing));
+    for (const [name, group] of this.groups) {
+      const stamp = this.stampOf(name);
+      if (stamp !== undefined && group.stamp !== undefined && sameValues(stamp, group.stamp)) continue;
+      group.stamp = stamp;
+      const own = this.top.get(`/${name}`);
+      if (own?.node.kind === 'dir') sent.push(...this.compare(`/${name}`, own));
+      this.checkGroup(group, sent);
+    }
+    return settle(sent);
+  }
+
+  /** Looks at one path again (a file whose readers closed: its size is its text's again). */
+  recheck(path: string): Promise<void> {
+    const t = (this.groupOf(path)?.told ?? this.top).get(path);
+    return t ? settle(this.compare(path, t)) : Promise.resolve();
+  }
+
+  private checkGroup(group: Group, sent: Promise<void>[]): void {
+    const dropped = new Set<string>();
+    for (const [path, t] of group.told) {
+      if (dropped.has(t.parentPath)) {
+        // The kernel dropped everything below a name taken back.
+        dropped.add(path);
+        group.told.delete(path);
+        continue;
+      }
+      if (t.parent && t.parent.lookup(t.name) !== t.node) {
+        dropped.add(path);
+        group.told.delete(path);
+        if (group.listed.delete(path)) sent.push(this.invalidate(path, 'data'));
+        sent.push(this.invalidate(path, 'entry'));
+        continue;
+      }
+      sent.push(...this.compare(path, t));
+    }
+    for (const [path, l] of group.listed) {
+      if (dropped.has(path) || dropped.has(parentOf(path))) group.listed.delete(path);
+      else sent.push(...this.compareListing(path, l));
+    }
+  }
+
+  /** The group of a path below a top-level name (made when `make` or for a path below the top level). */
+  private groupOf(path: string, make = false): Group | undefined {
+    const second = path.indexOf('/', 1);
+    if (second < 0 && !make) return undefined;
+    const name = path.slice(1, second < 0 ? undefined : second);
+    let group = this.groups.get(name);
+    // Made for a name the top level does not hold (a lookup that crossed the name's invalidation): looked at
+    // whole at the next check, whatever the stamp.
+    const stamp = this.top.has(`/${name}`) ? this.stampOf(name) : undefined;
+    if (!group) this.groups.set(name, (group = { stamp, told: new Map(), listed: new Map() }));
+    return group;
+  }
+
+  private compare(path: string, t: Told): Promise<void>[] {
+    const now = this.attrs(t.node);
+    if (sameAttrs(now, t.attrs)) return [];
+    t.attrs = now;
+    return [this.invalidate(path, 'attrs')];
+  }
+
+  private compareListing(path: string, l: Listed): Promise<void>[] {
+    const names = l.node.entries();
+    if (sameValues(names, l.names)) return [];
+    l.names = names;
+    return [this.invalidate(path, 'data')];
+  }
+}
+
+function parentOf(path: string): string {
+  const cut = path.lastIndexOf('/');
+  return cut <= 0 ? '/' : path.slice(0, cut);
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameAttrs(a: Attrs, b: Attrs): boolean {
+  return a.size === b.size && a.mode === b.mode && a.mtime === b.mtime && a.ctime === b.ctime;
+}
+
+async function settle(sent: Promise<void>[]): Promise<void> {
+  if (sent.length > 0) await Promise.all(sent);
+}
