@@ -33,6 +33,8 @@ export class Logger {
   private readonly now: () => Date;
   private readonly echo: ((line: string) => void) | undefined;
   private fileQueue: Promise<void> = Promise.resolve();
+  /** Lines not yet handed to the file: many lines at once are one append, not one each. */
+  private pending = '';
 
   constructor(options: LoggerOptions = {}) {
     this.level = options.level ?? 'info';
@@ -64,11 +66,19 @@ export class Logger {
       if (this.lines.length > this.keep) this.lines.shift();
       for (const f of this.followers) f(line);
       this.echo?.(line);
-      if (this.file) {
-        const file = this.file;
-        this.fileQueue = this.fileQueue.then(() => appendFile(file, line)).catch(() => undefined);
-      }
+      if (this.file) this.toFile(this.file, line);
     }
+  }
+
+  private toFile(file: string, line: string): void {
+    const first = this.pending === '';
+    this.pending += line;
+    if (!first) return;
+    this.fileQueue = this.fileQueue.then(() => {
+      const text = this.pending;
+      this.pending = '';
+      return appendFile(file, text);
+    }).catch(() => undefined);
   }
 
   /** The recent lines, oldest first. */

@@ -7,6 +7,7 @@ import { pump, type PumpState } from './pump.js';
 import { launchOf } from './launch.js';
 import type { Stage } from './stage.js';
 import { StageProcess } from './stage-process.js';
+import { STDERR_RATE, StderrLimit } from './stderr-limit.js';
 import { DISCARD, StdinTarget, type Target } from './target.js';
 import { HoldTarget } from './hold-target.js';
 import { waitsOnInput } from './waits-on-input.js';
@@ -254,29 +255,26 @@ export class ChainRun {
     const env = { ...options.env, AUDIOFS_CHAIN: chain.name, AUDIOFS_STAGE: stage.name };
     const launch = launchOf(stage.argv, stage.file);
     options.trace?.(`spawn ${chain.name}/${stage.name}: ${[stage.file, ...launch.args].map((a) => JSON.stringify(a)).join(' ')}`);
-    let partial = '';
     const label = `${chain.name}/${stage.name}`;
+    const limit = new StderrLimit({
+      onBytes: (b) => stage.err.push(b),
+      onLine: (l) => {
+        options.log('info', `${label}: ${l}`);
+        options.onStderrLine?.(l);
+      },
+      onDropped: (n) => {
+        stage.err.push(Buffer.from(`... ${n} bytes of stderr dropped\n`));
+        options.log('warn', `${label}: ... ${n} bytes of stderr dropped (more than ${STDERR_RATE} bytes a second)`);
+      },
+    });
     const proc = await StageProcess.spawn(
       { file: stage.file, args: launch.args, env, cwd: options.cwd },
       {
-        onStderr: (chunk) => {
-          const b = launch.stderr(chunk);
-          stage.err.push(b);
-          const text = partial + b.toString('utf8');
-          const lines = text.split('\n');
-          partial = lines.pop() ?? '';
-          for (const l of lines) {
-            options.log('info', `${label}: ${l}`);
-            options.onStderrLine?.(l);
-          }
-        },
+        onStderr: (chunk) => limit.take(launch.stderr(chunk)),
         onTerminate: () => launch.end(),
         onExit: (exit) => {
-          const rest = launch.flush();
-          stage.err.push(rest);
-          partial += rest.toString('utf8');
-          if (partial) options.log('info', `${label}: ${partial}`);
-          partial = '';
+          limit.take(launch.flush());
+          limit.end();
           if (this.replacing.has(proc)) return;
           const sentByUs = proc.terminating && (exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL');
           stage.lastExit = exit.signal ? { ...exit, byAudiofs: sentByUs } : exit;

@@ -3,6 +3,7 @@ import { guardsReady } from './spawn-guard.js';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import { guardedStdio } from './spawn-guard.js';
+import { STDERR_PAUSE_MS } from './stderr-limit.js';
 
 /** What to start: an executable by absolute path and its arguments. */
 export interface SpawnSpec {
@@ -14,7 +15,8 @@ export interface SpawnSpec {
 
 /** Where a stage process reports. */
 export interface StageProcessEvents {
-  onStderr?: (chunk: Buffer) => void;
+  /** A chunk of stderr; false asks for a pause in reading it (the stage writes more than is kept). */
+  onStderr?: (chunk: Buffer) => boolean | void;
   onExit?: (exit: { exitCode: number | null; signal: string | null }) => void;
   /** audiofs is ending the process while it runs (what the group signals cannot reach ends here). */
   onTerminate?: () => void;
@@ -48,7 +50,18 @@ export class StageProcess {
     // A stage that dies makes writes to its stdin fail with EPIPE: that is its exit, reported there.
     this.stdin.on('error', () => undefined);
     this.stdout.on('error', () => undefined);
-    child.stderr!.on('data', (b: Buffer) => events.onStderr?.(b));
+    const stderrPipe = child.stderr!;
+    let resume: NodeJS.Timeout | undefined;
+    stderrPipe.on('data', (b: Buffer) => {
+      if (events.onStderr?.(b) !== false || resume) return;
+      // A flood: read it once per pause (the stage waits on its full pipe meanwhile), not as fast as it writes.
+      stderrPipe.pause();
+      resume = setTimeout(() => {
+        resume = undefined;
+        stderrPipe.resume();
+      }, STDERR_PAUSE_MS);
+    });
+    stderrPipe.once('close', () => clearTimeout(resume));
     child.stderr!.on('error', () => undefined);
     // The process has exited when it has, not when every holder of its pipes has let go: a descendant
     // that left with setsid may hold stdout for ever (execa's promise waits for that).
