@@ -1,10 +1,14 @@
 // Bounds of the mount against hostile clients: a stderr flood, many HTTP connections, huge sizes, a leak loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { mountAudiofs, sleep, waitFor, type TestMount } from '../helpers/mount.js';
+import { mountAudiofs, ROOT, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
+import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS } from '../../lib/mix/sinks/http-server.js';
 import { STDERR_BURST, STDERR_RATE } from '../../lib/procchain/stderr-limit.js';
 
 /** What an O_NONBLOCK reader gets now. */
@@ -55,6 +59,77 @@ test('a client flooding stderr: the log grows by the documented rate, the mount 
     assert.equal((await status(m)).chains.f.stages[0].state, 'running');
     assert.ok(performance.now() - t1 < 1000, 'status answers under 1 s during the flood');
   } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+/** How many descriptors a process holds. */
+async function fdCount(pid: number): Promise<number> {
+  return (await readdir(`/proc/${pid}/fd`)).length;
+}
+
+test('20,000 HTTP connections and 200 slowloris ones: the mount holds at most MAX_CONNECTIONS, drops the slow ones, and keeps working', async () => {
+  const m = await mountAudiofs();
+  const flood: ChildProcess[] = [];
+  try {
+    const port = Number(String((await status(m)).outputs.http).split(':')[1]);
+    await m.ctl('a flooder');
+    await m.ctl('play');
+    const baseline = await fdCount(m.proc.pid!);
+    let maxFds = baseline;
+    const sampler = setInterval(() => void fdCount(m.proc.pid!).then((n) => (maxFds = Math.max(maxFds, n)), () => undefined), 100);
+    // Two processes of 10,100 connections each (a process may hold 20,000 descriptors here), the second 2 s
+    // later (two at once from one address made the kernel complete none of them).
+    const seconds = HEADERS_TIMEOUT_MS / 1000 + 5;
+    const start = () => spawn(process.execPath, [join(ROOT, 'dist/test/helpers/conn-flood.js'),
+      '127.0.0.1', String(port), '10000', '100', String(seconds)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    flood.push(start());
+    await sleep(2000);
+    flood.push(start());
+    const floods = flood;
+    const reports = floods.map((f) => new Promise<string>((r) => {
+      let text = '';
+      f.stdout!.on('data', (b: Buffer) => (text += b.toString()));
+      f.once('exit', () => r(text));
+    }));
+    try {
+      await sleep(1000);
+      // While the connections pile up: a chain is made, 4 MB stored in its in, played, and status read.
+      const t0 = performance.now();
+      await m.ctl('b passthrough');
+      const data = randomBytes(4 * 1024 * 1024);
+      await writeFile(m.path('b/in'), data);
+      assert.deepEqual(await readFile(m.path('b/in')), data, 'b/in stores what was written');
+      await m.ctl('play', 'b/ctl');
+      assert.equal((await status(m)).chains.a.state, 'running');
+      const worked = performance.now() - t0;
+      assert.ok(worked < 10_000, `the mount answered within 10 s during the flood (took ${worked.toFixed(0)} ms)`);
+      await Promise.all(reports);
+    } finally {
+      clearInterval(sampler);
+    }
+    type Stats = { attempted: number; connected: number; closedByServer: number; errors: number; slowClosedAfterMs: number[]; slowOpen: number };
+    const both = (await Promise.all(reports)).map((r) => JSON.parse(r) as Stats);
+    const stats: Stats = {
+      attempted: both[0].attempted + both[1].attempted,
+      connected: both[0].connected + both[1].connected,
+      closedByServer: both[0].closedByServer + both[1].closedByServer,
+      errors: both[0].errors + both[1].errors,
+      slowClosedAfterMs: [...both[0].slowClosedAfterMs, ...both[1].slowClosedAfterMs],
+      slowOpen: both[0].slowOpen + both[1].slowOpen,
+    };
+    console.log(`connections: ${JSON.stringify({ ...stats, slowClosedAfterMs: undefined })}; mount fds ${baseline} -> max ${maxFds}`);
+    assert.equal(stats.attempted, 20200);
+    assert.ok(stats.connected >= 20000, `${stats.connected} connections reached the mount's port`);
+    assert.ok(maxFds <= baseline + MAX_CONNECTIONS + 32, `the mount held ${maxFds} descriptors (baseline ${baseline}, cap ${MAX_CONNECTIONS})`);
+    assert.equal(stats.slowOpen, 0, 'every slowloris connection was closed within the run');
+    assert.ok(stats.slowClosedAfterMs.every((ms) => ms < HEADERS_TIMEOUT_MS + 2500), `slow connections closed after ${Math.max(...stats.slowClosedAfterMs)} ms at most`);
+    // After the flood the stream still serves a listener.
+    const mp3 = await run('curl', ['-s', '--max-time', '2', '-o', '-', `http://127.0.0.1:${port}/stream.mp3`], { encoding: 'buffer', maxBuffer: 1 << 24 }).catch((e: { stdout: Buffer }) => e);
+    assert.ok((mp3.stdout as Buffer).length > 1000, `a listener after the flood got ${(mp3.stdout as Buffer).length} bytes of MP3`);
+    await waitFor(async () => (await fdCount(m.proc.pid!)) <= baseline + 8, 'the descriptors back near the baseline', 10_000);
+  } finally {
+    for (const f of flood) if (f.exitCode === null) f.kill('SIGKILL');
     assert.equal(await m.close(), 0);
   }
 });

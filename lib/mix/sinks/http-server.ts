@@ -21,9 +21,21 @@ export interface StreamServerOptions {
   maxUnsent?: Bytes;
   /** The now-playing title, sent as ICY metadata to listeners that ask for it (`Icy-MetaData: 1`). */
   title?: StreamTitle;
+  /** Connections held at once (default MAX_CONNECTIONS); more are closed as they come. */
+  maxConnections?: number;
+  /** How long a connection may take to send its request headers (default HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs?: number;
 }
 
 const READ_BYTES: Bytes = 64 * 1024;
+/**
+ * Connections the HTTP output holds at once, listeners and requests being read together: enough for a
+ * studio's own players; thousands of listeners are Icecast's job. More are accepted and closed at once,
+ * so they never take the mount's file descriptors.
+ */
+export const MAX_CONNECTIONS = 128;
+/** A connection that has not sent its whole request within this time is closed (slowloris, idle sockets). */
+export const HEADERS_TIMEOUT_MS = 5000;
 
 /** The HTTP output: serves each MP3 LiveStream to listeners; a listener that falls behind is dropped. */
 export class StreamServer {
@@ -37,6 +49,9 @@ export class StreamServer {
   private readonly title: StreamTitle;
   /** Listeners dropped because they fell behind. */
   dropped = 0;
+  /** Connections closed at once because MAX_CONNECTIONS were open. */
+  refused = 0;
+  private refusedSaid = false;
 
   constructor(options: StreamServerOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
@@ -44,7 +59,25 @@ export class StreamServer {
     this.logger = options.logger ?? new Logger({ level: 'warn' });
     this.maxUnsent = options.maxUnsent ?? 256 * 1024;
     this.title = options.title ?? new StreamTitle();
-    this.server = createServer((req, res) => this.handle(req, res));
+    const headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+    this.server = createServer({
+      headersTimeout,
+      requestTimeout: headersTimeout,
+      keepAlive: false,
+      // How often Node looks for connections past their timeouts.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    }, (req, res) => this.handle(req, res));
+    this.server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+    // A listener's connection stays open as long as it reads; the request timeouts only bound how it asks.
+    this.server.timeout = 0;
+    this.server.on('drop', () => {
+      this.refused++;
+      if (!this.refusedSaid) {
+        this.refusedSaid = true;
+        this.logger.warn(`http: more than ${this.server.maxConnections} connections at once: the others are closed as they come`);
+        setTimeout(() => (this.refusedSaid = false), 10_000).unref();
+      }
+    });
   }
 
   /** The streams to serve (replaces the previous set; current listeners keep theirs). */
@@ -73,7 +106,10 @@ export class StreamServer {
   /** Stops listening and drops every listener. */
   close(): Promise<void> {
     for (const res of this.responses) res.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Connections still sending a request would hold close() until their timeout.
+    this.server.closeAllConnections();
+    return closed;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
