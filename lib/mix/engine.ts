@@ -186,7 +186,7 @@ export class Engine extends EventEmitter {
     this.run();
   }
 
-  /** Stops the run: ends the sinks added with endWithRun and emits 'end' {reason: 'stopped'}. */
+  /** Stops the run: aborts (or ends) the sinks added with endWithRun and emits 'end' {reason: 'stopped'}. */
   async stop(): Promise<void> {
     if (this.currentState === 'stopped' || this.currentState === 'ended') return;
     this.currentState = 'stopped';
@@ -352,7 +352,8 @@ export class Engine extends EventEmitter {
   private async finishRun(reason: EngineEnd['reason']): Promise<void> {
     const ending = [...this.sinks].filter(([, o]) => o.endWithRun).map(([s]) => s);
     for (const s of ending) this.sinks.delete(s);
-    await Promise.all(ending.map((s) => s.end().catch((err) => {
+    // A stopped run did not render what was asked: a sink that can be discarded (an export file) is.
+    await Promise.all(ending.map((s) => (reason === 'stopped' && s.abort ? s.abort() : s.end()).catch((err) => {
       this.logger.error(`mix: output ${s.name} failed to finish: ${(err as Error).message}`);
       this.emit('sink-error', s, err);
     })));

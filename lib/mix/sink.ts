@@ -13,6 +13,8 @@ export interface Sink {
   write(pcm: Buffer): void | Promise<void>;
   /** Flushes and closes (encoders write their last frames). */
   end(): Promise<void>;
+  /** The run was stopped before its end: discards what it made (an export file), instead of end(). */
+  abort?(): Promise<void>;
   /** 'trace' sinks (/out, exports) get the traced layout while trace is on; absent means 'mix'. */
   readonly layout?: SinkLayout;
   /** Told the engine's mode when the sink is added and whenever it changes: export sinks hold back, realtime sinks drop. */

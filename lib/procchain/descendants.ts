@@ -34,21 +34,59 @@ function nextScan(): Promise<Map<string, number[]>> {
 
 /** Every process that carries a lineage, by lineage. */
 async function lineages(): Promise<Map<string, number[]>> {
-  const key = Buffer.from(`${LINEAGE_VAR}=`);
   const found = new Map<string, number[]>();
-  const names = await readdir('/proc').catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => /^\d+$/.test(n)).map(async (n) => {
-    const env = await readFile(`/proc/${n}/environ`).catch(() => undefined);
-    if (!env) return;
-    for (let at = env.indexOf(key); at >= 0; at = env.indexOf(key, at + 1)) {
-      if (at > 0 && env[at - 1] !== 0) continue;
-      const end = env.indexOf(0, at);
-      const value = env.subarray(at + key.length, end < 0 ? env.length : end).toString();
-      found.set(value, [...(found.get(value) ?? []), Number(n)]);
-      break;
-    }
-  }));
+  for (const { pid, env } of await environments()) {
+    const value = envValue(env, LINEAGE_VAR);
+    if (value !== undefined) found.set(value, [...(found.get(value) ?? []), pid]);
+  }
   return found;
+}
+
+/** Every process's environment block (those this user may read). */
+async function environments(): Promise<Array<{ pid: number; env: Buffer }>> {
+  const names = await readdir('/proc').catch(() => [] as string[]);
+  const all = await Promise.all(names.filter((n) => /^\d+$/.test(n)).map(async (n) => {
+    const env: Buffer | undefined = await readFile(`/proc/${n}/environ`).catch(() => undefined);
+    return env ? [{ pid: Number(n), env }] : [];
+  }));
+  return all.flat();
+}
+
+/** One variable of an environment block (NUL-separated NAME=value). */
+function envValue(env: Buffer, name: string): string | undefined {
+  const key = Buffer.from(`${name}=`);
+  for (let at = env.indexOf(key); at >= 0; at = env.indexOf(key, at + 1)) {
+    if (at > 0 && env[at - 1] !== 0) continue;
+    const end = env.indexOf(0, at);
+    return env.subarray(at + key.length, end < 0 ? env.length : end).toString();
+  }
+  return undefined;
+}
+
+/**
+ * Ends (SIGKILL) the processes a previous mount of the same state directory left: stages and their
+ * descendants carry a lineage and the state directory in their environment, and a mount that holds the
+ * state directory's lock knows that no live mount started them. Returns their pids.
+ */
+export async function killOrphans(stateVar: string, stateDir: string): Promise<number[]> {
+  const mine = `${process.pid}.`;
+  const pids = (await environments())
+    .filter(({ pid, env }) => {
+      if (pid === process.pid) return false;
+      const lineage = envValue(env, LINEAGE_VAR);
+      return lineage !== undefined && !lineage.startsWith(mine) && envValue(env, stateVar) === stateDir;
+    })
+    .map(({ pid }) => pid);
+  for (const pid of pids) {
+    for (const sig of ['SIGKILL', 'SIGCONT'] as const) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone already
+      }
+    }
+  }
+  return pids;
 }
 
 /** Kills every process of a lineage with SIGKILL (after SIGCONT, so a stopped one goes too); returns how many. */

@@ -288,6 +288,7 @@ export class Project {
   /** Ends a chain's processes and forgets it. */
   async removeChain(chain: Chain): Promise<void> {
     this.chains.delete(chain.name);
+    await this.transport.partRemoved(`chain ${chain.name}`);
     await chain.run?.stop();
     this.engine.removeSource(chain.name);
     // After its source left the mix (which reads the strip each period).
@@ -313,6 +314,7 @@ export class Project {
 
   /** Ends a stage's process and closes the gap. */
   async removeStage(chain: Chain, stage: Stage): Promise<void> {
+    await this.transport.partRemoved(`stage ${chain.name}/${stage.name}`);
     const run = chain.run;
     if (run && !run.ended && stage.proc && !stage.bypassed) await run.spliceOut(stage);
     chain.stages = chain.stages.filter((s) => s !== stage);

@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AudiofsError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
 import { bytesPerSecond, formatEnv, framesToBytes, framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
@@ -6,7 +7,7 @@ import type { Seconds } from '../base/units.js';
 import type { Engine } from '../mix/engine.js';
 import type { EngineEnd } from '../mix/engine-types.js';
 import type { StripSettings } from '../mix/strip.js';
-import { FileExportSink } from '../mix/sinks/file-export.js';
+import { EXPORTS_DIR, FileExportSink } from '../mix/sinks/file-export.js';
 import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
@@ -40,7 +41,8 @@ export interface TransportHost {
 /** An export in progress or done, for /status. */
 export interface ExportJob {
   file: string;
-  state: 'rendering' | 'done' | 'failed';
+  /** stopped: by stop, or by removing a chain it rendered; stopped and failed exports leave no file. */
+  state: 'rendering' | 'done' | 'stopped' | 'failed';
   seconds: Seconds;
   error?: string;
 }
@@ -146,10 +148,12 @@ export class Transport {
   /** export FILE [A B]: renders in export mode to a file by its extension. */
   async export(file: string, region: { from: Seconds; to: Seconds } | null): Promise<void> {
     if (this.state !== 'stopped') await this.stop();
-    const sink = await FileExportSink.open({ file, format: { rate: this.host.format.rate, channels: this.engine.traceChannels() } });
+    const pendingDir = this.host.spillDir === undefined ? undefined : join(this.host.spillDir, EXPORTS_DIR);
+    const sink = await FileExportSink.open({ file, format: { rate: this.host.format.rate, channels: this.engine.traceChannels() }, pendingDir });
     const wasRealtime = this.realtime;
     this.realtime = false;
-    this.exportJob = { file, state: 'rendering', seconds: 0 };
+    const job: ExportJob = { file, state: 'rendering', seconds: 0 };
+    this.exportJob = job;
     this.engine.addSink(sink, { endWithRun: true });
     const done = this.engine.whenEnded();
     const from = region?.from ?? 0;
@@ -157,20 +161,36 @@ export class Transport {
       await this.startPass({ from, to: region?.to }, { stopAt: region?.to });
     } catch (err) {
       this.engine.removeSink(sink);
-      await sink.end().catch(() => undefined);
+      await sink.abort();
       this.realtime = wasRealtime;
       this.exportJob = { file, state: 'failed', seconds: 0, error: (err as Error).message };
       throw err;
     }
-    void done.then((end) => {
+    // A file that cannot be written ends the export (the rest would be rendered for nothing).
+    void sink.settled.then((o) => { if (o.state === 'failed' && this.exportJob === job) void this.stop().catch(() => undefined); });
+    void Promise.all([done, sink.settled]).then(([end, outcome]) => {
       this.realtime = wasRealtime;
-      const job = this.exportJob!;
       // The engine counts the pass's frames from its start (the region's `from`).
       job.seconds = framesToSeconds(end.position, this.host.format);
-      job.state = 'done';
-      this.host.logger.info(`export ${file}: done, ${job.seconds.toFixed(3)} s rendered`);
+      job.state = outcome.state;
+      const after = `${job.seconds.toFixed(3)} s rendered`;
+      if (outcome.state === 'done') {
+        this.host.logger.info(`export ${file}: done, ${after}`);
+      } else if (outcome.state === 'stopped') {
+        this.host.logger.warn(`export ${file}: stopped${job.error ? ` (${job.error})` : ''} after ${after}; nothing written to ${file}`);
+      } else {
+        job.error = outcome.error.message;
+        this.host.logger.error(`export ${file}: failed after ${after}: ${job.error}; nothing written to ${file}`);
+      }
       this.host.changed();
     });
+  }
+
+  /** A chain or a stage is being removed (`what`): an export rendering it no longer renders the project, so it stops (no file). */
+  async partRemoved(what: string): Promise<void> {
+    if (this.exportJob?.state !== 'rendering') return;
+    this.exportJob.error = `${what} was removed`;
+    await this.stop();
   }
 
   /** Starts or stops one chain (NAME/ctl play|stop) inside the current run. */

@@ -13,12 +13,17 @@ import { FuseMount } from './fuse-adapter.js';
 import { SavedInputs, VersionedInput } from '../studio/saved-inputs.js';
 import { StateSaver } from '../studio/state-saver.js';
 import { removeStaleSpills } from '../studio/stale-spills.js';
+import { killOrphans } from '../procchain/descendants.js';
+import { EXPORTS_DIR, removeStaleExports } from '../mix/sinks/file-export.js';
 import { Project } from '../studio/project.js';
 import { Tree } from './tree.js';
 import { raiseEngine } from '../procchain/engine-priority.js';
 
 /** The directory of audiofs's own programs (audiofs-synth, ...), appended to every client's PATH. */
 export const BIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
+
+/** The variable every client is started with: the state directory of its mount (how orphans are told). */
+const STATE_DIR_VAR = 'AUDIOFS_STATE_DIR';
 
 /** Options of a served mount. */
 export interface ServeOptions {
@@ -53,11 +58,21 @@ export async function serve(options: ServeOptions): Promise<Served> {
   }
 }
 
+/** What a crashed mount of this state directory left: its clients still running, its exports' temporary files. */
+async function removeLeftovers(stateDir: string, spillDir: string, logger: Logger): Promise<void> {
+  const orphans = await killOrphans(STATE_DIR_VAR, stateDir);
+  if (orphans.length > 0) logger.warn(`start: ended ${orphans.length} processes a previous mount left running (pids ${orphans.join(' ')})`);
+  for (const temp of await removeStaleExports(join(spillDir, EXPORTS_DIR))) {
+    logger.warn(`start: removed ${temp}, the unfinished file of an export a previous mount was writing`);
+  }
+}
+
 /** serve() once the state directory is this mount's. */
 async function serveLocked(options: ServeOptions, logger: Logger, state: StateDir, lock: StateLock): Promise<Served> {
   const { config } = options;
   const spillDir = state.spillDir;
   await removeStaleSpills(spillDir);
+  await removeLeftovers(config.stateDir, spillDir, logger);
   const inputs = new SavedInputs(join(spillDir, 'saved'));
   await inputs.ensure();
   let stores = 0;
@@ -74,7 +89,7 @@ async function serveLocked(options: ServeOptions, logger: Logger, state: StateDi
     spillDir,
     cwd: process.cwd(),
     path,
-    env: { ...process.env, PATH: path, AUDIOFS_STATE_DIR: config.stateDir },
+    env: { ...process.env, PATH: path, [STATE_DIR_VAR]: config.stateDir },
     trace: options.debug ? (m) => logger.debug(m) : undefined,
   });
   const mountpoint = resolve(options.mountpoint);

@@ -1,4 +1,4 @@
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AudiofsError } from '../../base/errors.js';
@@ -29,7 +29,18 @@ export interface FileExportOptions {
   /** MP3 bitrate, kbit/s (default 192). */
   bitrate?: number;
   encoderFactory?: Mp3EncoderFactory;
+  /**
+   * A directory where the export notes its temporary file while it is written, so that the temporary of an
+   * export killed with its mount is found and removed at the next start (removeStaleExports).
+   */
+  pendingDir?: string;
 }
+
+/** The subdirectory of a mount's spill directory where exports being written are noted. */
+export const EXPORTS_DIR = 'exports';
+
+/** How an export ended: complete (renamed to its name), stopped, or failed; neither of the last two leaves a file. */
+export type ExportOutcome = { state: 'done' } | { state: 'stopped' } | { state: 'failed'; error: Error };
 
 /** Renders the mix to a WAV, MP3 or raw file, written under a temporary name and renamed when complete. */
 export class FileExportSink implements Sink {
@@ -44,6 +55,10 @@ export class FileExportSink implements Sink {
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
   private readonly maxBacklog: Bytes;
+  private settle!: (outcome: ExportOutcome) => void;
+  private settledAs: ExportOutcome | undefined;
+  /** Resolves once the export has ended one way or the other, its temporary file gone. */
+  readonly settled: Promise<ExportOutcome> = new Promise((resolve) => (this.settle = resolve));
 
   private constructor(
     private readonly file: string,
@@ -52,6 +67,7 @@ export class FileExportSink implements Sink {
     private readonly handle: FileHandle,
     private readonly format: PcmFormat,
     private readonly encoder: Mp3Encoder | undefined,
+    private readonly note: string | undefined,
   ) {
     this.name = `export ${basename(file)}`;
     this.layout = kind === 'mp3' ? 'mix' : 'trace';
@@ -63,18 +79,28 @@ export class FileExportSink implements Sink {
   /** Opens the temporary file; throws EINVAL for an unknown extension. */
   static async open(options: FileExportOptions): Promise<FileExportSink> {
     const kind = exportKindOf(options.file);
-    const temp = join(dirname(options.file), `.${basename(options.file)}.${randomBytes(4).toString('hex')}.tmp`);
-    const handle = await open(temp, 'wx');
+    const id = randomBytes(4).toString('hex');
+    const temp = join(dirname(options.file), `.${basename(options.file)}.${id}.tmp`);
+    let note: string | undefined;
+    if (options.pendingDir) {
+      await mkdir(options.pendingDir, { recursive: true, mode: 0o700 });
+      note = join(options.pendingDir, `${id}.export`);
+      await writeFile(note, temp);
+    }
+    const handle = await open(temp, 'wx').catch(async (err) => {
+      if (note) await unlink(note).catch(() => undefined);
+      throw err;
+    });
     const encoder = kind === 'mp3'
       ? (options.encoderFactory ?? lameEncoderFactory)({ format: options.format, bitrate: options.bitrate ?? 192 })
       : undefined;
     if (kind === 'wav') await handle.write(wavHeader(options.format, 0), 0, WAV_HEADER_BYTES, 0);
-    return new FileExportSink(options.file, temp, kind, handle, options.format, encoder);
+    return new FileExportSink(options.file, temp, kind, handle, options.format, encoder, note);
   }
 
   /** Queues the period for the file; waits only while more than a second of audio waits to be written. */
   async write(pcm: Buffer): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.failure) return this.fail(this.failure);
     this.received += pcm.length;
     if (this.encoder) {
       const encoded = this.encoder.encode(Buffer.from(pcm));
@@ -83,7 +109,7 @@ export class FileExportSink implements Sink {
     }
     this.append(pcm);
     if (this.queuedBytes > this.maxBacklog) await this.flushing;
-    if (this.failure) throw this.failure;
+    if (this.failure) return this.fail(this.failure);
   }
 
   /** Completes the file (WAV sizes, last MP3 frames) and renames it to its name. */
@@ -95,16 +121,35 @@ export class FileExportSink implements Sink {
       if (this.kind === 'wav') await this.handle.write(wavHeader(this.format, this.received), 0, WAV_HEADER_BYTES, 0);
       await this.handle.close();
       await rename(this.temp, this.file);
+      await this.forget({ state: 'done' });
     } catch (err) {
-      await this.abort();
-      throw err;
+      await this.fail(err as Error);
     }
   }
 
-  /** Gives up: the temporary file is removed and nothing appears under the name. */
+  /** Stops it (the run was stopped): the temporary file is removed and nothing appears under the name. */
   async abort(): Promise<void> {
+    await this.discard({ state: 'stopped' });
+  }
+
+  /** Fails it: the temporary file goes, and the error is thrown (the engine takes the sink out). */
+  private async fail(err: Error): Promise<never> {
+    await this.discard({ state: 'failed', error: err });
+    throw err;
+  }
+
+  private async discard(outcome: ExportOutcome): Promise<void> {
+    if (this.settledAs) return;
     await this.handle.close().catch(() => undefined);
     await unlink(this.temp).catch(() => undefined);
+    await this.forget(outcome);
+  }
+
+  private async forget(outcome: ExportOutcome): Promise<void> {
+    if (this.settledAs) return;
+    this.settledAs = outcome;
+    if (this.note) await unlink(this.note).catch(() => undefined);
+    this.settle(outcome);
   }
 
   /** Queues data for the file as it is: the engine and the encoder never change a buffer once handed on. */
@@ -131,4 +176,20 @@ export class FileExportSink implements Sink {
       this.flushing = undefined;
     }
   }
+}
+
+/** Removes the temporary files of exports a killed mount left (noted in `pendingDir`); returns their paths. */
+export async function removeStaleExports(pendingDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(pendingDir).catch(() => [] as string[])) {
+    if (!name.endsWith('.export')) continue;
+    const note = join(pendingDir, name);
+    const temp = await readFile(note, 'utf8').catch(() => '');
+    // Only what an export names as its temporary: a dot file ending in .tmp.
+    if (/^\/.*\/\.[^/]+\.[0-9a-f]{8}\.tmp$/.test(temp)) {
+      await unlink(temp).then(() => removed.push(temp), () => undefined);
+    }
+    await unlink(note).catch(() => undefined);
+  }
+  return removed;
 }
