@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import { loadConfig } from '../config/load-config.js';
 import { DaemonError } from '../daemon/daemon-error.js';
 import { daemonStatus } from '../daemon/daemon-status.js';
+import { findDaemon } from '../daemon/find-daemon.js';
 import { restartDaemon } from '../daemon/restart-daemon.js';
 import { startDaemon } from '../daemon/start-daemon.js';
 import { stopDaemon } from '../daemon/stop-daemon.js';
@@ -17,9 +18,15 @@ export interface DaemonCommandOptions {
   out: (text: string) => void;
 }
 
+/** The daemon a command is about: by `--config` when given, else the one running on the directory (whatever config it was started with), else the default config's. */
 async function target(options: DaemonCommandOptions) {
   const mountDir = resolve(options.dir);
-  const configFile = options.configFile === undefined ? undefined : resolve(options.configFile);
+  const found = options.configFile === undefined ? await findDaemon(mountDir) : undefined;
+  const configFile = options.configFile === undefined ? found?.configFile : resolve(options.configFile);
+  if (found) {
+    const command = [process.execPath, options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
+    return { mountDir, configFile, stateDir: found.stateDir, command };
+  }
   const { config } = await loadConfig(configFile, { mountDir });
   const command = [process.execPath, options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
   return { mountDir, configFile, stateDir: config.stateDir, command };

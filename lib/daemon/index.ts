@@ -8,3 +8,4 @@ export * from './pid-file.js';
 export * from './proc-info.js';
 export * from './end-process-tree.js';
 export * from './log-tail.js';
+export * from './find-daemon.js';

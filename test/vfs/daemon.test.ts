@@ -91,3 +91,41 @@ test('start, stop, start: the project is back; SIGKILL then start: back again; s
     await rm(tmp, { recursive: true, force: true });
   }
 });
+
+test('status, restart and stop DIR find a daemon started with --config from the mount point alone', async () => {
+  const tmp = await mkdtemp(join(tmpdir(), 'audiofs-daemon-'));
+  const dir = join(tmp, 'mnt');
+  const config = join(tmp, 'elsewhere.yaml');
+  const stateDir = join(tmp, 'custom-state');
+  await writeFile(config, `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${stateDir}\n`);
+  try {
+    const started = await audiofs(tmp, 'start', dir, '--config', config);
+    assert.equal(started.code, 0, started.stderr);
+    const pid = Number(started.stdout.trim());
+    await appendFile(join(dir, 'ctl'), 'tone audiofs-tone 440\n');
+
+    const status = await audiofs(tmp, 'status', dir);
+    assert.equal(status.code, 0, status.stdout);
+    assert.deepEqual(status.stdout.split('\n').slice(0, 4), ['running', `pid: ${pid}`, `state: ${stateDir}`, `log: ${join(stateDir, 'audiofs.log')}`]);
+
+    const again = await audiofs(tmp, 'start', dir);
+    assert.notEqual(again.code, 0, 'a second start without --config sees the running daemon');
+    assert.match(again.stderr, new RegExp(`already served by a running daemon \\(pid ${pid}\\)`));
+
+    const restarted = await audiofs(tmp, 'restart', dir);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const pid2 = Number(restarted.stdout.trim());
+    assert.notEqual(pid2, pid);
+    assert.equal(await alive(pid), false);
+    assert.equal((await readFile(join(stateDir, 'audiofs.pid'), 'utf8')).trim(), String(pid2), 'restarted with the same config and state');
+    assert.equal(await readFile(join(dir, 'ctl'), 'utf8'), 'tone audiofs-tone 440\n');
+
+    assert.deepEqual(await audiofs(tmp, 'stop', dir), { code: 0, stdout: `stopped ${pid2}\n`, stderr: '' });
+    assert.equal(await alive(pid2), false);
+    assert.equal(await mounted(dir), false);
+  } finally {
+    await audiofs(tmp, 'stop', dir, '--config', config);
+    if (await mounted(dir)) await exec('fusermount', ['-uz', dir]).catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true });
+  }
+});
