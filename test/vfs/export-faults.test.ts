@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, rmdir, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { alive, mountAudiofs, run, waitFor, type TestMount } from '../helpers/mount.js';
+import { alive, mountAudiofs, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
 
 async function status(m: TestMount): Promise<Record<string, any>> {
   return yaml.load(await readFile(m.path('status'), 'utf8')) as Record<string, any>;
@@ -83,7 +83,9 @@ test('after kill -9 of a mount, the next start ends the clients it left and remo
     const config = `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${join(dir, 'state')}\n`;
     const exports = join(dir, 'exports');
     await mkdir(exports);
-    const first = await mountAudiofs({ config });
+    // Both mounts on the same directory: the second must not be unmounted by what the first left.
+    const mountpoint = join(dir, 'mnt');
+    const first = await mountAudiofs({ config, mountpoint });
     let clients: number[] = [];
     try {
       // A client that writes nothing: it does not die of SIGPIPE with its mount (export mode waits for it).
@@ -92,7 +94,6 @@ test('after kill -9 of a mount, the next start ends the clients it left and remo
       assert.equal(clients.length, 1);
       first.proc.kill('SIGKILL');
       await new Promise<void>((r) => (first.proc.exitCode !== null || first.proc.signalCode !== null ? r() : first.proc.once('exit', () => r())));
-      await run('fusermount', ['-uz', first.dir]).catch(() => undefined);
     } finally {
       await first.close().catch(() => undefined);
     }
@@ -100,8 +101,11 @@ test('after kill -9 of a mount, the next start ends the clients it left and remo
     const temps = await readdir(exports);
     assert.equal(temps.length, 1);
     assert.match(temps[0], /^\.song\.mp3\.[0-9a-f]{8}\.tmp$/);
-    const second = await mountAudiofs({ config });
+    const second = await mountAudiofs({ config, mountpoint });
     try {
+      await sleep(1500);
+      assert.equal((await readFile('/proc/mounts', 'utf8')).split('\n').filter((l) => l.split(' ')[1] === mountpoint).length, 1,
+        'one mount on the directory, still there after the first mount\'s leftovers ended');
       assert.equal(await alive(clients[0]), false, 'the left client was ended at start');
       assert.deepEqual(await readdir(exports), [], 'the temporary file was removed at start');
       const log = await readFile(second.path('log'), 'utf8');
