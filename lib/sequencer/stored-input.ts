@@ -89,12 +89,12 @@ export class StoredInput {
    * (copy_file_range) and no data passes through JavaScript. A write meanwhile may or may not be in the
    * copy: a caller that needs it exact compares a version before and after.
    */
-  async copyTo(path: string): Promise<void> {
+  async copyTo(path: string, options: { copyFile?: (from: string, to: string) => Promise<void> } = {}): Promise<void> {
     const source = await this.queue.run(async () => {
       this.assertLive('copy');
       return this.memory ? Buffer.from(this.memory.subarray(0, this.length)) : this.filePath!;
     });
-    if (typeof source === 'string') await copyFile(source, path);
+    if (typeof source === 'string') await (options.copyFile ?? copyFile)(source, path);
     else await writeFile(path, source, { mode: 0o600 });
   }
 

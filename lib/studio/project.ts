@@ -349,6 +349,60 @@ export class Project {
   }
 
   /** Adds a line to a stage's `sched` (applied at once when running). */
+  /**
+   * A writer of a stage's sched file (see LineFile's writer): each call sets the lines from the open's state
+   * (empty after O_TRUNC) plus `text`, every line checked first; a refusal puts back the lines from before the open.
+   */
+  schedWriter(chain: Chain, stage: Stage, options: { rewrite: boolean }): (text: string) => Promise<void> {
+    const where = `/${chain.name}/${stage.name}/sched`;
+    const before = [...stage.sched];
+    const base = options.rewrite ? [] : before;
+    return async (text) => {
+      const lines = text.split('\n').map((l) => l.trim());
+      try {
+        await this.logged(where, text.trim(), async () => {
+          for (const [i, line] of lines.entries()) {
+            if (line === '') continue;
+            try {
+              const sched = parseSchedLine(line, where);
+              if (sched.kind === 'cpu' && !parseSsh(stage.argv)) await checkCpuList(sched.cpus, line, where);
+            } catch (err) {
+              const e = err as AudiofsError;
+              throw new AudiofsError(e.code ?? 'EINVAL', 'write', where, `line ${i + 1}: ${e.detail ?? e.message}`);
+            }
+          }
+        });
+      } catch (err) {
+        stage.sched = [...before];
+        this.onChange();
+        throw err;
+      }
+      stage.sched = [...base];
+      for (const line of lines) if (line !== '') await this.addSched(chain, stage, line);
+    };
+  }
+
+  /** A writer of a mixer file (see LineFile's writer): each call applies `text` to the settings the open found, all or nothing. */
+  mixerWriter(chain?: Chain): (text: string) => Promise<void> {
+    const where = chain ? `/${chain.name}/mixer` : '/mixer';
+    const before = chain ? this.stripOf(chain) : { ...this.engine.mixer.master };
+    return async (text) => {
+      await this.logged(where, text.trim(), async () => {
+        try {
+          if (!chain) Object.assign(this.engine.mixer.master, applyStripText(before, text, { master: true, path: where }));
+          else if (this.chains.get(chain.name) === chain) this.strips.set(chain, applyStripText(before, text, { path: where }));
+        } catch (err) {
+          // What an earlier write of this open applied goes too.
+          if (!chain) Object.assign(this.engine.mixer.master, before);
+          else if (this.chains.get(chain.name) === chain) this.strips.set(chain, before);
+          throw err;
+        } finally {
+          this.onChange();
+        }
+      });
+    };
+  }
+
   async addSched(chain: Chain, stage: Stage, line: string): Promise<void> {
     const where = `/${chain.name}/${stage.name}/sched`;
     await this.logged(where, line, async () => {

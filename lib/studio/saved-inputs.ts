@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from '../procchain/input-store.js';
 import { StoredInput } from '../sequencer/stored-input.js';
+import { copySparse } from '../procchain/copy-sparse.js';
 import { syncDirectory, syncFile } from '../state/write-file-atomic.js';
 
 const CHUNK: Bytes = 1024 * 1024;
@@ -106,7 +107,8 @@ export class SavedInputs {
 
 /** Writes what `store` holds to a new file and syncs it (a stored input is copied by the kernel). */
 async function copyInto(store: InputStore, path: string): Promise<void> {
-  if (store instanceof StoredInput) await store.copyTo(path);
+  // A spilled input keeps its holes (an input extended by truncate is not written out as zeros).
+  if (store instanceof StoredInput) await store.copyTo(path, { copyFile: copySparse });
   else await writeChunks(store, path);
   await syncFile(path);
 }

@@ -22,6 +22,13 @@ export interface LineFileOptions {
    * to be written anew (O_TRUNC, or created again after an unlink, as tar and editors do).
    */
   apply: (line: string, how: CommandContext) => Promise<void> | void;
+  /**
+   * Settings files (mixer, sched): made when the file is opened for writing, before an O_TRUNC clears it.
+   * Each write then applies every line written since the open at once, from the state the open left;
+   * a refused line restores the state from before the open, so a write is all or nothing and its error
+   * names the line counted from the open. Takes the place of `apply` for writers.
+   */
+  writer?: (how: CommandContext & { rewrite: boolean }) => (text: string) => Promise<void>;
   /** A renamed file's whole text as one validated write (default: its lines, each as rewritten). */
   replace?: (text: string) => Promise<void> | void;
   /** The whole text at once instead of line by line (the YAML /config): applied at close. */
@@ -69,12 +76,13 @@ export class LineFile implements FileNode {
 
   async open(mode: OpenMode): Promise<FileHandle> {
     const rewrite = mode.truncate && mode.write;
+    const writer = mode.write ? this.options.writer?.({ rewrite, role: mode.role, caller: mode.caller }) : undefined;
     if (rewrite) await this.truncate(0);
     // A writer that cannot read (echo >> ctl) needs no copy of the text.
     const text = mode.read ? this.options.read() : '';
     const snapshot = typeof text === 'string' ? Buffer.from(text) : text;
     const release = mode.read ? this.readers.opened(snapshot) : () => undefined;
-    return new LineHandle(this, this.options, snapshot, release, { rewrite, role: mode.role, caller: mode.caller });
+    return new LineHandle(this, this.options, snapshot, release, { rewrite, role: mode.role, caller: mode.caller }, writer);
   }
 
   async replace(from: InputStore): Promise<boolean> {
@@ -118,9 +126,12 @@ class LineHandle implements FileHandle {
   /** A character split between two writes is decoded whole. */
   private readonly decoder = new StringDecoder('utf8');
   private raw = Buffer.alloc(0);
+  /** With a writer: every line written since the open. */
+  private written: string[] = [];
 
   constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer,
-    private readonly released: () => void, private readonly how: CommandContext) {}
+    private readonly released: () => void, private readonly how: CommandContext,
+    private readonly writer?: (text: string) => Promise<void>) {}
 
   size(): Bytes {
     return this.file.size();
@@ -145,6 +156,7 @@ class LineHandle implements FileHandle {
       text = text.slice(nl + 1);
     }
     this.pending += text;
+    const lines: string[] = [];
     let nl: number;
     while ((nl = this.pending.indexOf('\n')) >= 0) {
       const line = this.pending.slice(0, nl);
@@ -153,8 +165,10 @@ class LineHandle implements FileHandle {
         this.pending = '';
         throw tooLong(line);
       }
-      await this.applyLine(line);
+      if (this.writer) lines.push(line);
+      else await this.applyLine(line);
     }
+    await this.applyWritten(lines);
     if (Buffer.byteLength(this.pending) > MAX_LINE) {
       const line = this.pending;
       this.pending = '';
@@ -176,7 +190,17 @@ class LineHandle implements FileHandle {
     if (this.pending === '') return;
     const line = this.pending;
     this.pending = '';
-    await this.applyLine(line);
+    if (this.writer) await this.applyWritten([line]);
+    else await this.applyLine(line);
+  }
+
+  /** With a writer: applies every line since the open, the new ones included; a refusal forgets the new ones. */
+  private async applyWritten(lines: string[]): Promise<void> {
+    if (!this.writer || !lines.some((l) => l.trim() !== '')) return;
+    const all = [...this.written, ...lines.map((l) => l.replace(/\r$/, ''))];
+    await this.writer(all.join('\n'));
+    this.written = all;
+    this.file.touch();
   }
 
   async release(): Promise<void> {

@@ -41,7 +41,7 @@ export class StoreFile implements FileNode {
   }
 
   async truncate(size: Bytes): Promise<void> {
-    this.checkSize(size);
+    this.checkSize(size, 'truncate');
     await this.options.store().truncate(size);
     this.mtime = new Date();
     this.options.onWrite?.();
@@ -52,7 +52,7 @@ export class StoreFile implements FileNode {
   }
 
   async replace(from: InputStore): Promise<boolean> {
-    this.checkSize(from.size);
+    this.checkSize(from.size, 'rename');
     const adopt = this.options.adopt;
     if (adopt) {
       adopt(from);
@@ -68,10 +68,10 @@ export class StoreFile implements FileNode {
   }
 
   /** @internal */
-  checkSize(end: Bytes): void {
+  checkSize(end: Bytes, op = 'write'): void {
     const max = this.options.maxSize;
     if (max !== undefined && end > max) {
-      throw new AudiofsError('EFBIG', 'write', '', `would hold ${end} bytes (expected at most ${max})`);
+      throw new AudiofsError('EFBIG', op, '', `would hold ${end} bytes (expected at most ${max})`);
     }
   }
 

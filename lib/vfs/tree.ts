@@ -24,6 +24,8 @@ export const STATUS_COST_FACTOR = 4;
 
 /** The most /comments holds. */
 export const COMMENTS_MAX = 1024;
+/** The largest stored input (`in`): 4 GiB, what a WAV file can hold. A larger write or truncate gets EFBIG and changes nothing. */
+export const INPUT_MAX = 4 * 1024 * 1024 * 1024;
 
 /** A directory: audiofs's own entries (which unlink hides until they are created again, as tar does) and the user's files. */
 abstract class Dir implements DirNode {
@@ -271,7 +273,10 @@ export class Tree {
   /** @internal */
   storeFile(store: () => InputStore, onWrite: () => void, adopt?: (store: InputStore) => void): StoreFile {
     // A stored input is the owner's music: not readable by other users unless the owner says so.
-    return new StoreFile({ store, onWrite, adopt, mode: 0o640, onWriters: (s) => this.writersChanged(s), onFlush: (s) => this.project.persist({ store: s }) });
+    return new StoreFile({
+      store, onWrite, adopt, mode: 0o640, maxSize: INPUT_MAX,
+      onWriters: (s) => this.writersChanged(s), onFlush: (s) => this.project.persist({ store: s }),
+    });
   }
 
   /** @internal the node of a file of the user's, made once per store */
@@ -335,7 +340,9 @@ class RootDir extends Dir {
         apply: (l, how) => project.execRootLine(l, how),
         replace: (text) => project.execRootText(text),
       }),
-      mixer: new LineFile({ steerable: true, read: () => project.mixerText(), apply: (l) => project.applyMixer(l), replace: (t) => project.applyMixer(t) }),
+      mixer: new LineFile({
+        steerable: true, read: () => project.mixerText(), apply: (l) => project.applyMixer(l), writer: () => project.mixerWriter(), replace: (t) => project.applyMixer(t),
+      }),
       config: tree.extras.config,
       status: new SnapshotFile(() => status.get(), 0o444, () => project.version),
       log: tree.log,
@@ -374,7 +381,10 @@ class ChainDir extends Dir {
       in: tree.storeFile(() => chain.input, () => chain.run?.poke(), (store) => project.adoptInput(chain, undefined, store)),
       out: new StreamFile(({ nonblocking }) => chain.out.openReader({ nonblocking })),
       ctl: new LineFile({ steerable: true, read: () => chainSettings(chain), apply: (l, how) => project.execChainLine(chain, l, how), replace: (t) => project.execChainText(chain, t) }),
-      mixer: new LineFile({ steerable: true, read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain), replace: (t) => project.applyMixer(t, chain) }),
+      mixer: new LineFile({
+        steerable: true, read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain),
+        writer: () => project.mixerWriter(chain), replace: (t) => project.applyMixer(t, chain),
+      }),
     };
   }
 
@@ -407,6 +417,7 @@ class StageDir extends Dir {
       sched: new LineFile({
         read: () => stage.sched.map((l) => `${l}\n`).join(''),
         apply: (l) => project.addSched(chain, stage, l),
+        writer: ({ rewrite }) => project.schedWriter(chain, stage, { rewrite }),
         replace: (t) => project.replaceSched(chain, stage, t),
         clear: () => { stage.sched = []; project.onChange(); },
       }),

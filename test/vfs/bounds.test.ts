@@ -133,3 +133,85 @@ test('20,000 HTTP connections and 200 slowloris ones: the mount holds at most MA
     assert.equal(await m.close(), 0);
   }
 });
+
+/** Runs a bash command (its printf writes each line on its own); resolves with its exit code and stderr (never rejects). */
+async function sh(command: string, cwd: string): Promise<{ code: number; stderr: string }> {
+  try {
+    const { stderr } = await run('bash', ['-c', command], { cwd, timeout: 60_000 });
+    return { code: 0, stderr };
+  } catch (err) {
+    const e = err as { code: number; stderr: string };
+    return { code: e.code, stderr: e.stderr };
+  }
+}
+
+test('mixer, sched and /config writes are all or nothing and name the bad line; a refused one changes nothing', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('a passthrough');
+    const mixerBefore = await readFile(m.path('a/mixer'), 'utf8');
+    const r = await sh(`printf 'mute on\\nvolume 0.25\\nbogus 1\\n' > a/mixer`, m.dir);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Invalid argument/);
+    assert.equal(await readFile(m.path('a/mixer'), 'utf8'), mixerBefore, 'nothing of the write applied');
+    const master = await readFile(m.path('mixer'), 'utf8');
+    assert.equal((await sh(`printf 'volume 0.5\\nmute maybe\\n' > mixer`, m.dir)).code, 1);
+    assert.equal(await readFile(m.path('mixer'), 'utf8'), master);
+    assert.equal((await sh(`printf 'nice 5\\nrt fifo 10\\nbogus\\n' > a/passthrough/sched`, m.dir)).code, 1);
+    assert.equal(await readFile(m.path('a/passthrough/sched'), 'utf8'), '');
+    // A good write still applies every line.
+    assert.equal((await sh(`printf 'mute on\\nvolume 0.25\\n' > a/mixer`, m.dir)).code, 0);
+    assert.equal(await readFile(m.path('a/mixer'), 'utf8'), 'volume 0.25\npan 0\nmute on\nsolo off\n');
+    const config = await readFile(m.path('config'), 'utf8');
+    await assert.rejects(writeFile(m.path('config'), 'rate: 44100\nbogus_key: 1\n'), { code: 'EINVAL' });
+    assert.equal(await readFile(m.path('config'), 'utf8'), config);
+    const log = await readFile(m.path('log'), 'utf8');
+    assert.match(log, / error \/a\/mixer: 'mute on\\nvolume 0\.25\\nbogus 1' refused: line 3: unknown setting 'bogus'/);
+    assert.match(log, / error \/mixer: 'volume 0\.5\\nmute maybe' refused: line 2: expected 'mute on' or 'mute off', got 'mute maybe'/);
+    assert.match(log, / error \/a\/passthrough\/sched: 'nice 5\\nrt fifo 10\\nbogus' refused: line 3: 'bogus': expected/);
+    assert.match(log, / error \/config: refused, the running configuration stays: config: bogus_key: unknown key/);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+test('truncate -s 5G and a write at 1 TiB of an in get EFBIG and change nothing; truncate -s 3G stays sparse; : > in empties it', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('a passthrough');
+    const data = randomBytes(100_000);
+    await writeFile(m.path('a/in'), data);
+    const t = await sh('truncate -s 5G a/in', m.dir);
+    assert.equal(t.code, 1);
+    assert.match(t.stderr, /File too large/);
+    const d = await sh('dd if=/dev/zero of=a/in bs=1 count=1 seek=1099511627776 conv=notrunc', m.dir);
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, /File too large/);
+    assert.deepEqual(await readFile(m.path('a/in')), data, 'the input is as it was');
+    assert.equal(await status(m).then((s) => s.chains.a.input.bytes), data.length);
+
+    const t0 = performance.now();
+    assert.equal((await sh('truncate -s 3G a/in', m.dir)).code, 0);
+    const fh = await open(m.path('a/in'), 'r');
+    try {
+      assert.equal((await fh.stat()).size, 3 * 1024 ** 3);
+      const { buffer } = await fh.read(Buffer.alloc(16), 0, 16, 2 * 1024 ** 3);
+      assert.deepEqual(buffer, Buffer.alloc(16));
+    } finally {
+      await fh.close();
+    }
+    // Stored and saved without writing 3 GB of zeros.
+    const saved = await waitFor(async () => {
+      const { stdout: found } = await run('find', [join(m.tmp, 'state'), '-name', '*.in', '-size', '3G']);
+      return found.trim();
+    }, 'the 3 GB input saved in the state directory', 60_000);
+    assert.ok(saved.includes('/saved/'), saved);
+    const { stdout } = await run('du', ['-sk', join(m.tmp, 'state')]);
+    assert.ok(Number(stdout.split('\t')[0]) < 20_000, `the state takes ${stdout.split('\t')[0]} KiB on disk`);
+    console.log(`truncate -s 3G and its save: ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.equal((await sh(': > a/in', m.dir)).code, 0);
+    assert.equal((await status(m)).chains.a.input.bytes, 0);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
