@@ -368,7 +368,8 @@ export class Project {
               if (sched.kind === 'cpu' && !parseSsh(stage.argv)) await checkCpuList(sched.cpus, line, where);
             } catch (err) {
               const e = err as AudiofsError;
-              throw new AudiofsError(e.code ?? 'EINVAL', 'write', where, `line ${i + 1}: ${e.detail ?? e.message}`);
+              const which = lines.filter((l) => l !== '').length > 1 ? `line ${i + 1}: ` : '';
+              throw new AudiofsError(e.code ?? 'EINVAL', 'write', where, `${which}${e.detail ?? e.message}`);
             }
           }
         });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { mountAudiofs, ROOT, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
@@ -211,6 +211,49 @@ test('truncate -s 5G and a write at 1 TiB of an in get EFBIG and change nothing;
     console.log(`truncate -s 3G and its save: ${(performance.now() - t0).toFixed(0)} ms`);
     assert.equal((await sh(': > a/in', m.dir)).code, 0);
     assert.equal((await status(m)).chains.a.input.bytes, 0);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+/** The resident memory of a process, in KiB. */
+async function rssKiB(pid: number): Promise<number> {
+  return Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+test('200 cycles of mkdir / 4 MB into in / rm -r: descriptors back to the baseline, memory levels off', async () => {
+  const m = await mountAudiofs();
+  try {
+    const pid = m.proc.pid!;
+    const data = Buffer.alloc(4 * 1024 * 1024, 7);
+    const cycle = async (i: number) => {
+      const chain = m.path(`leak${i}`);
+      await mkdir(chain);
+      await writeFile(join(chain, 'in'), data);
+      await rm(chain, { recursive: true });
+    };
+    // Warm-up: the first cycles fill caches and rings (the log keeps its last lines).
+    for (let i = 0; i < 20; i++) await cycle(i);
+    const baseFds = await fdCount(pid);
+    const samples: Array<{ cycle: number; rss: number; fds: number }> = [];
+    for (let i = 20; i < 200; i++) {
+      await cycle(i);
+      if (i % 10 === 9) samples.push({ cycle: i + 1, rss: await rssKiB(pid), fds: await fdCount(pid) });
+    }
+    const early = median(samples.filter((s) => s.cycle <= 100).map((s) => s.rss));
+    const late = median(samples.filter((s) => s.cycle > 130).map((s) => s.rss));
+    const perCycle = (late - early) / 100;
+    console.log(`leak loop: fds ${baseFds} -> ${samples.map((s) => s.fds).join(' ')}; RSS KiB ${samples.map((s) => s.rss).join(' ')}; ${perCycle.toFixed(1)} KiB/cycle`);
+    assert.ok(samples.every((s) => s.fds <= baseFds + 2), 'no descriptor is kept by a removed chain');
+    assert.ok(await waitFor(async () => (await fdCount(pid)) <= baseFds, 'descriptors back to the baseline', 5000));
+    // Before: ~3.8 MB a cycle (every removed chain kept its 4 MB); the bound allows for the collector's swings.
+    assert.ok(perCycle < 150, `RSS grew ${perCycle.toFixed(1)} KiB a cycle between cycles ~60 and ~165 (expected under 150)`);
+    assert.deepEqual((await readdir(m.dir)).filter((n) => n.startsWith('leak')), []);
   } finally {
     assert.equal(await m.close(), 0);
   }

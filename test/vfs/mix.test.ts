@@ -93,8 +93,8 @@ test('a bad mixer line fails with EINVAL, changes nothing and leaves a /log line
   await assert.rejects(writeFile(m.path('mixer'), 'pan 0.5\n'), { code: 'EINVAL' });
   await assert.rejects(writeFile(m.path('b/mixer'), 'volume 0.5\nsolo maybe\n'), { code: 'EINVAL' });
   assert.equal(await readFile(m.path('a/mixer'), 'utf8'), 'volume 1\npan 0\nmute off\nsolo off\n');
-  // Mixer files take a write line by line, as ctl does: the good line before the bad one was taken.
-  assert.equal(await readFile(m.path('b/mixer'), 'utf8'), 'volume 0.5\npan 0\nmute off\nsolo off\n');
+  // A mixer write is all or nothing: the good line before the bad one was not taken either.
+  assert.equal(await readFile(m.path('b/mixer'), 'utf8'), 'volume 1\npan 0\nmute off\nsolo off\n');
   await writeFile(m.path('b/mixer'), 'volume 1\n');
   const log = await readLog(m);
   assert.match(log, /\/a\/mixer: 'volume loud' refused: .*expected a linear gain/);
