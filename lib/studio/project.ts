@@ -45,6 +45,9 @@ export interface ProjectOptions {
 }
 
 /** The studio: chains in order, the transport and its settings; what the ctl files drive. */
+/** The most lines a stage's sched file holds (nice, rt and cpu: a few lines say all there is). */
+export const MAX_SCHED_LINES = 16;
+
 export class Project {
   readonly chains = new Map<string, Chain>();
   readonly strips = new Map<Chain, StripSettings>();
@@ -178,6 +181,11 @@ export class Project {
   async replaceSched(chain: Chain, stage: Stage, text: string): Promise<void> {
     const where = `/${chain.name}/${stage.name}/sched`;
     const lines = textLines(text).map((l) => l.trim());
+    if (lines.length > MAX_SCHED_LINES) {
+      await this.logged(where, `${lines.length} lines`, async () => {
+        throw new AudiofsError('EFBIG', 'rename', where, `${lines.length} lines (expected at most ${MAX_SCHED_LINES})`);
+      });
+    }
     for (const line of lines) await this.logged(where, line, async () => void parseSchedLine(line, where));
     stage.sched = [];
     for (const line of lines) await this.addSched(chain, stage, line);
@@ -357,10 +365,16 @@ export class Project {
     const where = `/${chain.name}/${stage.name}/sched`;
     const before = [...stage.sched];
     const base = options.rewrite ? [] : before;
+    // Lines of this open already applied to the process (each write brings every line since the open).
+    let applied = 0;
     return async (text) => {
       const lines = text.split('\n').map((l) => l.trim());
+      const given = lines.filter((l) => l !== '');
       try {
         await this.logged(where, text.trim(), async () => {
+          if (base.length + given.length > MAX_SCHED_LINES) {
+            throw new AudiofsError('EFBIG', 'write', where, `${base.length + given.length} lines (expected at most ${MAX_SCHED_LINES})`);
+          }
           for (const [i, line] of lines.entries()) {
             if (line === '') continue;
             try {
@@ -368,7 +382,7 @@ export class Project {
               if (sched.kind === 'cpu' && !parseSsh(stage.argv)) await checkCpuList(sched.cpus, line, where);
             } catch (err) {
               const e = err as AudiofsError;
-              const which = lines.filter((l) => l !== '').length > 1 ? `line ${i + 1}: ` : '';
+              const which = given.length > 1 ? `line ${i + 1}: ` : '';
               throw new AudiofsError(e.code ?? 'EINVAL', 'write', where, `${which}${e.detail ?? e.message}`);
             }
           }
@@ -378,8 +392,9 @@ export class Project {
         this.onChange();
         throw err;
       }
-      stage.sched = [...base];
-      for (const line of lines) if (line !== '') await this.addSched(chain, stage, line);
+      stage.sched = [...base, ...given.slice(0, applied)];
+      for (const line of given.slice(applied)) await this.addSched(chain, stage, line);
+      applied = given.length;
     };
   }
 
@@ -407,6 +422,7 @@ export class Project {
   async addSched(chain: Chain, stage: Stage, line: string): Promise<void> {
     const where = `/${chain.name}/${stage.name}/sched`;
     await this.logged(where, line, async () => {
+      if (stage.sched.length >= MAX_SCHED_LINES) throw new AudiofsError('EFBIG', 'write', where, `more than ${MAX_SCHED_LINES} lines`);
       const sched = parseSchedLine(line, where);
       // A remote stage's CPUs are its host's: its sched lines are checked there, when they run.
       if (sched.kind === 'cpu' && !parseSsh(stage.argv)) await checkCpuList(sched.cpus, line.trim(), where);

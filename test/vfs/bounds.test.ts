@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { mountAudiofs, ROOT, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
 import { HEADERS_TIMEOUT_MS, MAX_CONNECTIONS } from '../../lib/mix/sinks/http-server.js';
+import { MAX_SCHED_LINES } from '../../lib/studio/project.js';
 import { STDERR_BURST, STDERR_RATE } from '../../lib/procchain/stderr-limit.js';
 
 /** What an O_NONBLOCK reader gets now. */
@@ -159,6 +160,12 @@ test('mixer, sched and /config writes are all or nothing and name the bad line; 
     assert.equal(await readFile(m.path('mixer'), 'utf8'), master);
     assert.equal((await sh(`printf 'nice 5\\nrt fifo 10\\nbogus\\n' > a/passthrough/sched`, m.dir)).code, 1);
     assert.equal(await readFile(m.path('a/passthrough/sched'), 'utf8'), '');
+    // A sched file holds at most MAX_SCHED_LINES lines: one more is refused whole.
+    const many = Array.from({ length: MAX_SCHED_LINES + 1 }, () => 'nice 1\n').join('');
+    await assert.rejects(writeFile(m.path('a/passthrough/sched'), many), { code: 'EFBIG' });
+    assert.equal(await readFile(m.path('a/passthrough/sched'), 'utf8'), '');
+    await writeFile(m.path('a/passthrough/sched'), many.slice(7));
+    assert.equal(await readFile(m.path('a/passthrough/sched'), 'utf8'), many.slice(7));
     // A good write still applies every line.
     assert.equal((await sh(`printf 'mute on\\nvolume 0.25\\n' > a/mixer`, m.dir)).code, 0);
     assert.equal(await readFile(m.path('a/mixer'), 'utf8'), 'volume 0.25\npan 0\nmute on\nsolo off\n');
