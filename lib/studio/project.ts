@@ -389,7 +389,7 @@ export class Project {
         });
       } catch (err) {
         stage.sched = [...before];
-        this.onChange();
+        this.onChange(chain);
         throw err;
       }
       stage.sched = [...base, ...given.slice(0, applied)];
@@ -413,7 +413,7 @@ export class Project {
           else if (this.chains.get(chain.name) === chain) this.strips.set(chain, before);
           throw err;
         } finally {
-          this.onChange();
+          this.onChange(chain ?? null);
         }
       });
     };
