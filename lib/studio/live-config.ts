@@ -21,7 +21,8 @@ export class LiveConfig {
       next = parseConfig(text, this.context);
     } catch (err) {
       const detail = err instanceof ConfigError ? err.detail : (err as Error).message;
-      this.logger.error(`${from}: refused, the running configuration stays: ${detail}`);
+      const line = err instanceof ConfigError ? lineOfKey(text, err.key) : undefined;
+      this.logger.error(`${from}: refused, the running configuration stays: ${line ? `line ${line}: ` : ''}${detail}`);
       throw err instanceof ConfigError ? err : new ConfigError('', `expected a valid configuration, got ${detail}`, { cause: err });
     }
     await this.apply(this.unmasked(next, from), from);
@@ -68,4 +69,12 @@ export class LiveConfig {
   close(): void {
     this.watcher?.close();
   }
+}
+
+/** The line (from 1) where a top-level key of a config path (`mp3[1].bitrate` -> `mp3`) is written, if it is found. */
+function lineOfKey(text: string, key: string): number | undefined {
+  const top = /^[^.[]+/.exec(key)?.[0];
+  if (!top) return undefined;
+  const at = text.split('\n').findIndex((l) => l.startsWith(`${top}:`) || l.startsWith(`'${top}':`) || l.startsWith(`"${top}":`));
+  return at < 0 ? undefined : at + 1;
 }

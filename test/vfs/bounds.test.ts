@@ -176,7 +176,7 @@ test('mixer, sched and /config writes are all or nothing and name the bad line; 
     assert.match(log, / error \/a\/mixer: 'mute on\\nvolume 0\.25\\nbogus 1' refused: line 3: unknown setting 'bogus'/);
     assert.match(log, / error \/mixer: 'volume 0\.5\\nmute maybe' refused: line 2: expected 'mute on' or 'mute off', got 'mute maybe'/);
     assert.match(log, / error \/a\/passthrough\/sched: 'nice 5\\nrt fifo 10\\nbogus' refused: line 3: 'bogus': expected/);
-    assert.match(log, / error \/config: refused, the running configuration stays: config: bogus_key: unknown key/);
+    assert.match(log, / error \/config: refused, the running configuration stays: line 2: config: bogus_key: unknown key/);
   } finally {
     assert.equal(await m.close(), 0);
   }
