@@ -314,7 +314,7 @@ export class Project {
   /** Ends a stage's process and closes the gap. */
   async removeStage(chain: Chain, stage: Stage): Promise<void> {
     const run = chain.run;
-    if (run && !run.ended && stage.proc && !stage.bypassed) await run.spliceOut(stage);
+    if (run && !run.ended && stage.proc && !stage.bypassed) await run.remove(stage);
     chain.stages = chain.stages.filter((s) => s !== stage);
     await this.dropStage(stage);
     this.logger.info(`stage ${chain.name}/${stage.name} removed`);
