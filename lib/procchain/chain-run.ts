@@ -11,6 +11,16 @@ import { STDERR_RATE, StderrLimit } from './stderr-limit.js';
 import { DISCARD, StdinTarget, type Target } from './target.js';
 import { HoldTarget } from './hold-target.js';
 import { waitsOnInput } from './waits-on-input.js';
+import { stopAtRest, type RestOptions } from './stop-at-rest.js';
+import { Pacer, type PaceClock } from './pacer.js';
+import type { Bytes } from '../base/units.js';
+
+/** A splice lets a stage finish what it was given for up to 3 s (output quiet 50 ms), then 5 s for its output to be handed on. */
+const REST: RestOptions = { quietMs: 50, settleMs: 3000, drainMs: 5000 };
+export { REST as SPLICE_REST };
+
+/** Why a stage leaves the data path while the chain plays. */
+type Leaving = 'bypassed' | 'removed' | 'replaced';
 
 /** What a run needs from the rest of audiofs. */
 export interface RunOptions {
@@ -31,6 +41,10 @@ export interface RunOptions {
   onEnd?: () => void;
   /** Each whole line a stage writes on stderr (besides the log): how a client announces a title. */
   onStderrLine?: (line: string) => void;
+  /** How a splice waits for a stage to come to rest (SPLICE_REST when absent). */
+  rest?: RestOptions;
+  /** Realtime: every stage's output is handed on at most `lead` bytes ahead of the clock. */
+  pace?: { clock: PaceClock; lead: Bytes };
 }
 
 /** How long a stage whose output closed at the end of a run may take to exit by itself before it is signalled. */
@@ -51,7 +65,7 @@ export class ChainRun {
   /** Resolves when the output has ended and every process has exited. */
   readonly done: Promise<void>;
   private resolveDone!: () => void;
-  private readonly targets = new Map<Stage, Target>();
+  private readonly targets = new Map<Stage, StdinTarget>();
   private readonly holds = new Map<Stage, HoldTarget>();
   private readonly pumps = new Map<Stage, PumpState>();
   /** Stages out of the data path now (bypassed): follows the splices as they complete, not the mode bits. */
@@ -61,6 +75,7 @@ export class ChainRun {
   private feederDone = false;
   private readonly startedAt = Date.now();
   private readonly sinkTarget: Target;
+  private pacer: Pacer | undefined;
 
   constructor(private readonly chain: Chain, private readonly options: RunOptions) {
     this.done = new Promise((r) => (this.resolveDone = r));
@@ -85,6 +100,8 @@ export class ChainRun {
       if (stages[i].input.size > 0) { this.entry = i; break; }
     }
     for (const s of stages) if (s.bypassed || !hasCommand(s)) this.outOfPath.add(s);
+    const pace = this.options.pace;
+    if (pace) this.pacer = new Pacer(pace.clock, pace.lead);
     const streams: LiveStream[] = [chain.out, ...stages.map((s) => s.out)];
     for (const s of streams) { s.setLossless(this.options.lossless); s.start(); }
     try {
@@ -111,7 +128,12 @@ export class ChainRun {
 
   /** Takes a stage out of the data path: lets it finish what it holds, SIGSTOPs it, joins its neighbours. */
   spliceOut(stage: Stage): Promise<void> {
-    return this.serialize(() => this.doSpliceOut(stage));
+    return this.serialize(() => this.doSpliceOut(stage, 'bypassed'));
+  }
+
+  /** Takes a stage out of the data path and ends its process (rm -r): what it writes as it ends is handed on too. */
+  remove(stage: Stage): Promise<void> {
+    return this.serialize(() => this.doSpliceOut(stage, 'removed'));
   }
 
   /** Puts a bypassed stage back: SIGCONT, and the data path goes through it again. */
@@ -121,6 +143,7 @@ export class ChainRun {
       if (!this.outOfPath.has(stage) || !stage.proc) return;
       stage.proc.cont();
       this.outOfPath.delete(stage);
+      this.pathChanged();
       this.reconcileEnds();
     });
   }
@@ -132,20 +155,56 @@ export class ChainRun {
     return next;
   }
 
-  private async doSpliceOut(stage: Stage): Promise<void> {
+  private async doSpliceOut(stage: Stage, why: Leaving): Promise<void> {
     const proc = stage.proc;
     if (this.outOfPath.has(stage)) return;
-    this.outOfPath.add(stage);
-    if (!proc || proc.state === 'exited' || this.ended) return;
+    if (!proc || proc.state === 'exited' || this.ended) {
+      this.outOfPath.add(stage);
+      this.pathChanged();
+      this.reconcileEnds();
+      return;
+    }
+    // What comes from upstream waits while the stage finishes what it was given, stops (or ends), and its output is handed on.
     const hold = new HoldTarget();
     this.holds.set(stage, hold);
-    // Let it finish what it was given, stop it, and pass on what it had already written: nothing lost.
-    await this.quiesce(stage, { quietMs: 50, limitMs: 2000, input: true });
-    proc.stop();
-    await this.quiesce(stage, { quietMs: 30, limitMs: 1000, input: false });
+    this.pathChanged();
+    await this.leave(stage, proc, why);
+    this.outOfPath.add(stage);
     this.holds.delete(stage);
-    hold.release(this.routeFrom(this.chain.stages.indexOf(stage) - 1));
+    hold.release(this.targetAtOrAfter(this.chain.stages.indexOf(stage)));
+    this.pathChanged();
     this.reconcileEnds();
+  }
+
+  /**
+   * Takes a process out of the data path while what comes from upstream is held: it is stopped at rest;
+   * a removed or replaced one is then ended, and what it writes as it ends is handed on too. Logs what it
+   * had taken and given by then (for a stage that gives a byte for each it takes, the difference is what
+   * it holds: back with it when a bypassed stage returns, gone with a process that ended).
+   */
+  private async leave(stage: Stage, proc: StageProcess, why: Leaving): Promise<void> {
+    const label = `${this.chain.name}/${stage.name}`;
+    const output = this.pumps.get(stage)!;
+    const options = this.options.rest ?? REST;
+    const rest = await stopAtRest(proc, output, options);
+    let drained = rest.drained;
+    if (why !== 'bypassed') {
+      this.replacing.add(proc);
+      await proc.terminate();
+      drained = await output.drained(options.drainMs);
+    }
+    const taken = this.targets.get(stage)?.taken ?? 0;
+    const how = why === 'bypassed' ? 'stopped' : 'ended';
+    this.options.log('info', `${label}: ${why} while playing: ${how} after taking ${taken} bytes and giving ${output.bytes}${rest.settled ? '' : ` (still busy after ${options.settleMs} ms)`}`);
+    if (!rest.stopped || !drained) {
+      this.options.log('warn', `${label}: ${rest.stopped ? 'its last output was not all handed on' : 'did not stop'} within ${options.drainMs} ms; the data path is joined anyway`);
+    }
+  }
+
+  /** The data path changed: every pump and the feeder stop waiting for a target that is no longer theirs. */
+  private pathChanged(): void {
+    for (const p of this.pumps.values()) p.reroute();
+    this.feeder?.reroute();
   }
 
   /**
@@ -165,23 +224,47 @@ export class ChainRun {
     if (upstreamEnded) this.sinkTarget.end();
   }
 
-  /** Replaces a stage's process (its command changed), keeping its place in the data path. */
-  async restartStage(stage: Stage): Promise<void> {
-    const old = stage.proc;
-    if (old) {
-      this.replacing.add(old);
-      await old.terminate();
-    }
-    if (this.ended) return;
-    await this.spawn(stage);
-    // A stage that had no command was passed through; with one, it joins the data path (unless bypassed).
-    if (!old && !stage.bypassed && this.outOfPath.delete(stage)) this.reconcileEnds();
+  /**
+   * Replaces a stage's process (its command changed), keeping its place in the data path: what comes from
+   * upstream waits while the old process finishes what it was given and its output is handed on, then
+   * goes to the new one.
+   */
+  restartStage(stage: Stage): Promise<void> {
+    return this.serialize(async () => {
+      const old = stage.proc;
+      const i = this.chain.stages.indexOf(stage);
+      const inPath = old !== undefined && old.state !== 'exited' && !this.outOfPath.has(stage) && !this.ended;
+      const hold = inPath ? new HoldTarget() : undefined;
+      try {
+        if (hold && old) {
+          this.holds.set(stage, hold);
+          this.pathChanged();
+          await this.leave(stage, old, 'replaced');
+        } else if (old) {
+          this.replacing.add(old);
+          await old.terminate();
+        }
+        if (this.ended) return;
+        await this.spawn(stage);
+      } finally {
+        if (hold) {
+          this.holds.delete(stage);
+          hold.release(this.ended ? DISCARD : this.targetAtOrAfter(i));
+        }
+      }
+      // A stage that had no command was passed through; with one, it joins the data path (unless bypassed).
+      if (!old && !stage.bypassed) this.outOfPath.delete(stage);
+      this.pathChanged();
+      this.reconcileEnds();
+    });
   }
 
   /** Input written to a stage's `in` during the run: the chain continues from that stage. */
   inject(stage: Stage): void {
     const i = this.chain.stages.indexOf(stage);
     if (i === this.entry) { this.feeder?.poke(); return; }
+    // An `in` emptied (truncated or unlinked, as rm -r does before rmdir) gives nothing to continue from.
+    if (stage.input.size === 0) return;
     if (i < this.entry) {
       this.options.log('info', `${this.chain.name}/${stage.name}/in: stored for the next play (the chain is fed further down now)`);
       return;
@@ -190,6 +273,13 @@ export class ChainRun {
     this.feeder?.cancel();
     this.entry = i;
     this.startFeeder(stage.input, i === 0 && from !== undefined ? from : undefined);
+  }
+
+  /** Bytes audiofs holds for a stage now: what waits for it to read, and what it wrote that is not yet handed on. */
+  buffered(stage: Stage): Bytes {
+    const output = this.pumps.get(stage);
+    const stdout = stage.proc?.stdout;
+    return (this.targets.get(stage)?.waiting ?? 0) + (output?.pending ?? 0) + (stdout && !stdout.destroyed ? stdout.readableLength : 0);
   }
 
   /** New data in the chain's or entry stage's store, or its writer closed. */
@@ -295,26 +385,28 @@ export class ChainRun {
       if (!launch.host) await applied;
     }
     const outTap = streamTarget(stage.out);
+    // A process replacing another continues its output where the old one's ended.
+    const startAt = this.pumps.get(stage)?.handed ?? 0;
     this.pumps.set(stage, pump(proc.stdout, {
-      targets: () => [outTap, this.routeOf(stage)],
+      targets: () => [outTap, this.routeOf(stage, proc)],
       onEnd: () => {
         stage.out.end();
         if (this.replacing.has(proc)) return;
         this.reconcileEnds();
       },
-    }));
+    }, { pacer: this.pacer, startAt }));
   }
 
-  /** Where a stage's output goes now. */
-  private routeOf(stage: Stage): Target {
+  /**
+   * Where the output of a stage's process goes now: the next stage in the data path, whether the stage is
+   * in it or stopped out of it (what a stage wrote before it stopped is handed on, never dropped). Dropped:
+   * the output of a stage removed from the chain or upstream of the entry, and what a process out of the
+   * path gives as it is replaced.
+   */
+  private routeOf(stage: Stage, proc: StageProcess): Target {
     const i = this.chain.stages.indexOf(stage);
     if (i < this.entry) return DISCARD;
-    if (this.outOfPath.has(stage) && stage.proc?.state === 'stopped') return DISCARD;
-    return this.routeFrom(i);
-  }
-
-  /** The next stage in the data path after index i (its stdin), or the chain's output. */
-  private routeFrom(i: number): Target {
+    if (proc !== stage.proc && this.outOfPath.has(stage)) return DISCARD;
     return this.targetAtOrAfter(i + 1);
   }
 
@@ -328,19 +420,6 @@ export class ChainRun {
     return this.sinkTarget;
   }
 
-  /** Waits (bounded) until a stage's output has gone quiet while nothing holds it back, and (input) its stdin is flushed. */
-  private async quiesce(stage: Stage, options: { quietMs: number; limitMs: number; input: boolean }): Promise<void> {
-    const proc = stage.proc!;
-    const deadline = Date.now() + options.limitMs;
-    while (Date.now() < deadline) {
-      const p = this.pumps.get(stage);
-      if (!p || p.ended) return;
-      const flushed = !options.input || proc.stdin.writableLength === 0;
-      if (flushed && !p.held && Date.now() - p.lastData >= options.quietMs) return;
-      await sleep(10);
-    }
-  }
-
   /**
    * Ends the run: the output, then every process. At a natural end (the output ended because everything
    * upstream did), a stage whose output has closed is exiting by itself: it gets EXIT_GRACE_MS to do so
@@ -350,6 +429,7 @@ export class ChainRun {
     if (this.ended) return;
     this.ended = true;
     this.feeder?.cancel();
+    this.pacer?.dispose();
     this.chain.out.end();
     this.options.sink?.end();
     const ending = this.chain.stages.filter((s) => s.proc !== undefined);

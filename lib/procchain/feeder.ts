@@ -28,6 +28,7 @@ const LINGER_POLL_MS = 10;
 export class Feeder {
   private offset: Bytes;
   private wake: (() => void) | undefined;
+  private rerouted: (() => void) | undefined;
   private cancelled = false;
   private running = false;
   /** Everything was fed and nothing more is coming, but the target stays open for appends (see linger). */
@@ -56,10 +57,18 @@ export class Feeder {
     w?.();
   }
 
+  /** The target changed (a splice): stop waiting for the old one to take more. */
+  reroute(): void {
+    const r = this.rerouted;
+    this.rerouted = undefined;
+    r?.();
+  }
+
   /** Stops without ending the target. */
   cancel(): void {
     this.cancelled = true;
     this.poke();
+    this.reroute();
   }
 
   private async loop(): Promise<void> {
@@ -73,7 +82,11 @@ export class Feeder {
         this.offset += data.length;
         this.lingering = false;
         const target = this.options.target();
-        if (!target.write(data)) await target.whenWritable();
+        if (!target.write(data)) await new Promise<void>((resolve) => {
+          this.rerouted = resolve;
+          void target.whenWritable().then(resolve);
+        });
+        this.rerouted = undefined;
         continue;
       }
       const more = this.options.to === undefined || this.offset < this.options.to;

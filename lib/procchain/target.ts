@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Bytes } from '../base/units.js';
 
 /** Where a pump writes: a stage's stdin, the chain's output, a tap. */
 export interface Target {
@@ -11,11 +12,20 @@ export interface Target {
 
 /** A process's stdin as a Target: a dead process's stdin swallows data instead of stalling the chain. */
 export class StdinTarget implements Target {
+  /** Bytes handed to the process (its pipe and what waits for it here). */
+  taken: Bytes = 0;
+
   constructor(private readonly stdin: Writable) {}
 
   write(chunk: Buffer): boolean {
     if (this.dead) return true;
+    this.taken += chunk.length;
     return this.stdin.write(chunk);
+  }
+
+  /** Bytes waiting in audiofs for the process to read them. */
+  get waiting(): Bytes {
+    return this.dead ? 0 : this.stdin.writableLength;
   }
 
   whenWritable(): Promise<void> {

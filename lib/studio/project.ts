@@ -324,7 +324,7 @@ export class Project {
   async removeStage(chain: Chain, stage: Stage): Promise<void> {
     await this.transport.partRemoved(`stage ${chain.name}/${stage.name}`);
     const run = chain.run;
-    if (run && !run.ended && stage.proc && !stage.bypassed) await run.spliceOut(stage);
+    if (run && !run.ended && stage.proc && !stage.bypassed) await run.remove(stage);
     chain.stages = chain.stages.filter((s) => s !== stage);
     await this.dropStage(stage);
     this.logger.info(`stage ${chain.name}/${stage.name} removed`);

@@ -11,12 +11,16 @@ import { EXPORTS_DIR, FileExportSink } from '../mix/sinks/file-export.js';
 import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
+import type { PaceClock } from '../procchain/pacer.js';
 import { ChainSource } from './chain-source.js';
 import { ConvertedInputs } from './converted-inputs.js';
 import { prepareFeed, type Feed, type Region } from './input-feed.js';
 import { LiveInput } from './live-input.js';
 import { songStepRegion } from './song-steps.js';
 import type { Outputs } from './outputs.js';
+
+/** Realtime: how far ahead of the clock a stage's output is handed on (periods, 186 ms at 512 frames and 44.1 kHz); the rest waits in the stage's pipe. */
+const LEAD_PERIODS = 16;
 
 /** The fade at each end of a loop's pass: a few milliseconds, so the seam never clicks. */
 const LOOP_SEAM_FADE: Seconds = 0.005;
@@ -68,7 +72,10 @@ export class Transport {
     this.converted = new ConvertedInputs({ format: host.format, spillDir: host.spillDir ?? tmpdir(), log: (level, message) => host.logger.log(level, message) });
     engine.on('end', (end: EngineEnd) => this.engineEnded(end));
     engine.on('drained', () => void this.allEnded());
-    engine.on('period', () => this.onPeriod());
+    engine.on('period', () => {
+      this.onPeriod();
+      for (const cb of this.paced) cb();
+    });
   }
 
   /** play: resumes after pause, else starts every chain together from the current position. */
@@ -310,6 +317,9 @@ export class Transport {
         return f ? { from: f.from, to: f.to } : { from: 0 };
       },
       trace: this.host.trace,
+      pace: this.realtime ? { clock: this.paceClock, lead: framesToBytes(this.engine.period * LEAD_PERIODS, this.host.format) } : undefined,
+      // Realtime: a stage holds at most the lead, and waiting longer than it for the stage to finish would starve the mix.
+      rest: this.realtime ? { quietMs: 20, settleMs: Math.ceil(framesToSeconds(this.engine.period * LEAD_PERIODS, this.host.format) * 1000), drainMs: 5000 } : undefined,
       onEnd: () => this.host.changed(),
       onStderrLine: (line) => this.outputs.title.fromLine(line),
     });
@@ -326,6 +336,16 @@ export class Transport {
     }
     void run.done.then(release);
   }
+
+  /** Realtime runs keep pace with the mix: its position, and one call each period to every run (one listener on the engine). */
+  private readonly paced = new Set<() => void>();
+  private readonly paceClock: PaceClock = {
+    now: () => framesToBytes(this.engine.position, this.host.format),
+    onAdvance: (cb) => {
+      this.paced.add(cb);
+      return () => void this.paced.delete(cb);
+    },
+  };
 
   private async halt(): Promise<void> {
     await this.engine.stop();

@@ -19,6 +19,7 @@ export function statusText(project: Project): string {
         ...(s.lastExit ? { exit_code: s.lastExit.exitCode, signal: s.lastExit.signal, ...(s.lastExit.signal ? { stopped_by_audiofs: s.lastExit.byAudiofs === true } : {}) } : {}),
         bypassed: s.bypassed,
         out_bytes: s.out.written,
+        ...(run && !run.ended ? { buffered_bytes: run.buffered(s) } : {}),
       })),
       out_bytes: chain.out.written,
     };

@@ -133,45 +133,153 @@ test('stop ends a stage that never exits: SIGTERM, logged as ours (debug), done 
   assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the process is gone');
 });
 
-test('splice out and back in during a run: the output is the stage\'s output, then the input itself, then the held bytes, then the stage again', async () => {
-  await withSignal(async (_file, data) => {
-    const chain = new Chain('live');
-    chain.stages = [fixture('passthrough'), sox('vol', ['vol', '0.5']), fixture('passthrough')];
-    const log: string[] = [];
-    chain.input.write(0, Buffer.concat(Array.from({ length: 10 }, () => data)));
-    const raw = Buffer.concat(Array.from({ length: 10 }, () => data));
-    // Lossless, and read only as far as the first chunk before the splice: the chain is held back by this reader, so the splice falls inside the stream.
-    const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: (l, m) => log.push(`${l} ${m}`) });
-    const reader = chain.out.openReader();
-    const parts: Buffer[] = [];
+/**
+ * Runs `chain` over `raw` in export mode, holding the chain back with a reader that takes one chunk before
+ * `edit` is made (so the edit falls inside the stream), waits 600 ms more (the stages are then blocked on
+ * full pipes: a splice stops the edited stage after its 300 ms to settle with output written and not yet
+ * read), then reads to the end. Returns the output and the log.
+ */
+async function runWithEdit(chain: Chain, raw: Buffer, edit: (run: ChainRun) => Promise<void>): Promise<{ out: Buffer; log: string[] }> {
+  const log: string[] = [];
+  chain.input.write(0, raw);
+  const run = new ChainRun(chain, {
+    lossless: true, env: process.env, cwd: process.cwd(), log: (l, m) => log.push(`${l} ${m}`),
+    rest: { quietMs: 50, settleMs: 300, drainMs: 10_000 },
+  });
+  chain.run = run;
+  const reader = chain.out.openReader();
+  const parts: Buffer[] = [];
+  try {
     await run.start();
     const first = await reader.read(64 * 1024);
     assert.ok(first && first.length > 0);
     parts.push(first);
-    const vol = chain.stages[1];
-    vol.mode = 0o155;
-    const spliced = run.spliceOut(vol);
-    const back = spliced.then(() => { vol.mode = 0o755; return run.spliceIn(vol); });
-    for (;;) {
-      const b = await reader.read(1 << 20);
-      if (b === null) break;
-      parts.push(b);
+    await new Promise((r) => setTimeout(r, 300));
+    const edited = edit(run);
+    await new Promise((r) => setTimeout(r, 600));
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 60_000);
+    try {
+      for (;;) {
+        const b = await reader.read(1 << 20, ac.signal);
+        if (b === null) break;
+        parts.push(b);
+      }
+    } finally {
+      clearTimeout(timer);
     }
-    await back;
+    await edited;
     await run.done;
-    const out = Buffer.concat(parts);
-    const oracle = await pipelineOf(raw, `sox ${SOX_ARGS(['vol', '0.5']).join(' ')}`);
+  } finally {
+    await run.stop();
+  }
+  return { out: Buffer.concat(parts), log };
+}
+
+/** The bytes a 1:1 stage held when a splice stopped it: what it had taken less what it had given (its one log line). */
+function heldOf(log: string[]): number {
+  const figures = log.map((l) => /: (bypassed|removed|replaced) while playing: (?:stopped|ended) after taking (\d+) bytes and giving (\d+)/.exec(l)).filter((x) => x !== null);
+  assert.equal(figures.length, 1, `one splice logged:\n${log.join('\n')}`);
+  const held = Number(figures[0]![2]) - Number(figures[0]![3]);
+  assert.ok(held >= 0 && held % 4 === 0, `the stage held whole frames (${held} bytes)`);
+  return held;
+}
+
+/** The first byte offset (a multiple of 4) where `a` and `b` differ, or the shorter length. */
+function firstDifference(a: Buffer, b: Buffer, from = 0): number {
+  let k = from;
+  const n = Math.min(a.length, b.length);
+  while (k + 4 <= n && a.readUInt32LE(k) === b.readUInt32LE(k)) k += 4;
+  return k;
+}
+
+/** Thirty copies of the 2 s noise signal (about 21 MB, far more than the pipes and the reader hold): every position in it is unique, so each output byte can be placed. */
+async function withLongSignal(body: (raw: Buffer, halved: Buffer) => Promise<void>): Promise<void> {
+  await withSignal(async (_file, data) => {
+    const raw = Buffer.concat(Array.from({ length: 30 }, () => data));
+    await body(raw, await pipelineOf(raw, `sox ${SOX_ARGS(['vol', '0.5']).join(' ')}`));
+  });
+}
+
+test('splice out and back in during a run: the stage\'s output, then the input itself, then the held bytes, then the stage again; nothing lost', async () => {
+  await withLongSignal(async (raw, oracle) => {
+    const chain = new Chain('live');
+    chain.stages = [fixture('passthrough'), sox('vol', ['vol', '0.5']), fixture('passthrough')];
+    const vol = chain.stages[1];
+    const { out, log } = await runWithEdit(chain, raw, async (run) => {
+      vol.mode = 0o155;
+      await run.spliceOut(vol);
+      // Back in once a megabyte has gone around it.
+      const around = chain.out.written + (1 << 20);
+      while (chain.out.written < around && !run.ended) await new Promise((r) => setTimeout(r, 10));
+      vol.mode = 0o755;
+      await run.spliceIn(vol);
+    });
+    const held = heldOf(log);
     assert.equal(out.length, raw.length, 'as many bytes out as in');
-    let k = 0;
-    while (k < out.length && out.readUInt32LE(k) === oracle.readUInt32LE(k)) k += 4;
+    // The oracle: vol 0.5 of the input up to the splice out at output byte k (the stage had taken k + held
+    // bytes and given k); then the input itself from k + held up to the splice back in at b + held; then the
+    // held bytes processed; then vol 0.5 of the input from b + held to the end.
+    const k = firstDifference(out, oracle);
     assert.ok(k > 0 && k < out.length, `the splice out is inside the stream (at ${k} of ${out.length})`);
-    const at = raw.indexOf(out.subarray(k, k + 4096), k);
-    assert.ok(at >= k && at - k < 1 << 20, `after the splice out at ${k}: the input itself, from where the stage had read to (${at})`);
-    let r = 0;
-    while (k + r < out.length && out.readUInt32LE(k + r) === raw.readUInt32LE(at + r)) r += 4;
-    assert.ok(out.subarray(k + r, at + r).equals(oracle.subarray(k, at)), 'then the bytes the stage held, processed');
-    assert.ok(at + r < out.length, 'the stage came back before the end');
-    assert.ok(out.subarray(at + r).equals(oracle.subarray(at + r)), 'then the processed input to the end');
+    const r = firstDifference(out.subarray(k), raw.subarray(k + held));
+    const b = k + r;
+    assert.ok(r > 0 && b + held < out.length, `bypassed: the input itself from ${k + held}, for ${r} bytes, and the stage came back before the end`);
+    assert.ok(out.subarray(b, b + held).equals(oracle.subarray(k, k + held)), `at the splice back in: the ${held} bytes the stage held, processed`);
+    assert.ok(out.subarray(b + held).equals(oracle.subarray(b + held)), 'then vol 0.5 of the input to the end');
+  });
+});
+
+test('a middle stage removed during a run: its output up to the splice, then the input itself from where it had read to; only what it held is missing', async () => {
+  await withLongSignal(async (raw, oracle) => {
+    const chain = new Chain('live');
+    chain.stages = [fixture('passthrough'), sox('vol', ['vol', '0.5']), fixture('passthrough')];
+    const vol = chain.stages[1];
+    const { out, log } = await runWithEdit(chain, raw, async (run) => {
+      await run.remove(vol);
+      chain.stages = chain.stages.filter((s) => s !== vol);
+      assert.equal(vol.proc!.state, 'exited');
+    });
+    const held = heldOf(log);
+    assert.equal(out.length, raw.length - held, `as many bytes out as in, less the ${held} the removed process held`);
+    const k = firstDifference(out, oracle);
+    assert.ok(k > 0 && k < out.length, `the splice is inside the stream (at ${k} of ${out.length})`);
+    assert.ok(out.subarray(k).equals(raw.subarray(k + held)), `from output byte ${k}: the input itself from byte ${k + held} to the end`);
+    assert.ok(held < 1 << 20, `the removed stage held ${held} bytes (expected under 1 MiB)`);
+  });
+});
+
+test('a middle stage\'s command rewritten during a run: the old command\'s output up to the splice, then the new one\'s from where the old had read to', async () => {
+  await withLongSignal(async (raw, oracle) => {
+    const quartered = await pipelineOf(raw, `sox ${SOX_ARGS(['vol', '0.25']).join(' ')}`);
+    const chain = new Chain('live');
+    chain.stages = [fixture('passthrough'), sox('vol', ['vol', '0.5']), fixture('passthrough')];
+    const vol = chain.stages[1];
+    const { out, log } = await runWithEdit(chain, raw, async (run) => {
+      vol.argv = ['sox', ...SOX_ARGS(['vol', '0.25'])];
+      await run.restartStage(vol);
+    });
+    const held = heldOf(log);
+    assert.equal(out.length, raw.length - held, `as many bytes out as in, less the ${held} the old process held`);
+    const k = firstDifference(out, oracle);
+    assert.ok(k > 0 && k < out.length, `the splice is inside the stream (at ${k} of ${out.length})`);
+    assert.ok(out.subarray(k).equals(quartered.subarray(k + held)), `from output byte ${k}: vol 0.25 of the input from byte ${k + held} to the end`);
+    assert.deepEqual(vol.lastExit, { exitCode: 0, signal: null }, 'the new process ran to the end');
+  });
+});
+
+test('an in emptied while the chain plays (rm -r unlinks it before rmdir) leaves the entry point where it was', async () => {
+  await withLongSignal(async (raw, halved) => {
+    const chain = new Chain('c');
+    chain.stages = [sox('vol', ['vol', '0.5']), fixture('passthrough')];
+    const { out, log } = await runWithEdit(chain, raw, async (run) => {
+      await chain.stages[1].input.truncate(0);
+      run.inject(chain.stages[1]);
+      assert.equal(run.entry, 0, 'still fed at the first stage');
+    });
+    assert.deepEqual(log.filter((l) => !l.startsWith('debug')), []);
+    assert.equal(out.length, halved.length);
+    assert.ok(out.equals(halved), 'the whole input, through the first stage');
   });
 });
 
@@ -186,3 +294,41 @@ async function pipelineOf(input: Buffer, command: string): Promise<Buffer> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+test('realtime pacing: a stage that renders as fast as it can is handed on at most the lead ahead of the clock; audiofs holds at most a read for it', async () => {
+  const PERIOD = 2048;
+  const LEAD = 8 * PERIOD;
+  // A clock that moves a period every 5 ms, and a sink that takes everything at once (nothing holds the chain back but the clock).
+  let now = 0;
+  const listeners = new Set<() => void>();
+  const tick = setInterval(() => { now += PERIOD; for (const l of listeners) l(); }, 5);
+  let sunk = 0;
+  const sink = { write: (b: Buffer) => { sunk += b.length; return true; }, whenWritable: () => Promise.resolve(), end: () => undefined };
+  const chain = new Chain('fast');
+  chain.stages = [fixture('flooder'), fixture('passthrough')];
+  chain.input.write(0, Buffer.from('x'));
+  const run = new ChainRun(chain, {
+    lossless: false, env: process.env, cwd: process.cwd(), log: () => undefined, sink,
+    pace: { clock: { now: () => now, onAdvance: (cb) => { listeners.add(cb); return () => listeners.delete(cb); } }, lead: LEAD },
+  });
+  chain.run = run;
+  const samples: string[] = [];
+  try {
+    await run.start();
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const [flooder, pass] = chain.stages;
+      // Each stage's output is handed on at most the lead ahead of the clock (its out tap counts what was handed on).
+      for (const s of [flooder, pass]) {
+        if (s.out.written > now + LEAD) samples.push(`${s.name} handed ${s.out.written} at clock ${now}`);
+        if (run.buffered(s) > 128 * 1024) samples.push(`${s.name}: ${run.buffered(s)} bytes held in audiofs`);
+      }
+    }
+    assert.deepEqual(samples, [], 'never further ahead than the lead, never more than a read held');
+    assert.ok(sunk >= now - 8 * PERIOD && sunk <= now + LEAD, `the mix got ${sunk} bytes with the clock at ${now}: kept up, not ahead`);
+    assert.ok(now > 100 * PERIOD, `the clock moved (${now})`);
+  } finally {
+    clearInterval(tick);
+    await run.stop();
+  }
+});

@@ -66,10 +66,9 @@ test('input written to a middle stage\'s in: the chain continues from that stage
   assert.ok(out.equals(expected), 'injected output differs from the pipeline from that stage');
 });
 
-// Known defect (issue 13, "bypass and restore while playing skipped music"): about 1 full run in 4 under load
-// loses 80 KiB at a splice (10502080 of 10584000 bytes). The test runs every time and reports it; the fix
-// belongs to the studio core's data path.
-test('bypass during play splices the stage out and back in with nothing lost or duplicated', { todo: 'issue 13: a splice under load can lose 80 KiB (seen 1 in 4 full runs)' }, async () => {
+// Issue 13: a splice used to drop what the stage had written and audiofs had not yet read when SIGSTOP
+// came (80 KiB, 1 full run in 4 under load); the figures audiofs logs pin the splice point and the held bytes.
+test('bypass during play splices the stage out and back in with nothing lost or duplicated', async () => {
   await m.ctl(`live passthrough | ${SOX('vol 0.5')} | passthrough`);
   // Noise in the signal makes every position in it unique, so each byte of the output can be placed.
   const big = await soxSignal(m.tmp, 'big.raw', ['60', 'sine', '440', 'pinknoise', 'mix']);
@@ -112,6 +111,10 @@ test('bypass during play splices the stage out and back in with nothing lost or 
   assert.ok(at >= k && (at - k) % 4 === 0, `after the splice out at byte ${k}: the input itself, from where the stage had read to (found at ${at})`);
   const held = at - k;
   assert.ok(held < 1 << 20, `the stage held ${held} bytes when it stopped (expected under 1 MiB)`);
+  const log = await readFile(m.path('log'), 'utf8');
+  const figures = /live\/sox: bypassed while playing: stopped after taking (\d+) bytes and giving (\d+)/.exec(log);
+  assert.ok(figures, `the splice is logged with what the stage had taken and given:\n${log}`);
+  assert.deepEqual([k, held], [Number(figures[2]), Number(figures[1]) - Number(figures[2])], 'the splice point is what the stage had given, and it held what it had taken and not given');
   let r = 0;
   while (k + r < out.length && out.readUInt32LE(k + r) === raw.readUInt32LE(at + r)) r += 4;
   const back = at + r;

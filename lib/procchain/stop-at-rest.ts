@@ -1,0 +1,48 @@
+import { whenGroupStopped } from './group-stopped.js';
+import type { PumpState } from './pump.js';
+import type { StageProcess } from './stage-process.js';
+
+/** How long a splice lets a stage finish what it was given, and how quiet its output must be to count as done. */
+export interface RestOptions {
+  /** Output quiet (and never held back) for this long: the stage has nothing more to say. */
+  quietMs: number;
+  /** At most this long; then it is stopped with what it holds. */
+  settleMs: number;
+  /** At most this long for everything it wrote before it stopped to be handed on. */
+  drainMs: number;
+}
+
+/** What became of a stage stopped by stopAtRest. */
+export interface Rest {
+  /** Its output went quiet before it was stopped (else it was stopped holding input). */
+  settled: boolean;
+  /** Every thread of its process group is stopped. */
+  stopped: boolean;
+  /** Everything it wrote before it stopped has been handed on. */
+  drained: boolean;
+}
+
+/**
+ * Stops a stage whose input is held back upstream, at rest: lets it finish what it was given (bounded),
+ * SIGSTOPs its group, waits until it is really stopped, then until its pump has handed on every byte
+ * it wrote. Its output keeps flowing to the next stage throughout, so nothing it gave is lost and
+ * nothing held upstream can overtake it.
+ */
+export async function stopAtRest(proc: StageProcess, output: PumpState, options: RestOptions): Promise<Rest> {
+  const settled = await settle(proc, output, options);
+  proc.stop();
+  const stopped = await whenGroupStopped(proc.pid, options.drainMs);
+  const drained = await output.drained(options.drainMs);
+  return { settled, stopped, drained };
+}
+
+async function settle(proc: StageProcess, output: PumpState, options: RestOptions): Promise<boolean> {
+  const deadline = Date.now() + options.settleMs;
+  while (Date.now() < deadline) {
+    if (output.ended || proc.state === 'exited') return true;
+    const quietSince = Math.max(output.lastData, output.held ? Date.now() : output.lastHeld);
+    if (proc.stdin.writableLength === 0 && !output.held && Date.now() - quietSince >= options.quietMs) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
+}
