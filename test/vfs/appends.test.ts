@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mountAudiofs, openReader, run, sleep, soxSignal, waitFor } from '../helpers/mount.js';
+import { mountAudiofs, openBytes, openReader, run, sleep, soxSignal, waitFor } from '../helpers/mount.js';
+import { SHARED_MIDI } from '../helpers/shared.js';
 
 test('realtime: bytes appended with >> to a playing chain\'s in come out after what was stored, and the chain then ends by itself', async () => {
   const m = await mountAudiofs();
@@ -21,6 +22,25 @@ test('realtime: bytes appended with >> to a playing chain\'s in come out after w
     const want = Buffer.concat([await readFile(first), await readFile(more)]);
     await waitFor(async () => /transport: stopped/.test(await readFile(m.path('status'), 'utf8')), 'the transport stops when the chain has ended');
     assert.deepEqual({ length: got.length, same: got.equals(want) }, { length: want.length, same: true });
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+test('realtime: a client that reads its whole input before it plays (audiofs-synth on a stored MIDI file) gets the end of it at once', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('a audiofs-synth | cat');
+    await run('sh', ['-c', `cat '${join(SHARED_MIDI, '230_bpm_multitrack.mid')}' > '${m.path('a/in')}'`]);
+    const started = Date.now();
+    const first = await openBytes(m.path('out'), 4096, 10_000);
+    await m.ctl('play');
+    await first.data;
+    const ms = Date.now() - started;
+    // Held open for appends, the synth waited for an end that never came: 3 s of nothing, then a start-gate timeout.
+    assert.ok(ms < 2000, `the first 4 KiB of /out came ${ms} ms after play`);
+    assert.doesNotMatch(await readFile(m.path('log'), 'utf8'), /start gate timed out/);
+    await m.ctl('stop');
   } finally {
     assert.equal(await m.close(), 0);
   }
