@@ -1,10 +1,10 @@
 // The journal: records durable one a line; a torn last line (a crash mid-append) is dropped and cut off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Journal } from '../../lib/state/index.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 /** The records a fresh open finds (closed again). */
 async function recordsIn(file: string): Promise<unknown[]> {
@@ -16,13 +16,8 @@ async function recordsIn(file: string): Promise<unknown[]> {
   }
 }
 
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'audiofs-journal-'));
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('audiofs-journal', body);
 }
 
 test('records come back in order after a reopen; reset empties the file', async () => {

@@ -2,19 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudiofsError } from '../../lib/base/errors.js';
 import { LOCK_FILE, lockStateDir } from '../../lib/state/index.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
-async function withRoot(body: (root: string) => Promise<void>): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'audiofs-lock-'));
-  try {
-    await body(root);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+function withRoot(body: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('audiofs-lock', body);
 }
 
 test('a live holder refuses a second taker with EBUSY naming it; release lets the next one in', async () => {

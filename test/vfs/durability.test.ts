@@ -3,18 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mountAudiofs, run, sleep, type TestMount } from '../helpers/mount.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
-async function withRoot(f: (root: string) => Promise<void>): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'audiofs-durable-'));
-  try {
-    await f(root);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+function withRoot(body: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('audiofs-durable', body);
 }
 
 /** Kills the mount process with SIGKILL, as a crash would, and clears what it leaves. */

@@ -2,23 +2,18 @@
 // clients, its exports' temporary files) is cleaned at the next start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, rmdir, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { alive, mountAudiofs, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 async function status(m: TestMount): Promise<Record<string, any>> {
   return yaml.load(await readFile(m.path('status'), 'utf8')) as Record<string, any>;
 }
 
-async function withDir(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'audiofs-export-'));
-  try {
-    await f(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('audiofs-export', body);
 }
 
 /** Starts an export of an endless chain and waits until its temporary file exists. */

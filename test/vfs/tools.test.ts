@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mountAudiofs, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
+import { mountAudiofs, sleep, waitFor, type TestMount } from '../helpers/mount.js';
 import { comparable, treeSnapshot } from '../helpers/tree-snapshot.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
@@ -71,13 +71,8 @@ async function withMount(f: (m: TestMount) => Promise<void>): Promise<void> {
   }
 }
 
-async function withTemp(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'audiofs-tools-'));
-  try {
-    await f(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function withTemp(body: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir('audiofs-tools', body);
 }
 
 /** The project as the tree shows it, without the files that are live or change by themselves. */
