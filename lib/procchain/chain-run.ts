@@ -56,6 +56,8 @@ const QUIET_MS = 500;
 const TAIL_MS = 50;
 /** How long a chain that has written nothing yet may keep its input open for appends (a client still loading). */
 const STARTUP_MS = 10_000;
+/** How long a client that wrote nothing yet must idle as an event loop before it counts as waiting for the end of its input. */
+const IDLE_MS = 250;
 
 /** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
 export class ChainRun {
@@ -74,6 +76,7 @@ export class ChainRun {
   private feeder: Feeder | undefined;
   private feederDone = false;
   private readonly startedAt = Date.now();
+  private idleSince: number | undefined;
   private readonly sinkTarget: Target;
   private pacer: Pacer | undefined;
 
@@ -308,6 +311,14 @@ export class ChainRun {
     if (pumps.some((p) => p.held)) return true;
     if (!entry || entry.state !== 'running' || (await waitsOnInput(entry.pid))) return false;
     if (pumps.some((p) => p.started)) return pumps.some((p) => Date.now() - p.lastData < QUIET_MS);
+    // Nothing out yet: an event loop idle all along (no thread running for IDLE_MS) waits for the end of its
+    // input (audiofs-synth reads it all before it plays); one busy at any check is still starting (audiofs-dj).
+    if (await waitsOnInput(entry.pid, { idleLoop: true })) {
+      this.idleSince ??= Date.now();
+      if (Date.now() - this.idleSince >= IDLE_MS) return false;
+    } else {
+      this.idleSince = undefined;
+    }
     return Date.now() - this.startedAt < STARTUP_MS;
   }
 

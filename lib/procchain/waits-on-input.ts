@@ -8,13 +8,14 @@ const IDLE_LOOP = /ep_poll|do_epoll_wait|do_sys_poll|poll_schedule_timeout|do_se
 
 /**
  * Whether a process is waiting for its input now (its stdin, for a stage), from Linux's /proc: its main
- * thread sleeps reading a pipe or a socket, or it is an event loop with nothing to do (main thread idle in
- * epoll/poll/select, no thread of it running or in uninterruptible sleep: a Node client such as audiofs-synth
- * waiting for the end of its input). A process computing (a thread running, as audiofs-dj decoding in a
- * worker) or sleeping on a timer is not. Where /proc cannot be read (another system), true: the caller then
- * treats the process as one waiting for its input.
+ * thread sleeps reading a pipe or a socket; or, with `idleLoop` (asked before the process has written
+ * anything, when an idle event loop can only be waiting for its input), it is an event loop with nothing to
+ * do (main thread idle in epoll/poll/select, no thread running or in uninterruptible sleep: a Node client
+ * such as audiofs-synth waiting for the end of its input). A process computing (a thread running, as
+ * audiofs-dj decoding in a worker) or sleeping on a timer is not. Where /proc cannot be read (another
+ * system), true: the caller then treats the process as one waiting for its input.
  */
-export async function waitsOnInput(pid: number): Promise<boolean> {
+export async function waitsOnInput(pid: number, options: { idleLoop?: boolean } = {}): Promise<boolean> {
   let wchan: string;
   try {
     wchan = await readFile(`/proc/${pid}/wchan`, 'utf8');
@@ -22,7 +23,7 @@ export async function waitsOnInput(pid: number): Promise<boolean> {
     return true;
   }
   if (READING.test(wchan)) return true;
-  if (!IDLE_LOOP.test(wchan)) return false;
+  if (!options.idleLoop || !IDLE_LOOP.test(wchan)) return false;
   return !(await anyThreadBusy(pid));
 }
 
