@@ -17,7 +17,7 @@ export type OutputSettings = Pick<Config, 'device' | 'http' | 'mp3' | 'icecast' 
 
 /** Every output of the mix, built from the config and rebuilt live when it changes: /out, MP3, HTTP, Icecast, the card. */
 export class Outputs {
-  readonly out = new OutSink();
+  readonly out = new OutSink({ onCollectDrop: (message) => this.logger.warn(message) });
   /** What the stream plays now, from a client's announcements (a stage's stderr): ICY metadata and Icecast's. */
   readonly title = new StreamTitle();
   mp3: Mp3Stream[] = [];

@@ -356,6 +356,8 @@ export class FuseMount {
     const name = errnoNameOf(err);
     // A line refused before it reached the project (too long) is logged here, as the project logs the others.
     if (err instanceof CtlError) this.logger.error(`${path}: '${err.line}' refused: ${err.detail}`);
+    // A file's bound (an `in` of 4 GiB, comments, a command file): the writer gets EFBIG and /log says which.
+    if (err instanceof AudiofsError && name === 'EFBIG') this.logger.warn(`${path}: ${op} refused, nothing changed: ${err.detail}`);
     if (!(err instanceof AudiofsError) && name === 'EIO') this.logger.error(`fuse: ${op} ${path}: ${(err as Error)?.stack ?? String(err)}`);
     return errnoNumber(name);
   }

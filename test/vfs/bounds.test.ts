@@ -196,6 +196,9 @@ test('truncate -s 5G and a write at 1 TiB of an in get EFBIG and change nothing;
     assert.match(d.stderr, /File too large/);
     assert.deepEqual(await readFile(m.path('a/in')), data, 'the input is as it was');
     assert.equal(await status(m).then((s) => s.chains.a.input.bytes), data.length);
+    const log = await readFile(m.path('log'), 'utf8');
+    assert.match(log, /warn \/a\/in: (truncate|setattr|ftruncate) refused, nothing changed: would hold 5368709120 bytes \(expected at most 4294967296\)/);
+    assert.match(log, /warn \/a\/in: write refused, nothing changed: would hold 1099511627777 bytes/);
 
     const t0 = performance.now();
     assert.equal((await sh('truncate -s 3G a/in', m.dir)).code, 0);

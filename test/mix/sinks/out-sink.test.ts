@@ -21,6 +21,22 @@ test('collect on: a reader opened later gets everything played since collect on,
   assert.equal(await late.read(100), null);
 });
 
+test('collect keeps at most its bound: the oldest whole periods go first, said once, and a later reader gets the newest', async () => {
+  const said: string[] = [];
+  const out = new OutSink({ collectMax: 12, onCollectDrop: (m) => said.push(m) });
+  out.setCollect({ on: true });
+  for (const p of ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee']) await out.write(Buffer.from(p));
+  assert.equal(out.collectedSize, 12);
+  assert.equal(out.collectDropped, 8);
+  assert.equal(said.length, 1);
+  assert.match(said[0], /keeping the last 12 bytes/);
+  const r = out.openReader();
+  await out.end();
+  const parts: string[] = [];
+  for (let b = await r.read(1 << 20); b !== null; b = await r.read(1 << 20)) parts.push(b.toString());
+  assert.equal(parts.join(''), 'ccccddddeeee');
+});
+
 test('export mode: /out holds the mix back for a reader that is full instead of losing data', async () => {
   const out = new OutSink({ limit: 8 });
   out.setMode('export');
