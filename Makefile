@@ -5,12 +5,13 @@ DEB_PACKAGES := libfuse2 fuse sox libsox-fmt-all mpg123 lame timidity freepats i
 	openssh-client openssh-server procps vim-tiny nano rsync libarchive-tools tmux
 TESTS = $(shell find dist/test -name '*.test.js' | sort)
 TEST_CONCURRENCY ?= 2
+PUMP_ADDON := native/pump/build/Release/pump.node
 
 .PHONY: all deps debian build test demo bench clean
 
 all: build
 
-deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built
+deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built $(PUMP_ADDON)
 
 debian:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -24,12 +25,18 @@ node_modules/.audiofs-installed: package.json package-lock.json | debian
 	npm ci --no-audit --no-fund
 	touch $@
 
+NODE_GYP = node "$$(dirname "$$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$$(npm config get nodedir)"
+
 # The vendored fuse-native again after an edit of its sources (npm ci copied it into node_modules).
 VENDORED_FUSE := $(wildcard vendor/fuse-native/*.c vendor/fuse-native/*.h vendor/fuse-native/*.js vendor/fuse-native/binding.gyp)
 node_modules/fuse-native/.audiofs-built: $(VENDORED_FUSE) | node_modules/.audiofs-installed
 	cp $(VENDORED_FUSE) node_modules/fuse-native/
-	cd node_modules/fuse-native && node "$$(dirname "$$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir="$$(npm config get nodedir)" >build.log 2>&1 || { cat build.log; exit 1; }
+	cd node_modules/fuse-native && $(NODE_GYP) >build.log 2>&1 || { cat build.log; exit 1; }
 	touch $@
+
+# The splice pump between stages (native/pump); where it cannot be built (not Linux) the JavaScript relay is used.
+$(PUMP_ADDON): native/pump/pump.cc native/pump/binding.gyp | node_modules/.audiofs-installed
+	cd native/pump && $(NODE_GYP) >build.log 2>&1 || { cat build.log; [ "$$(uname)" != Linux ] || exit 1; echo "native/pump not built: junctions use the JavaScript relay"; }
 
 build: deps
 	npx tsc -p tsconfig.json

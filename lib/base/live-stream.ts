@@ -33,6 +33,7 @@ export class LiveStream {
   private lossless: boolean;
   private readonly readers = new Set<LiveReader>();
   private writableWaiters: Array<() => void> = [];
+  private readonly readerWatchers = new Set<() => void>();
   private running = false;
   /** Bytes written since the stream was created (for status and tests). */
   written: Bytes = 0;
@@ -97,8 +98,17 @@ export class LiveStream {
   /** Opens a reader; see ReaderOptions. */
   openReader(options: ReaderOptions = {}): LiveReader {
     const reader = new LiveReader(this, options);
-    if (!options.nonblocking) this.readers.add(reader);
+    if (!options.nonblocking) {
+      this.readers.add(reader);
+      for (const w of this.readerWatchers) w();
+    }
     return reader;
+  }
+
+  /** Calls `watcher` whenever a reader attaches (before it can be given data) or detaches; returns the unwatch. */
+  watchReaders(watcher: () => void): () => void {
+    this.readerWatchers.add(watcher);
+    return () => this.readerWatchers.delete(watcher);
   }
 
   /** How many readers are attached. */
@@ -108,7 +118,7 @@ export class LiveStream {
 
   /** @internal */
   detach(reader: LiveReader): void {
-    this.readers.delete(reader);
+    if (this.readers.delete(reader)) for (const w of this.readerWatchers) w();
     this.wakeWriters();
   }
 

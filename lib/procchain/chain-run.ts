@@ -11,6 +11,8 @@ import { STDERR_RATE, StderrLimit } from './stderr-limit.js';
 import { DISCARD, StdinTarget, type Target } from './target.js';
 import { HoldTarget } from './hold-target.js';
 import { waitsOnInput } from './waits-on-input.js';
+import { KernelJunctions, type JunctionCandidate } from './kernel-junctions.js';
+import { kernelPumpAvailable } from './kernel-pump.js';
 import { stopAtRest, type RestOptions } from './stop-at-rest.js';
 import { Pacer, type PaceClock } from './pacer.js';
 import type { Bytes } from '../base/units.js';
@@ -41,6 +43,12 @@ export interface RunOptions {
   onEnd?: () => void;
   /** Each whole line a stage writes on stderr (besides the log): how a client announces a title. */
   onStderrLine?: (line: string) => void;
+  /**
+   * Export mode: bytes between adjacent stages moved by the kernel (native/pump) while nobody taps, injects
+   * or splices there; JavaScript relays every junction when false, in realtime (where stages are kept near
+   * the clock) and where the pump is not available. Default true.
+   */
+  kernelJunctions?: boolean;
   /** How a splice waits for a stage to come to rest (SPLICE_REST when absent). */
   rest?: RestOptions;
   /** Realtime: every stage's output is handed on at most `lead` bytes ahead of the clock. */
@@ -78,10 +86,29 @@ export class ChainRun {
   private readonly startedAt = Date.now();
   private idleSince: number | undefined;
   private readonly sinkTarget: Target;
+  /** The junctions the kernel carries (none when the switch is off or the pump is not available). */
+  private readonly junctions: KernelJunctions<Stage> | undefined;
   private pacer: Pacer | undefined;
 
   constructor(private readonly chain: Chain, private readonly options: RunOptions) {
     this.done = new Promise((r) => (this.resolveDone = r));
+    if (options.kernelJunctions !== false && kernelPumpAvailable()) {
+      this.junctions = new KernelJunctions<Stage>({
+        candidates: () => this.junctionCandidates(),
+        // Its pump is live again: it counts as busy from now, not from the last byte JavaScript saw.
+        onRelease: (c, moved) => {
+          // Its pump is live again: busy from now, and what the kernel moved counts as read and handed on.
+          const p = this.pumps.get(c.key);
+          if (p) {
+            p.lastData = Date.now();
+            p.bytes += moved;
+            p.handed += moved;
+          }
+          for (const [s, t] of this.targets) if (s.proc?.stdin === c.dst) t.taken += moved;
+        },
+        log: (m) => options.log('info', `${chain.name}: ${m}`),
+      });
+    }
     const out = chain.out;
     const sink = options.sink;
     this.sinkTarget = {
@@ -118,6 +145,12 @@ export class ChainRun {
     }
     stages.forEach((s, i) => { if (i < this.entry) this.targets.get(s)?.end(); });
     this.startFeeder(this.entryStore());
+    this.junctions?.refresh();
+  }
+
+  /** Bytes the kernel has moved between this run's stages. */
+  get kernelBytes(): number {
+    return this.junctions?.moved ?? 0;
   }
 
   /** Ends every process now; the output ends. */
@@ -153,7 +186,16 @@ export class ChainRun {
 
   /** Splices happen one after another, in the order asked (a quick chmod u-rw then u+rw). */
   private serialize(f: () => Promise<void>): Promise<void> {
-    const next = this.splices.then(f, f);
+    // JavaScript carries every junction while the data path changes.
+    const g = async () => {
+      this.junctions?.freeze();
+      try {
+        await f();
+      } finally {
+        this.junctions?.thaw();
+      }
+    };
+    const next = this.splices.then(g, g);
     this.splices = next.catch(() => undefined);
     return next;
   }
@@ -274,8 +316,10 @@ export class ChainRun {
     }
     const from = this.feeder?.position;
     this.feeder?.cancel();
+    this.junctions?.freeze();
     this.entry = i;
     this.startFeeder(stage.input, i === 0 && from !== undefined ? from : undefined);
+    this.junctions?.thaw();
   }
 
   /** Bytes audiofs holds for a stage now: what waits for it to read, and what it wrote that is not yet handed on. */
@@ -432,12 +476,35 @@ export class ChainRun {
   }
 
   /**
+   * Junctions the kernel may carry now: in export mode (the pipes' own backpressure is the whole pacing
+   * there), a running stage in the data path whose output goes to the next running stage's stdin, its pump
+   * not held back, no splice under way (a hold) and the run not ending.
+   */
+  private junctionCandidates(): Array<JunctionCandidate<Stage>> {
+    if (this.ended || this.holds.size > 0 || !this.options.lossless || this.options.pace) return [];
+    const stages = this.chain.stages;
+    const found: Array<JunctionCandidate<Stage>> = [];
+    for (let i = this.entry; i < stages.length; i++) {
+      const from = stages[i];
+      const proc = from.proc;
+      const output = this.pumps.get(from);
+      if (!proc || proc.state !== 'running' || this.outOfPath.has(from) || !output || output.ended || output.held || output.pending > 0) continue;
+      const target = this.routeOf(from, proc);
+      const to = stages.find((s) => this.targets.get(s) === target);
+      if (!to?.proc || to.proc.state !== 'running') continue;
+      found.push({ key: from, src: proc.stdout, dst: to.proc.stdin, tap: from.out });
+    }
+    return found;
+  }
+
+  /**
    * Ends the run: the output, then every process. At a natural end (the output ended because everything
    * upstream did), a stage whose output has closed is exiting by itself: it gets EXIT_GRACE_MS to do so
    * before it is signalled (GNU tools close stdout just before they exit).
    */
   private finish(options: { natural?: boolean } = {}): void {
     if (this.ended) return;
+    this.junctions?.close();
     this.ended = true;
     this.feeder?.cancel();
     this.pacer?.dispose();

@@ -1,0 +1,129 @@
+// Chains through the mount with the junctions between stages relayed by JavaScript (AUDIOFS_SPLICE=0) and by the
+// kernel pump (native/pump), side by side, against the same shell pipeline; with the mount's CPU per GB moved.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ChainRun } from '../lib/procchain/chain-run.js';
+import { Chain } from '../lib/procchain/chain.js';
+import { kernelPumpAvailable, kernelPumpProblem } from '../lib/procchain/kernel-pump.js';
+import { Stage } from '../lib/procchain/stage.js';
+import { mountAudiofs, run, type TestMount } from '../test/helpers/mount.js';
+
+const MiB = 1024 * 1024;
+const CAT_BYTES = Number(process.env.JUNCTIONS_BENCH_MIB ?? 256) * MiB;
+const SOX_SECONDS = 300;
+const RUNS = Number(process.env.JUNCTIONS_BENCH_RUNS ?? 3);
+const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
+const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
+const SOX_CHAIN = [SOX('vol 0.5'), SOX('lowpass 2000'), SOX('highpass 200')];
+const CAT3 = ['cat', 'cat', 'cat'];
+
+interface Timing { seconds: number; bytes: number; cpu?: number }
+
+function timeShell(command: string): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn('sh', ['-c', `${command} | wc -c`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - start) / 1000, bytes: Number(out.trim()) }) : reject(new Error(`${command}: exit ${code}`))));
+  });
+}
+
+/** CPU seconds the mount's process has used (all its threads). */
+function cpuOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100;
+}
+
+let serial = 0;
+/** Stores `input` in a new chain's in, then times play until a reader of its out has everything. */
+async function timeChain(m: TestMount, stages: string[], input: string): Promise<Timing> {
+  const name = `c${++serial}`;
+  await m.ctl(`${name} ${stages.join(' | ')}`);
+  await run('dd', [`if=${input}`, `of=${m.path(name, 'in')}`, 'bs=1M', 'status=none']);
+  const reading = timeShell(`cat ${m.path(name, 'out')}`);
+  await new Promise((r) => setTimeout(r, 200));
+  const cpu0 = cpuOf(m.proc.pid!);
+  const start = performance.now();
+  await m.ctl('play', `${name}/ctl`);
+  const r = await reading;
+  const t = { seconds: (performance.now() - start) / 1000, bytes: r.bytes, cpu: cpuOf(m.proc.pid!) - cpu0 };
+  await rm(m.path(name), { recursive: true, force: true });
+  return t;
+}
+
+/** A ChainRun of 3 `cat` stages alone (no mount, no mixer): stored input in, NAME/out read; this process's CPU. */
+async function timeRun(kernelJunctions: boolean): Promise<Timing> {
+  const chain = new Chain('c');
+  chain.stages = [1, 2, 3].map((i) => new Stage({ name: `cat${i}`, argv: ['cat'], file: '/bin/cat' }));
+  chain.input.write(0, Buffer.alloc(CAT_BYTES));
+  const r = new ChainRun(chain, { lossless: true, env: process.env, cwd: '/', log: () => undefined, kernelJunctions });
+  const reader = chain.out.openReader();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await r.start();
+  let bytes = 0;
+  for (let b = await reader.read(1 << 20); b !== null; b = await reader.read(1 << 20)) bytes += b.length;
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  await r.done;
+  return { seconds, bytes, cpu: (c.user + c.system) / 1e6 };
+}
+
+{
+  const t: Record<'js' | 'kernel', Timing[]> = { js: [], kernel: [] };
+  for (let i = 0; i < RUNS; i++) {
+    t.js.push(await timeRun(false));
+    t.kernel.push(await timeRun(true));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const cell = (k: 'js' | 'kernel') => {
+    const s = median(t[k].map((x) => x.seconds));
+    return `${s.toFixed(2)} s, ${(CAT_BYTES / 1e6 / s).toFixed(0)} MB/s | ${(median(t[k].map((x) => x.cpu!)) / (CAT_BYTES / 1e9)).toFixed(2)}`;
+  };
+  console.log(`ChainRun alone (no mount, no mixer), 3 \`cat\` stages, ${CAT_BYTES / MiB} MiB; medians of ${RUNS}; CPU = this process's s/GB.\n`);
+  console.log('| chain | JavaScript junctions | CPU s/GB | kernel junctions | CPU s/GB |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| 3 \`cat\` stages | ${cell('js')} | ${cell('kernel')} |\n`);
+}
+
+if (!kernelPumpAvailable()) console.log(`(no kernel pump here: ${kernelPumpProblem()}; both columns are the JavaScript relay)\n`);
+const js = await mountAudiofs({ env: { AUDIOFS_SPLICE: '0' } });
+const kernel = await mountAudiofs();
+try {
+  for (const m of [js, kernel]) await m.ctl('realtime off');
+  const zeros = join(js.tmp, 'zeros.raw');
+  await run('dd', ['if=/dev/zero', `of=${zeros}`, 'bs=1M', `count=${CAT_BYTES / MiB}`, 'status=none']);
+  const audio = join(js.tmp, 'audio.raw');
+  await run('sox', ['-D', '-q', '-n', ...RAW.split(' '), audio, 'synth', String(SOX_SECONDS), 'sine', '300', 'pinknoise', 'mix']);
+  const cases: Array<{ what: string; stages: string[]; input: string; shell: string }> = [
+    { what: '3 `cat` stages', stages: CAT3, input: zeros, shell: `cat ${zeros} | cat | cat | cat | cat` },
+    { what: `3 sox stages, ${SOX_SECONDS / 60} min of audio`, stages: SOX_CHAIN, input: audio, shell: `cat ${audio} | ${SOX_CHAIN.join(' | ')} | cat` },
+  ];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const rows: string[] = [];
+  for (const c of cases) {
+    const t: Record<'shell' | 'js' | 'kernel', Timing[]> = { shell: [], js: [], kernel: [] };
+    for (let i = 0; i < RUNS; i++) {
+      t.shell.push(await timeShell(c.shell));
+      t.js.push(await timeChain(js, c.stages, c.input));
+      t.kernel.push(await timeChain(kernel, c.stages, c.input));
+    }
+    const bytes = t.shell[0].bytes;
+    for (const [k, ts] of Object.entries(t)) for (const x of ts) if (x.bytes !== bytes) throw new Error(`${c.what}: ${k} gave ${x.bytes} bytes, the shell ${bytes}`);
+    const s = (k: 'shell' | 'js' | 'kernel') => median(t[k].map((x) => x.seconds));
+    const mbs = (k: 'shell' | 'js' | 'kernel') => (bytes / 1e6 / s(k)).toFixed(0);
+    const cpu = (k: 'js' | 'kernel') => (median(t[k].map((x) => x.cpu!)) / (bytes / 1e9)).toFixed(2);
+    rows.push(`| ${c.what} | ${(bytes / MiB).toFixed(0)} MiB | ${s('shell').toFixed(2)} s, ${mbs('shell')} MB/s | ${s('js').toFixed(2)} s, ${mbs('js')} MB/s (${(s('shell') / s('js')).toFixed(2)}) | ${cpu('js')} | ${s('kernel').toFixed(2)} s, ${mbs('kernel')} MB/s (${(s('shell') / s('kernel')).toFixed(2)}) | ${cpu('kernel')} |`);
+  }
+  console.log(`Export mode, input stored first; timed from \`play\` until a reader of NAME/out has everything; medians of ${RUNS} interleaved runs. (x) = speed against the shell pipeline. CPU = the mount process's CPU seconds per GB of output.\n`);
+  console.log('| chain | bytes | shell pipeline | JavaScript junctions | CPU s/GB | kernel junctions | CPU s/GB |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+} finally {
+  await js.close();
+  await kernel.close();
+}

@@ -1,0 +1,111 @@
+import { createRequire } from 'node:module';
+import type { Bytes } from '../base/units.js';
+
+/** How a pump finished: its source's end of file (everything delivered), an error, or stop(). */
+export type PumpOutcome = 'running' | 'end' | 'error' | 'stopped';
+
+/** What a pump reports when it finishes on its own. */
+export interface PumpFinish {
+  outcome: 'end' | 'error' | 'stopped';
+  /** Bytes written to the destination. */
+  moved: Bytes;
+  /** errno name (EPIPE) and the call that failed, for an error. */
+  code?: string;
+  op?: string;
+}
+
+/** What stop() leaves: the counters, and the bytes taken from the source but not delivered (deliver them first). */
+export interface PumpStop {
+  outcome: PumpOutcome;
+  moved: Bytes;
+  taken: Bytes;
+  residue: Buffer;
+  code?: string;
+  op?: string;
+}
+
+interface PumpAddon {
+  available: boolean;
+  start(src: number, dst: number, onFinish: (outcome: 'end' | 'error', moved: number, code?: string, op?: string) => void): object;
+  stop(handle: object): PumpStop;
+  stats(handle: object): { moved: number; taken: number };
+  pipe(): [number, number];
+}
+
+let addon: PumpAddon | null | undefined;
+let loadProblem = '';
+
+/** The native pump (native/pump), or undefined where it was not built, does not load, or the system has no splice(2). */
+function pumpAddon(): PumpAddon | undefined {
+  if (addon === undefined) {
+    try {
+      const loaded = createRequire(import.meta.url)('../../../native/pump/build/Release/pump.node') as PumpAddon;
+      addon = loaded.available ? loaded : null;
+      if (!loaded.available) loadProblem = 'splice(2) is not available on this system';
+    } catch (err) {
+      addon = null;
+      loadProblem = (err as Error).message.split('\n')[0];
+    }
+  }
+  return addon ?? undefined;
+}
+
+/** Whether kernel pumps can run here (the addon loaded and the system has splice); AUDIOFS_SPLICE=0 says no. */
+export function kernelPumpAvailable(): boolean {
+  return process.env.AUDIOFS_SPLICE !== '0' && pumpAddon() !== undefined;
+}
+
+/** Why kernel pumps cannot run here ('' when they can). */
+export function kernelPumpProblem(): string {
+  if (process.env.AUDIOFS_SPLICE === '0') return 'AUDIOFS_SPLICE=0';
+  pumpAddon();
+  return loadProblem;
+}
+
+/** A pipe (both ends close-on-exec), from the addon: for tests, and for spawning stages on real pipes. */
+export function makePipe(): { read: number; write: number } {
+  const a = pumpAddon();
+  if (!a) throw new Error(`no kernel pump: ${loadProblem}`);
+  const [read, write] = a.pipe();
+  return { read, write };
+}
+
+/**
+ * A thread that moves bytes from one descriptor to another with splice(2) until the source's end of file,
+ * an error, or stop(). Both descriptors are made non-blocking. The caller keeps owning (and closes) them.
+ * Guarantee: after stop(), every byte taken from the source is in the destination or in `residue`.
+ */
+export class KernelPump {
+  /** Resolves when the pump finishes: on its own ('end' or 'error'), or 'stopped' by stop(). */
+  readonly finished: Promise<PumpFinish>;
+  private readonly handle: object;
+  private resolveFinish!: (f: PumpFinish) => void;
+  private stopped: PumpStop | undefined;
+
+  private constructor(private readonly addon: PumpAddon, src: number, dst: number) {
+    this.finished = new Promise((r) => (this.resolveFinish = r));
+    this.handle = addon.start(src, dst, (outcome, moved, code, op) => this.resolveFinish({ outcome, moved, code, op }));
+  }
+
+  /** Starts a pump from `src` to `dst`; throws when kernel pumps are not available. */
+  static start(src: number, dst: number): KernelPump {
+    const a = pumpAddon();
+    if (!a) throw new Error(`no kernel pump: ${loadProblem}`);
+    return new KernelPump(a, src, dst);
+  }
+
+  /** Bytes written to the destination so far. */
+  get moved(): Bytes {
+    return this.stopped?.moved ?? this.addon.stats(this.handle).moved;
+  }
+
+  /** Stops the thread (at once, whatever the peers do) and says what it left; the same answer on every call. */
+  stop(): PumpStop {
+    if (!this.stopped) {
+      this.stopped = this.addon.stop(this.handle);
+      const s = this.stopped;
+      this.resolveFinish(s.outcome === 'running' ? { outcome: 'stopped', moved: s.moved } : { outcome: s.outcome === 'stopped' ? 'stopped' : s.outcome, moved: s.moved, code: s.code, op: s.op });
+    }
+    return this.stopped;
+  }
+}
