@@ -9,6 +9,7 @@ import type { LiveStream } from '../../lib/base/live-stream.js';
 import { FIXTURE_BIN, pipeline, soxSignal } from '../helpers/mount.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { readStream } from '../helpers/stream-read.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX_ARGS = (effect: string[]) => ['-D', '-q', ...RAW.split(' '), '-', ...RAW.split(' '), '-', ...effect];
@@ -19,23 +20,8 @@ function stage(name: string, argv: string[], file: string): Stage {
 const fixture = (name: string, ...args: string[]) => stage(name, [name, ...args], join(FIXTURE_BIN, name));
 const sox = (name: string, effect: string[]) => stage(name, ['sox', ...SOX_ARGS(effect)], '/usr/bin/sox');
 
-/** Reads a live stream to its end; fails after `ms` (a hang, not a speed figure) saying how much came. */
-async function readAll(stream: LiveStream, ms = 30_000): Promise<Buffer> {
-  const reader = stream.openReader();
-  const parts: Buffer[] = [];
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), ms);
-  try {
-    for (;;) {
-      const b = await reader.read(1 << 20, ac.signal).catch((err: NodeJS.ErrnoException) => {
-        throw new Error(`the output did not end within ${ms} ms (${Buffer.concat(parts).length} bytes read): ${err.code}`);
-      });
-      if (b === null) return Buffer.concat(parts);
-      parts.push(b);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
+function readAll(stream: LiveStream, ms = 30_000): Promise<Buffer> {
+  return readStream(stream, ms);
 }
 
 /** Runs `chain` over `input` to the end of its output; returns the output and the log lines. */
