@@ -473,7 +473,8 @@ export class Project {
       case 'steps': t.stepBars = cmd.bars; break;
       case 'step': await t.step(cmd.n); return;
       case 'realtime':
-        if (t.state !== 'stopped' && t.realtime !== cmd.on) throw new AudiofsError('EBUSY', 'write', '/ctl', `'realtime ${cmd.on ? 'on' : 'off'}': the transport is ${t.state} (expected stop first)`);
+        // Only the running pass's mode is fixed; an export's pass keeps its own, whatever the setting becomes.
+        if (t.state !== 'stopped' && t.mode !== (cmd.on ? 'realtime' : 'export')) throw new AudiofsError('EBUSY', 'write', '/ctl', `'realtime ${cmd.on ? 'on' : 'off'}': the transport is ${t.state} (expected stop first)`);
         t.realtime = cmd.on;
         break;
       case 'export': {
