@@ -80,6 +80,11 @@ export class TransportPlan {
     return { from: loop.from, to: loop.to, mode: this.settingMode, once: false };
   }
 
+  /** The song played to its end (or drained before a new play): the next play starts from the beginning. */
+  ended(): void {
+    this.cue = 0;
+  }
+
   /** Whether `pass` (default: the current one) loops: a loop is set and the pass is not one that renders once. */
   looping(pass: Pass | undefined = this.pass): boolean {
     return this.loop !== null && pass !== undefined && !pass.once;

@@ -68,30 +68,9 @@ export class Transport {
     });
   }
 
-  /** The mode setting (`realtime on|off`); an export's pass runs in export mode without changing it. */
-  get realtime(): boolean {
-    return this.plan.realtime;
-  }
-
-  set realtime(on: boolean) {
-    this.plan.realtime = on;
-  }
-
   /** The mode the transport is in now: the running pass's, else the setting. */
   get mode(): TransportMode {
     return this.plan.mode({ stopped: this.state === 'stopped' });
-  }
-
-  get loop(): LoopRegion | null {
-    return this.plan.loop;
-  }
-
-  get stepBars(): number | null {
-    return this.plan.stepBars;
-  }
-
-  set stepBars(bars: number | null) {
-    this.plan.stepBars = bars;
   }
 
   /** Where the transport is now: stopped, where the next play starts (the last seek); else where the current pass is. */
@@ -112,7 +91,7 @@ export class Transport {
       // Every chain has ended and the engine is draining: this play starts a new pass.
       await this.halt();
       this.state = 'stopped';
-      this.plan.cue = 0;
+      this.plan.ended();
     }
     await this.startPass(this.plan.playPass());
   }
@@ -159,10 +138,10 @@ export class Transport {
 
   /** step N: plays step N of `steps BARS` at once and stops at its end. */
   async step(n: number): Promise<void> {
-    if (this.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
+    if (this.plan.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
     let region: LoopRegion;
     try {
-      region = await songStepRegion(this.host.chains(), this.host.format, this.stepBars, n);
+      region = await songStepRegion(this.host.chains(), this.host.format, this.plan.stepBars, n);
     } catch (err) {
       throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': ${(err as Error).message.replace(/^step \d+: /, '')}`);
     }
@@ -245,8 +224,8 @@ export class Transport {
       mode: this.mode,
       // Stopped, the position is where the next play starts (the last seek), not where the last pass was.
       position: Number(this.position.toFixed(3)),
-      loop: this.loop ? `${this.loop.from} ${this.loop.to}` : 'off',
-      steps: this.stepBars,
+      loop: this.plan.loop ? `${this.plan.loop.from} ${this.plan.loop.to}` : 'off',
+      steps: this.plan.stepBars,
       trace: e.trace,
       collect: this.outputs.out.collecting,
       ...(this.exportJob ? { export: { ...this.exportJob, seconds: Number((this.exportJob.state === 'rendering' ? this.plan.renderedSeconds(this.engine.position) : this.exportJob.seconds).toFixed(3)) } } : {}),
@@ -402,7 +381,7 @@ export class Transport {
       return;
     }
     this.state = 'stopped';
-    this.plan.cue = 0;
+    this.plan.ended();
     void this.outputs.out.end();
     this.host.logger.info('every chain has ended: transport stopped');
     this.host.changed();

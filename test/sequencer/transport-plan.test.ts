@@ -79,6 +79,8 @@ test('the position: stopped, the cue; playing, the pass start plus the frames pl
   assert.equal(plan.at({ stopped: false, played: frames(1.25) }), 3.25);
   plan.pass = plan.stepPass({ from: 8, to: 10 });
   assert.equal(plan.at({ stopped: false, played: frames(0.5) }), 8.5);
+  plan.ended();
+  assert.deepEqual([plan.at({ stopped: true, played: frames(0.5) }), plan.playPass().from], [0, 2]);
 });
 
 test('a chain started alone plays from the cue to the end, and loops when a loop is set', () => {

@@ -236,7 +236,7 @@ test('an export with realtime on renders in export mode without touching the set
         done: on.done,
         exportPasses,
         mode: project.transport.status().mode,
-        realtime: project.transport.realtime,
+        realtime: project.transport.plan.realtime,
         saved: transportLines(project),
       }, {
         on: true,
