@@ -251,3 +251,37 @@ test('an export with realtime on renders in export mode without touching the set
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('the mode setting changed during an export is kept after it: realtime on is refused (the export pass runs in export mode), realtime off is taken and stays', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-export-setting-'));
+  try {
+    await withProject(['a slow-writer'], async (project) => {
+      await project.execRootLine('realtime on');
+      // slow-writer gives 5 bytes every 0.2 s: the 1 s region would take hours, so the export is still rendering.
+      await project.execRootLine(`export ${join(dir, 'never.raw')} 0 1`);
+      const during = project.transport.status();
+      const refused = await project.execRootLine('realtime on').then(() => 'taken', (err: Error & { code?: string }) => err.code);
+      await project.execRootLine('realtime off');
+      await project.execRootLine('stop');
+      const deadline = Date.now() + 10_000;
+      while (project.transport.exportJob?.state === 'rendering' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual({
+        during: { transport: during.transport, mode: during.mode },
+        refused,
+        job: project.transport.exportJob?.state,
+        after: project.transport.status().mode,
+        setting: project.transport.plan.realtime,
+        saved: transportLines(project),
+      }, {
+        during: { transport: 'playing', mode: 'export' },
+        refused: 'EBUSY',
+        job: 'stopped',
+        after: 'export',
+        setting: false,
+        saved: ['realtime off'],
+      });
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
