@@ -37,6 +37,11 @@ export function defaultBars(duration: Seconds): Bars {
   return { count, end: duration, start: (index) => index * DEFAULT_BAR_SECONDS };
 }
 
+/** Bars of a song without a MIDI input: 4/4 at 120 BPM over its longest input, and at least one whole bar. */
+export function songBars(longest: Seconds): Bars {
+  return defaultBars(Math.max(longest, DEFAULT_BAR_SECONDS));
+}
+
 /**
  * The bars of a MIDI file from its time signatures (4/4 until the first) and its tempo map.
  * A time signature starts a new bar at its tick; the song ends at the last event of any track.

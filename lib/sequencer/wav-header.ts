@@ -1,4 +1,4 @@
-import type { Bytes, Hz } from '../base/units.js';
+import type { Bytes, Hz, Seconds } from '../base/units.js';
 
 /** A malformed or unsupported WAV file: names the fault and the byte offset. */
 export class WavFormatError extends Error {
@@ -38,6 +38,11 @@ export const WAV_MIN_RATE: Hz = 1000;
 export const WAV_MAX_RATE: Hz = 768000;
 /** Most channels a WAV input may have. */
 export const WAV_MAX_CHANNELS = 64;
+
+/** The duration of a WAV file of `size` bytes by its header: the whole frames its data chunk declares (or, streamed, holds). */
+export function wavSeconds(header: WavHeader, size: Bytes): Seconds {
+  return Math.floor((header.dataLength ?? size - header.dataOffset) / header.blockAlign) / header.rate;
+}
 
 /** Parses the header up to the data chunk; null when `bytes` does not reach it yet. */
 export function parseWavHeader(bytes: Buffer): WavHeader | null {

@@ -47,7 +47,7 @@ function chainLine(chain: Chain): string {
 /** The /ctl lines of the transport settings that differ from a new mount's (realtime off, loop, steps, collect, trace). */
 export function transportLines(project: Project): string[] {
   const lines: string[] = [];
-  const t = project.transport;
+  const t = project.transport.plan;
   if (!t.realtime) lines.push('realtime off');
   if (t.loop) lines.push(`loop ${t.loop.from} ${t.loop.to}`);
   if (t.stepBars !== null) lines.push(`steps ${t.stepBars}`);

@@ -103,7 +103,7 @@ export class Project {
 
   /** Export mode off (realtime) or on. */
   get realtime(): boolean {
-    return this.transport.realtime;
+    return this.transport.plan.realtime;
   }
 
   /** A chain's mixer strip. */
@@ -470,11 +470,12 @@ export class Project {
       case 'pause': t.pause(); return;
       case 'seek': await t.seek(cmd.at); return;
       case 'loop': await t.setLoop(cmd.region); return;
-      case 'steps': t.stepBars = cmd.bars; break;
+      case 'steps': t.plan.stepBars = cmd.bars; break;
       case 'step': await t.step(cmd.n); return;
       case 'realtime':
-        if (t.state !== 'stopped' && t.realtime !== cmd.on) throw new AudiofsError('EBUSY', 'write', '/ctl', `'realtime ${cmd.on ? 'on' : 'off'}': the transport is ${t.state} (expected stop first)`);
-        t.realtime = cmd.on;
+        // Only the running pass's mode is fixed; an export's pass keeps its own, whatever the setting becomes.
+        if (t.state !== 'stopped' && t.mode !== (cmd.on ? 'realtime' : 'export')) throw new AudiofsError('EBUSY', 'write', '/ctl', `'realtime ${cmd.on ? 'on' : 'off'}': the transport is ${t.state} (expected stop first)`);
+        t.plan.realtime = cmd.on;
         break;
       case 'export': {
         // A relative path is the writer's, as it would be for any command it runs.

@@ -2,9 +2,9 @@ import { bytesPerSecond, type PcmFormat } from '../base/pcm-format.js';
 import type { Seconds } from '../base/units.js';
 import type { Chain } from '../procchain/chain.js';
 import type { InputStore } from '../procchain/input-store.js';
-import { defaultBars, stepRegion, type Region } from '../sequencer/bars.js';
+import { songBars, stepRegion, type Region } from '../sequencer/bars.js';
 import { MAX_MIDI_BYTES, MidiJobError, stepRegionOffThread } from '../sequencer/midi-jobs.js';
-import { parseWavHeader } from '../sequencer/wav-header.js';
+import { parseWavHeader, wavSeconds } from '../sequencer/wav-header.js';
 import { inputTypeOf } from './input-feed.js';
 
 /**
@@ -20,7 +20,7 @@ export async function songStepRegion(chains: Chain[], format: PcmFormat, barsPer
       if (store.size === 0) continue;
       const type = await inputTypeOf(store, chain.inputType);
       if (type !== 'midi') {
-        longest = Math.max(longest, type === 'wav' ? await wavSeconds(store) : store.size / bytesPerSecond(format));
+        longest = Math.max(longest, type === 'wav' ? await storedWavSeconds(store) : store.size / bytesPerSecond(format));
         continue;
       }
       try {
@@ -32,15 +32,14 @@ export async function songStepRegion(chains: Chain[], format: PcmFormat, barsPer
       }
     }
   }
-  return stepRegion(defaultBars(Math.max(longest, 2)), barsPerStep, n);
+  return stepRegion(songBars(longest), barsPerStep, n);
 }
 
 /** The duration of a stored WAV input by its header (0 when the header cannot be read). */
-async function wavSeconds(store: InputStore): Promise<Seconds> {
+async function storedWavSeconds(store: InputStore): Promise<Seconds> {
   try {
     const header = parseWavHeader(await store.read(0, Math.min(store.size, 1 << 20)));
-    if (!header) return 0;
-    return Math.floor((header.dataLength ?? store.size - header.dataOffset) / header.blockAlign) / header.rate;
+    return header ? wavSeconds(header, store.size) : 0;
   } catch {
     return 0;
   }

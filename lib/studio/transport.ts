@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AudiofsError } from '../base/errors.js';
 import type { Logger } from '../base/logger.js';
-import { bytesPerSecond, formatEnv, framesToBytes, framesToSeconds, secondsToFrames, type PcmFormat } from '../base/pcm-format.js';
+import { formatEnv, framesToBytes, type PcmFormat } from '../base/pcm-format.js';
 import type { Seconds } from '../base/units.js';
 import type { Engine } from '../mix/engine.js';
 import type { EngineEnd } from '../mix/engine-types.js';
@@ -12,18 +12,13 @@ import type { Chain } from '../procchain/chain.js';
 import { ChainRun } from '../procchain/chain-run.js';
 import type { InputStore } from '../procchain/input-store.js';
 import type { PaceClock } from '../procchain/pacer.js';
+import { runSettings, TransportPlan, type LoopRegion, type Pass, type TransportMode } from '../sequencer/transport-plan.js';
 import { ChainSource } from './chain-source.js';
 import { ConvertedInputs } from './converted-inputs.js';
 import { prepareFeed, type Feed, type Region } from './input-feed.js';
 import { LiveInput } from './live-input.js';
 import { songStepRegion } from './song-steps.js';
 import type { Outputs } from './outputs.js';
-
-/** Realtime: how far ahead of the clock a stage's output is handed on (periods, 186 ms at 512 frames and 44.1 kHz); the rest waits in the stage's pipe. */
-const LEAD_PERIODS = 16;
-
-/** The fade at each end of a loop's pass: a few milliseconds, so the seam never clicks. */
-const LOOP_SEAM_FADE: Seconds = 0.005;
 
 /** The transport's state. */
 export type TransportState = 'stopped' | 'playing' | 'paused';
@@ -54,21 +49,16 @@ export interface ExportJob {
 /** Play, stop, pause, seek, loop, steps and export over every chain at once, with the engine as the clock. */
 export class Transport {
   state: TransportState = 'stopped';
-  realtime = true;
-  /** Where the next play starts (seek). */
-  position: Seconds = 0;
-  loop: { from: Seconds; to: Seconds } | null = null;
-  stepBars: number | null = null;
   exportJob: ExportJob | undefined;
-  /** Where the current pass stops by itself (step N, export A B). */
-  private stopAt: Seconds | undefined;
-  private passStart: Seconds = 0;
+  /** The settings (mode, cue, loop, steps) and the current pass: where passes start, wrap and end. */
+  readonly plan: TransportPlan;
   private sources = new Map<Chain, ChainSource>();
   private restarting = false;
   /** WAV inputs converted once each, for every pass. */
   private readonly converted: ConvertedInputs;
 
   constructor(private readonly host: TransportHost, readonly engine: Engine, readonly outputs: Outputs) {
+    this.plan = new TransportPlan(host.format);
     this.converted = new ConvertedInputs({ format: host.format, spillDir: host.spillDir ?? tmpdir(), log: (level, message) => host.logger.log(level, message) });
     engine.on('end', (end: EngineEnd) => this.engineEnded(end));
     engine.on('drained', () => void this.allEnded());
@@ -76,6 +66,16 @@ export class Transport {
       this.onPeriod();
       for (const cb of this.paced) cb();
     });
+  }
+
+  /** The mode the transport is in now: the running pass's, else the setting. */
+  get mode(): TransportMode {
+    return this.plan.mode({ stopped: this.state === 'stopped' });
+  }
+
+  /** Where the transport is now: stopped, where the next play starts (the last seek); else where the current pass is. */
+  get position(): Seconds {
+    return this.plan.at({ stopped: this.state === 'stopped', played: this.engine.position });
   }
 
   /** play: resumes after pause, else starts every chain together from the current position. */
@@ -91,18 +91,17 @@ export class Transport {
       // Every chain has ended and the engine is draining: this play starts a new pass.
       await this.halt();
       this.state = 'stopped';
-      this.position = 0;
+      this.plan.ended();
     }
-    const from = this.loop && (this.position < this.loop.from || this.position >= this.loop.to) ? this.loop.from : this.position;
-    await this.startPass({ from, to: this.loop?.to });
+    await this.startPass(this.plan.playPass());
   }
 
   /** stop: every chain's processes end; the next play starts from the beginning (or the last seek). */
   async stop(): Promise<void> {
-    this.stopAt = undefined;
+    const mode = this.mode;
     await this.halt();
     // In export mode /out ends when the transport stops.
-    if (!this.realtime) void this.outputs.out.end();
+    if (mode === 'export') void this.outputs.out.end();
     // Every pending read of a chain's out is answered, playing or not.
     for (const c of this.host.chains()) {
       c.out.end();
@@ -122,7 +121,7 @@ export class Transport {
 
   /** seek T: the next play starts at T; while playing, every chain restarts fed from T. */
   async seek(at: Seconds): Promise<void> {
-    this.position = at;
+    this.plan.cue = at;
     if (this.state === 'playing' || this.state === 'paused') {
       await this.halt();
       this.state = 'stopped';
@@ -132,24 +131,24 @@ export class Transport {
   }
 
   /** loop A B (or off): play A..B over and over. */
-  async setLoop(region: { from: Seconds; to: Seconds } | null): Promise<void> {
-    this.loop = region;
+  async setLoop(region: LoopRegion | null): Promise<void> {
+    this.plan.loop = region;
     this.host.changed();
   }
 
   /** step N: plays step N of `steps BARS` at once and stops at its end. */
   async step(n: number): Promise<void> {
-    if (this.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
-    let region: { from: Seconds; to: Seconds };
+    if (this.plan.stepBars === null) throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': no step size yet (expected 'steps BARS' first)`);
+    let region: LoopRegion;
     try {
-      region = await songStepRegion(this.host.chains(), this.host.format, this.stepBars, n);
+      region = await songStepRegion(this.host.chains(), this.host.format, this.plan.stepBars, n);
     } catch (err) {
       throw new AudiofsError('EINVAL', 'write', '/ctl', `'step ${n}': ${(err as Error).message.replace(/^step \d+: /, '')}`);
     }
     await this.halt();
     this.state = 'stopped';
-    this.loop = null;
-    await this.startPass(region, { stopAt: region.to });
+    this.plan.loop = null;
+    await this.startPass(this.plan.stepPass(region));
   }
 
   /** export FILE [A B]: renders in export mode to a file by its extension. */
@@ -157,28 +156,23 @@ export class Transport {
     if (this.state !== 'stopped') await this.stop();
     const pendingDir = this.host.spillDir === undefined ? undefined : join(this.host.spillDir, EXPORTS_DIR);
     const sink = await FileExportSink.open({ file, format: { rate: this.host.format.rate, channels: this.engine.traceChannels() }, pendingDir });
-    const wasRealtime = this.realtime;
-    this.realtime = false;
     const job: ExportJob = { file, state: 'rendering', seconds: 0 };
     this.exportJob = job;
     this.engine.addSink(sink, { endWithRun: true });
     const done = this.engine.whenEnded();
-    const from = region?.from ?? 0;
     try {
-      await this.startPass({ from, to: region?.to }, { stopAt: region?.to });
+      await this.startPass(this.plan.exportPass(region));
     } catch (err) {
       this.engine.removeSink(sink);
       await sink.abort();
-      this.realtime = wasRealtime;
       this.exportJob = { file, state: 'failed', seconds: 0, error: (err as Error).message };
       throw err;
     }
     // A file that cannot be written ends the export (the rest would be rendered for nothing).
     void sink.settled.then((o) => { if (o.state === 'failed' && this.exportJob === job) void this.stop().catch(() => undefined); });
     void Promise.all([done, sink.settled]).then(([end, outcome]) => {
-      this.realtime = wasRealtime;
       // The engine counts the pass's frames from its start (the region's `from`).
-      job.seconds = framesToSeconds(end.position, this.host.format);
+      job.seconds = this.plan.renderedSeconds(end.position);
       job.state = outcome.state;
       const after = `${job.seconds.toFixed(3)} s rendered`;
       if (outcome.state === 'done') {
@@ -204,10 +198,10 @@ export class Transport {
   async playChain(chain: Chain): Promise<void> {
     if (chain.run && !chain.run.ended) return;
     if (this.state !== 'playing') {
-      await this.startPass({ from: this.position }, { only: chain });
+      await this.startPass(this.plan.chainPass(), { only: chain });
       return;
     }
-    await this.startChain(chain, { from: this.position + framesToSeconds(this.engine.position, this.host.format) - this.passStart });
+    await this.startChain(chain, { from: this.position });
   }
 
   /** Stops one chain; its source ends, the others play on. */
@@ -227,14 +221,14 @@ export class Transport {
     const e = this.engine.status();
     return {
       transport: this.state,
-      mode: this.realtime ? 'realtime' : 'export',
+      mode: this.mode,
       // Stopped, the position is where the next play starts (the last seek), not where the last pass was.
-      position: Number((this.state === 'stopped' ? this.position : this.passStart + e.seconds).toFixed(3)),
-      loop: this.loop ? `${this.loop.from} ${this.loop.to}` : 'off',
-      steps: this.stepBars,
+      position: Number(this.position.toFixed(3)),
+      loop: this.plan.loop ? `${this.plan.loop.from} ${this.plan.loop.to}` : 'off',
+      steps: this.plan.stepBars,
       trace: e.trace,
       collect: this.outputs.out.collecting,
-      ...(this.exportJob ? { export: { ...this.exportJob, seconds: Number((this.exportJob.state === 'rendering' ? e.seconds : this.exportJob.seconds).toFixed(3)) } } : {}),
+      ...(this.exportJob ? { export: { ...this.exportJob, seconds: Number((this.exportJob.state === 'rendering' ? this.plan.renderedSeconds(this.engine.position) : this.exportJob.seconds).toFixed(3)) } } : {}),
       master: e.master,
       late_skips: e.lateSkips,
       late_skips_total: e.lateSkipsTotal,
@@ -252,8 +246,9 @@ export class Transport {
     return new Map(this.engine.status().sources.map((s) => [s.name, { peak_db: s.peakDb, rms_db: s.rmsDb, xruns: s.xruns, xruns_total: s.xrunsTotal, buffered_frames: s.buffered }]));
   }
 
-  private async startPass(region: Region, options: { stopAt?: Seconds; only?: Chain } = {}): Promise<void> {
-    const mode = this.realtime ? 'realtime' : 'export';
+  private async startPass(pass: Pass, options: { only?: Chain } = {}): Promise<void> {
+    const mode = pass.mode;
+    const region: Region = { from: pass.from, to: pass.to };
     this.engine.setMode(mode);
     this.outputs.setMode(mode);
     for (const name of this.engine.sourceNames()) this.engine.removeSource(name);
@@ -261,13 +256,9 @@ export class Transport {
     // Conversions of inputs that left the project (a chain or stage removed, an input replaced) go.
     await this.converted.prune(new Set(this.host.chains().flatMap((c) => [c.input, ...c.stages.map((s) => s.input)])));
     this.engine.seek(0);
-    const end = options.stopAt ?? region.to;
     // The run ends to the frame at a step's or region's end; a loop's passes fade in and out so the seam never clicks.
-    this.engine.setPassEnd(end === undefined ? undefined : secondsToFrames(end - region.from, this.host.format), {
-      fade: this.looping() ? secondsToFrames(LOOP_SEAM_FADE, this.host.format) : 0,
-    });
-    this.passStart = region.from;
-    this.stopAt = options.stopAt;
+    this.engine.setPassEnd(this.plan.passEndFrames(pass), { fade: this.plan.seamFadeFrames(pass) });
+    this.plan.pass = pass;
     this.state = 'playing';
     const chains = options.only ? [options.only] : this.host.chains();
     // All or nothing: every chain has finished starting (or failing) before a failure stops them all.
@@ -278,7 +269,8 @@ export class Transport {
       this.state = 'stopped';
       throw failed.reason;
     }
-    await this.engine.start(this.realtime ? { gate: { timeoutMs: 3000 } } : {});
+    const gateMs = runSettings(mode, this.engine.period, this.host.format).gateMs;
+    await this.engine.start(gateMs === undefined ? {} : { gate: { timeoutMs: gateMs } });
     this.host.logger.info(`playing from ${region.from} s${region.to !== undefined ? ` to ${region.to} s` : ''} (${mode})`);
     this.host.changed();
   }
@@ -300,13 +292,14 @@ export class Transport {
         feeds.set(store, { store, from: store.size, to: store.size, type: 'pcm' });
       }
     }
-    const buffer = this.realtime ? framesToBytes(this.engine.period * 4, this.host.format) : bytesPerSecond(this.host.format);
-    const source = new ChainSource(chain.name, this.host.format, { buffer, quiet: () => (chain.input instanceof LiveInput && chain.input.idle()) || chain.run?.tailing === true });
+    // The run's settings follow the current pass's mode (an export's pass renders in export mode).
+    const settings = runSettings(this.plan.pass?.mode ?? this.plan.settingMode, this.engine.period, this.host.format);
+    const source = new ChainSource(chain.name, this.host.format, { buffer: settings.buffer, quiet: () => (chain.input instanceof LiveInput && chain.input.idle()) || chain.run?.tailing === true });
     const old = this.sources.get(chain);
     if (old) this.engine.removeSource(old.name);
     this.sources.set(chain, source);
     run = new ChainRun(chain, {
-      lossless: !this.realtime,
+      lossless: settings.lossless,
       env: { ...this.host.env, ...formatEnv(this.host.format) },
       cwd: this.host.cwd,
       log: (level, message) => this.host.logger.log(level, message),
@@ -317,9 +310,8 @@ export class Transport {
         return f ? { from: f.from, to: f.to } : { from: 0 };
       },
       trace: this.host.trace,
-      pace: this.realtime ? { clock: this.paceClock, lead: framesToBytes(this.engine.period * LEAD_PERIODS, this.host.format) } : undefined,
-      // Realtime: a stage holds at most the lead, and waiting longer than it for the stage to finish would starve the mix.
-      rest: this.realtime ? { quietMs: 20, settleMs: Math.ceil(framesToSeconds(this.engine.period * LEAD_PERIODS, this.host.format) * 1000), drainMs: 5000 } : undefined,
+      pace: settings.lead === undefined ? undefined : { clock: this.paceClock, lead: settings.lead },
+      rest: settings.rest,
       onEnd: () => this.host.changed(),
       onStderrLine: (line) => this.outputs.title.fromLine(line),
     });
@@ -354,26 +346,20 @@ export class Transport {
     for (const c of this.host.chains()) if (c.input instanceof LiveInput) c.input.discard();
   }
 
-  /** Whether the current pass loops: a loop is set, and the pass is neither a step nor an export (which render once). */
-  private looping(): boolean {
-    return this.loop !== null && this.stopAt === undefined && this.exportJob?.state !== 'rendering';
-  }
-
   private onPeriod(): void {
     if (this.state !== 'playing' || this.restarting) return;
     // The engine ends the pass to the frame at a step's, a region's or a loop's end ('drained').
-    const now = this.passStart + framesToSeconds(this.engine.position, this.host.format);
-    if (this.looping() && now >= this.loop!.to + 0.5) void this.wrap();
+    if (this.plan.shouldWrap(this.engine.position)) void this.wrap();
   }
 
   private async wrap(): Promise<void> {
-    const loop = this.loop;
-    if (this.restarting || !loop || !this.looping()) return;
+    const loop = this.plan.loop;
+    if (this.restarting || !loop || !this.plan.looping()) return;
     this.restarting = true;
     try {
       await this.halt();
       this.state = 'stopped';
-      await this.startPass({ from: loop.from, to: loop.to });
+      await this.startPass(this.plan.wrapPass(loop));
     } catch (err) {
       this.host.logger.error(`loop: the next pass could not start: ${(err as Error).message}`);
     } finally {
@@ -382,20 +368,20 @@ export class Transport {
   }
 
   private async allEnded(): Promise<void> {
-    if (this.state !== 'playing' || this.restarting || !this.realtime) return;
-    if (this.looping()) return this.wrap();
+    if (this.state !== 'playing' || this.restarting || this.plan.pass?.mode !== 'realtime') return;
+    if (this.plan.looping()) return this.wrap();
     this.host.logger.info('every chain has ended: transport stopped');
     await this.stop();
   }
 
   private engineEnded(end: EngineEnd): void {
     if (end.reason !== 'drained' || this.restarting) return;
-    if (this.looping()) {
+    if (this.plan.looping()) {
       void this.wrap();
       return;
     }
     this.state = 'stopped';
-    this.position = 0;
+    this.plan.ended();
     void this.outputs.out.end();
     this.host.logger.info('every chain has ended: transport stopped');
     this.host.changed();

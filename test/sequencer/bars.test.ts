@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { defaultBars, midiBars, stepCount, stepRegion, type Bars } from '../../lib/sequencer/bars.js';
+import { defaultBars, midiBars, songBars, stepCount, stepRegion, type Bars } from '../../lib/sequencer/bars.js';
 import { readSmf } from '../../lib/midi/smf.js';
 import { MIDI_FIXTURES } from '../midi/ground-truth.js';
 
@@ -90,6 +90,19 @@ test('PCM-only projects get 4/4 at 120 BPM: 2 s bars, the last one short', () =>
   assert.deepEqual({ starts: startsOf(bars), end: bars.end }, { starts: [0, 2, 4, 6, 8], end: 9 });
   assert.deepEqual(stepRegion(bars, 2, 3), { from: 8, to: 9 });
   assert.deepEqual(stepRegion(bars, 2, 1), { from: 0, to: 4 });
+});
+
+test('a song without MIDI: 2 s bars over its longest input, at least one whole bar (an empty or short song still has step 1 = 0..2)', () => {
+  assert.deepEqual(
+    [0, 0.5, 2, 5].map((longest) => { const bars = songBars(longest); return { count: bars.count, end: bars.end, step1: stepRegion(bars, 1, 1) }; }),
+    [
+      { count: 1, end: 2, step1: { from: 0, to: 2 } },
+      { count: 1, end: 2, step1: { from: 0, to: 2 } },
+      { count: 1, end: 2, step1: { from: 0, to: 2 } },
+      { count: 3, end: 5, step1: { from: 0, to: 2 } },
+    ],
+  );
+  assert.deepEqual(stepRegion(songBars(5), 1, 3), { from: 4, to: 5 });
 });
 
 test('a step past the end, or a bad step size, is refused with what was expected', () => {

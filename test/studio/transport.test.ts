@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../../lib/base/logger.js';
 import { Project } from '../../lib/studio/project.js';
+import { transportLines } from '../../lib/studio/project-text.js';
 import { FIXTURE_BIN, ROOT, run } from '../helpers/mount.js';
 
 const RAW = ['-t', 'raw', '-r', '44100', '-e', 'signed', '-b', '16', '-c', '2'];
@@ -213,6 +214,71 @@ test('a WAV input is converted once for every pass (loop wraps, exports) and aga
       assert.deepEqual({ before, after: { conversions: conversions(), length: whole.bytes.length, diff: maxDiff(whole.bytes, want2) <= 3 } }, {
         before: { passes: true, conversions: 1, length: want.length, diff: before.diff <= 3 ? before.diff : -1 },
         after: { conversions: 2, length: want2.length, diff: true },
+      });
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an export with realtime on renders in export mode without touching the setting: the same bytes as with realtime off, and realtime still on after', async () => {
+  const input = ramp(2 * 44100);
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-export-mode-'));
+  try {
+    await withProject(['a cat'], async (project, log) => {
+      project.chains.get('a')!.input.write(0, input);
+      const off = await exportAndWait(project, log, join(dir, 'off.raw'));
+      await project.execRootLine('realtime on');
+      const on = await exportAndWait(project, log, join(dir, 'on.raw'), '0.5 1.5');
+      const exportPasses = log.filter((l) => / playing from .*\(export\)$/.test(l.trim())).length;
+      assert.deepEqual({
+        on: on.bytes.equals(off.bytes.subarray(0.5 * SECOND, 1.5 * SECOND)),
+        done: on.done,
+        exportPasses,
+        mode: project.transport.status().mode,
+        realtime: project.transport.plan.realtime,
+        saved: transportLines(project),
+      }, {
+        on: true,
+        done: [`export ${join(dir, 'on.raw')}: done, 1.000 s rendered`],
+        exportPasses: 2,
+        mode: 'realtime',
+        realtime: true,
+        saved: [],
+      });
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the mode setting changed during an export is kept after it: realtime on is refused (the export pass runs in export mode), realtime off is taken and stays', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-export-setting-'));
+  try {
+    await withProject(['a slow-writer'], async (project) => {
+      await project.execRootLine('realtime on');
+      // slow-writer gives 5 bytes every 0.2 s: the 1 s region would take hours, so the export is still rendering.
+      await project.execRootLine(`export ${join(dir, 'never.raw')} 0 1`);
+      const during = project.transport.status();
+      const refused = await project.execRootLine('realtime on').then(() => 'taken', (err: Error & { code?: string }) => err.code);
+      await project.execRootLine('realtime off');
+      await project.execRootLine('stop');
+      const deadline = Date.now() + 10_000;
+      while (project.transport.exportJob?.state === 'rendering' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual({
+        during: { transport: during.transport, mode: during.mode },
+        refused,
+        job: project.transport.exportJob?.state,
+        after: project.transport.status().mode,
+        setting: project.transport.plan.realtime,
+        saved: transportLines(project),
+      }, {
+        during: { transport: 'playing', mode: 'export' },
+        refused: 'EBUSY',
+        job: 'stopped',
+        after: 'export',
+        setting: false,
+        saved: ['realtime off'],
       });
     });
   } finally {
