@@ -148,8 +148,10 @@ test('taps and bypasses at random moments during an export: the output is the in
   await chaos({ bypass: true, kernel: true });
 });
 
-// Issue 13, still open: with JavaScript junctions alone, random bypasses lose or reorder bytes in about 1 run of 4
-// when another test file runs beside this one (the kernel-junction run above passes); it runs and reports.
-test('the same with JavaScript junctions (the control)', { todo: 'issue 13: JS-relayed random bypasses lose or reorder bytes in ~1 run of 4 under load' }, async () => {
+// Issue 13, still open: with JavaScript junctions, in about 1 run of 4 beside another test file, the output has
+// the input's length but not its order. What a bypassed stage still held when stopped comes out when it is put
+// back (README), so a reordering can be by design; whether every byte still comes exactly once needs an oracle
+// that places stretches (a first one gave false alarms on stretches under 8 bytes). It runs and reports.
+test('the same with JavaScript junctions (the control)', { todo: 'issue 13: under load the output is the input reordered (~1 run of 4); loss not yet ruled out' }, async () => {
   await chaos({ bypass: true, kernel: false });
 });
