@@ -83,8 +83,9 @@ test('crashing clients show their exit code or signal and their stderr; a chain 
     assert.ok(got.equals(input), 'the good chain\'s output is its input, complete');
     await waitFor(async () => {
       const s = await status(m);
-      return s.chains.three.stages[1].state === 'exited 3' && s.chains.segv.stages[1].state === 'killed by SIGSEGV';
-    }, 'both crashes in /status');
+      return s.chains.three.stages[1].state === 'exited 3' && s.chains.segv.stages[1].state === 'killed by SIGSEGV'
+        && s.chains.good.stages.every((st) => st.pid === null);
+    }, 'both crashes in /status, and the good chain\'s stages gone');
     const s = await status(m);
     assert.deepEqual(s.chains.three.stages[1], { ...s.chains.three.stages[1], pid: null, state: 'exited 3', exit_code: 3, signal: null });
     assert.deepEqual(s.chains.segv.stages[1], { ...s.chains.segv.stages[1], pid: null, state: 'killed by SIGSEGV', exit_code: null, signal: 'SIGSEGV', stopped_by_audiofs: false });
