@@ -186,10 +186,10 @@ export class FuseMount {
         const role = await this.access.roleOf(caller);
         this.access.checkOpen(role, node, mode, p);
         if (mode.truncate && mode.write && !(role === 'group' && node.steerable)) this.access.checkChange(role, 'truncate', p);
-        const handle = await node.open({ ...mode, caller, role });
-        // A file that says when it changes (err): the kernel knows its last change before it is read.
+        // A file that says when it changes (err): the kernel is told its last change before the open takes its
+        // text, so what the open reads and the size stat gives agree.
         await this.cache.settled(p);
-        cb(0, this.remember(handle, node, p));
+        cb(0, this.remember(await node.open({ ...mode, caller, role }), node, p));
       }, (flags & 3) !== 0),
       create: (p: string, mode: number, cb: Cb) => this.run('create', p, cb, async (cb, { caller }) => {
         this.access.checkChange(await this.access.roleOf(caller), 'create', p);

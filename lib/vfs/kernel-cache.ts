@@ -32,6 +32,8 @@ interface Told {
   /** Where its directory is, for the test of what was dropped above it. */
   parentPath: string;
   attrs: Attrs;
+  /** A `versioned` file's attributes were taken back and the kernel has not asked for them since. */
+  stale?: boolean;
   /** A file that says when it changes: looked at again (throttled) after each change, while remembered. */
   watch?: { throttle: Throttle; unwatch: () => void };
 }
@@ -58,8 +60,9 @@ interface Group {
  * remembered with the node and the attributes or names given; after a change, each is looked at again: a path
  * that now names another node (or nothing) has its name taken back (the kernel drops what it held below it
  * too), a node whose size, mode or times moved has its attributes taken back, a directory whose names changed
- * its listing. A file that changes by itself without notice (`live`: /log, /status, /ctl) is answered with a
- * zero timeout and never remembered; one that says when it changes (`watch`: a stage's err) is remembered and
+ * its listing; a file whose text nearly every change changes (`versioned`: /ctl) has its attributes taken
+ * back at each change, without comparing. A file that changes by itself without notice (`live`: /log, /status)
+ * is answered with a zero timeout and never remembered; one that says when it changes (`watch`: a stage's err) is remembered and
  * looked at again after each change, at most once per WATCH_PERIOD_MS and always after the last one. A change
  * made through the kernel (mkdir, rm, chmod, a write) the kernel already knows.
  *
@@ -102,7 +105,10 @@ export class KernelCache {
     const told = group ? group.told : this.top;
     const known = told.get(path);
     if (known) {
-      if (known.node === node) known.attrs = attrs;
+      if (known.node === node) {
+        known.attrs = attrs;
+        known.stale = false;
+      }
       return;
     }
     const t: Told = { node, parent, name: path.slice(path.lastIndexOf('/') + 1), parentPath: parentOf(path), attrs };
@@ -234,6 +240,12 @@ export class KernelCache {
   }
 
   private compare(path: string, t: Told): Promise<void>[] {
+    if (t.node.kind === 'file' && t.node.versioned) {
+      // Taken back at each change, once until the kernel asks again.
+      if (t.stale) return [];
+      t.stale = true;
+      return [this.invalidate(path, 'attrs')];
+    }
     const now = this.attrs(t.node);
     if (sameAttrs(now, t.attrs)) return [];
     t.attrs = now;

@@ -330,9 +330,9 @@ class RootDir extends Dir {
     this.files = {
       ctl: new LineFile({
         steerable: true,
-        // Nearly every change changes it: asked for at each stat rather than made again at each change to
-        // compare its size (O(chains)).
-        live: true,
+        // Nearly every change changes it (and only a change does: the transport's lines too): taken back from the
+        // kernel at each change rather than made again to compare its size (O(chains)).
+        versioned: true,
         read: () => {
           const head = transportLines(project);
           return head.length === 0 ? chainText.get() : Buffer.concat([Buffer.from(head.map((l) => `${l}\n`).join('')), chainText.get()]);

@@ -257,3 +257,42 @@ test('a stage\'s err, kept by the kernel, shows its new size to stat within 100 
     }
   });
 });
+
+test('/ctl, kept by the kernel, shows its new size to stat after each change, by a line or elsewhere, before any read', async () => {
+  const m = await mountAudiofs();
+  try {
+    const ctl = m.path('ctl');
+    let expected = '';
+    assert.equal((await stat(ctl)).size, 0);
+    // Chains, and the transport's lines at the head of the text; each stat comes before any read of /ctl (a read
+    // would make the kernel ask again anyway).
+    for (const [line, text] of [
+      ['a cat', 'a cat\n'],
+      ['steps 4', 'steps 4\na cat\n'],
+      ['b tee | cat', 'steps 4\na cat\nb tee | cat\n'],
+      ['loop 1 2', 'loop 1 2\nsteps 4\na cat\nb tee | cat\n'],
+      ['loop off', 'steps 4\na cat\nb tee | cat\n'],
+    ]) {
+      await m.ctl(line);
+      expected = text;
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected), `the size of /ctl after '${line}'`);
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected), `the size of /ctl after '${line}', from the kernel`);
+    }
+    assert.equal(await readFile(ctl, 'utf8'), expected);
+    // Changes made elsewhere than in /ctl (the kernel sees no write to it): a stage's command, rm -r of a chain.
+    const changes: [string, () => Promise<unknown>, string][] = [
+      ['a/cat/cmd written', () => writeFile(m.path('a', 'cat', 'cmd'), 'cat -u\n'), 'steps 4\na cat -u\nb tee | cat\n'],
+      ['rm -r b', () => run('rm', ['-r', m.path('b')], { timeout: 10_000 }), 'steps 4\na cat -u\n'],
+    ];
+    for (const [what, change, text] of changes) {
+      // Kept by the kernel again (the read above made it ask once).
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected));
+      await change();
+      expected = text;
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected), `the size of /ctl after ${what}`);
+      assert.equal(await readFile(ctl, 'utf8'), expected);
+    }
+  } finally {
+    await m.close();
+  }
+});
