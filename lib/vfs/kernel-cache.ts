@@ -61,10 +61,11 @@ interface Group {
  * that now names another node (or nothing) has its name taken back (the kernel drops what it held below it
  * too), a node whose size, mode or times moved has its attributes taken back, a directory whose names changed
  * its listing; a file whose text nearly every change changes (`versioned`: /ctl) has its attributes taken
- * back at each change, without comparing. A file that changes by itself without notice (`live`: /log, /status)
- * is answered with a zero timeout and never remembered; one that says when it changes (`watch`: a stage's err) is remembered and
- * looked at again after each change, at most once per WATCH_PERIOD_MS and always after the last one. A change
- * made through the kernel (mkdir, rm, chmod, a write) the kernel already knows.
+ * back at each change, without comparing. A file that changes by itself without notice (`live`: /log,
+ * /status) is answered with a zero timeout and never remembered; one that says when it changes (`watch`: a
+ * stage's err) is remembered and looked at again after each change, at most once per WATCH_PERIOD_MS and
+ * always after the last one. A change made through the kernel (mkdir, rm, chmod, a write) the kernel already
+ * knows.
  *
  * A check costs what changed, not what the kernel holds: what is below a top-level directory (a chain's
  * files, stages and theirs) is looked at only when that directory's stamp moved (`stampOf`: the identities
