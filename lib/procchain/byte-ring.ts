@@ -4,6 +4,7 @@ import type { Bytes } from '../base/units.js';
 export class ByteRing {
   private chunks: Buffer[] = [];
   private size: Bytes = 0;
+  private readonly watchers = new Set<() => void>();
 
   constructor(private readonly capacity: Bytes) {}
 
@@ -17,6 +18,7 @@ export class ByteRing {
       this.chunks[0] = this.chunks[0].subarray(cut);
       this.size -= cut;
     }
+    this.changed();
   }
 
   /** Everything kept, oldest first. */
@@ -34,5 +36,16 @@ export class ByteRing {
   clear(): void {
     this.chunks = [];
     this.size = 0;
+    this.changed();
+  }
+
+  /** Calls `onChange` after each push and clear, until the returned function is called. */
+  watch(onChange: () => void): () => void {
+    this.watchers.add(onChange);
+    return () => this.watchers.delete(onChange);
+  }
+
+  private changed(): void {
+    for (const w of this.watchers) w();
   }
 }

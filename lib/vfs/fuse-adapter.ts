@@ -93,7 +93,9 @@ export class FuseMount {
     this.cache = new KernelCache((path, what) => {
       if (options.debug) logger.debug(`fuse: take back ${what} of ${path}`);
       return this.fuse.invalidate(path, what);
-    }, (node) => attrsOf(this.stat(node)), (name) => tree.stampOf(name));
+    }, (node) => attrsOf(this.stat(node)), (name) => tree.stampOf(name), {
+      failed: (err) => logger.error(`fuse: telling the kernel what changed failed: ${(err as Error)?.stack ?? String(err)}`),
+    });
     this.checkedVersion = tree.project.version;
     this.fuse = new Fuse(mountpoint, this.operations(), {
       force: true,
@@ -131,6 +133,7 @@ export class FuseMount {
   /** Unmounts (every pending read must have been answered first). */
   async unmount(): Promise<void> {
     clearInterval(this.poll);
+    this.cache.close();
     await new Promise<void>((resolve, reject) => this.fuse.unmount((err) => (err ? reject(err) : resolve())));
   }
 
@@ -183,6 +186,9 @@ export class FuseMount {
         const role = await this.access.roleOf(caller);
         this.access.checkOpen(role, node, mode, p);
         if (mode.truncate && mode.write && !(role === 'group' && node.steerable)) this.access.checkChange(role, 'truncate', p);
+        // A file that says when it changes (err): the kernel is told its last change before the open takes its
+        // text, so what the open reads and the size stat gives agree.
+        await this.cache.settled(p);
         cb(0, this.remember(await node.open({ ...mode, caller, role }), node, p));
       }, (flags & 3) !== 0),
       create: (p: string, mode: number, cb: Cb) => this.run('create', p, cb, async (cb, { caller }) => {

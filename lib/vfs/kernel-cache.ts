@@ -1,7 +1,15 @@
+import { Throttle } from './throttle.js';
 import type { DirNode, VNode } from './vnode.js';
 
 /** How long the kernel may keep a name and the attributes of a file that changes only when the project does (s). */
 export const KERNEL_CACHE_S = 30;
+
+/**
+ * How often at most the attributes of one file that says when it changes (a stage's err) are looked at again
+ * (ms): a stage writing stderr in many small pieces costs one look per period, and the last change is always
+ * looked at, at most this long after it.
+ */
+export const WATCH_PERIOD_MS = 50;
 
 /** What stat reports of a node: what the kernel keeps and must be told about when it changes. */
 export interface Attrs {
@@ -24,6 +32,10 @@ interface Told {
   /** Where its directory is, for the test of what was dropped above it. */
   parentPath: string;
   attrs: Attrs;
+  /** A `versioned` file's attributes were taken back and the kernel has not asked for them since. */
+  stale?: boolean;
+  /** A file that says when it changes: looked at again (throttled) after each change, while remembered. */
+  watch?: { throttle: Throttle; unwatch: () => void };
 }
 
 /** A directory whose listing the kernel was given to keep. */
@@ -48,8 +60,12 @@ interface Group {
  * remembered with the node and the attributes or names given; after a change, each is looked at again: a path
  * that now names another node (or nothing) has its name taken back (the kernel drops what it held below it
  * too), a node whose size, mode or times moved has its attributes taken back, a directory whose names changed
- * its listing. A file that changes by itself (`live`: /log, /status, `err`) is answered with a zero timeout and
- * never remembered. A change made through the kernel (mkdir, rm, chmod, a write) the kernel already knows.
+ * its listing; a file whose text nearly every change changes (`versioned`: /ctl) has its attributes taken
+ * back at each change, without comparing. A file that changes by itself without notice (`live`: /log,
+ * /status) is answered with a zero timeout and never remembered; one that says when it changes (`watch`: a
+ * stage's err) is remembered and looked at again after each change, at most once per WATCH_PERIOD_MS and
+ * always after the last one. A change made through the kernel (mkdir, rm, chmod, a write) the kernel already
+ * knows.
  *
  * A check costs what changed, not what the kernel holds: what is below a top-level directory (a chain's
  * files, stages and theirs) is looked at only when that directory's stamp moved (`stampOf`: the identities
@@ -71,6 +87,7 @@ export class KernelCache {
     private readonly invalidate: (path: string, what: Invalidation) => Promise<void>,
     private readonly attrs: (node: VNode) => Attrs,
     private readonly stampOf: (name: string) => readonly unknown[] | undefined = () => undefined,
+    private readonly options: { watchPeriodMs?: number; failed?: (err: unknown) => void } = {},
   ) {}
 
   /** How many paths the kernel may hold. */
@@ -89,10 +106,18 @@ export class KernelCache {
     const told = group ? group.told : this.top;
     const known = told.get(path);
     if (known) {
-      if (known.node === node) known.attrs = attrs;
+      if (known.node === node) {
+        known.attrs = attrs;
+        known.stale = false;
+      }
       return;
     }
-    told.set(path, { node, parent, name: path.slice(path.lastIndexOf('/') + 1), parentPath: parentOf(path), attrs });
+    const t: Told = { node, parent, name: path.slice(path.lastIndexOf('/') + 1), parentPath: parentOf(path), attrs };
+    told.set(path, t);
+    if (node.kind === 'file' && node.watch) {
+      const throttle = new Throttle(() => this.lookAgain(path, t), this.options.watchPeriodMs ?? WATCH_PERIOD_MS);
+      t.watch = { throttle, unwatch: node.watch(() => throttle.ask()) };
+    }
     // A top-level directory's own attributes are looked at with what is below it, when its stamp moved.
     if (!group && node.kind === 'dir' && path !== '/') this.groupOf(path, true);
   }
@@ -112,10 +137,12 @@ export class KernelCache {
     for (const [path, t] of this.top) {
       if (t.parent && t.parent.lookup(t.name) !== t.node) {
         this.top.delete(path);
+        forget(t);
         // The kernel drops everything below the name; it may find the directory's inode again under the same
         // name, so its listing goes first.
         const group = this.groups.get(t.name);
         if (group?.listed.has(path)) sent.push(this.invalidate(path, 'data'));
+        if (group) for (const below of group.told.values()) forget(below);
         this.groups.delete(t.name);
         sent.push(this.invalidate(path, 'entry'));
         continue;
@@ -134,10 +161,37 @@ export class KernelCache {
     return settle(sent);
   }
 
+  /**
+   * Resolves once the kernel was told the last change of a file that says when it changes (at once for any
+   * other path): what an open reads then agrees with the size stat gives.
+   */
+  settled(path: string): Promise<void> {
+    const t = this.toldOf(path);
+    return t?.watch ? t.watch.throttle.flush() : Promise.resolve();
+  }
+
+  /** Forgets every path (the mount ends): no file is watched any more. */
+  close(): void {
+    for (const t of this.top.values()) forget(t);
+    for (const g of this.groups.values()) for (const t of g.told.values()) forget(t);
+    this.top.clear();
+    this.groups.clear();
+  }
+
   /** Looks at one path again (a file whose readers closed: its size is its text's again). */
   recheck(path: string): Promise<void> {
     const t = (this.groupOf(path)?.told ?? this.top).get(path);
     return t ? settle(this.compare(path, t)) : Promise.resolve();
+  }
+
+  /** A watched file changed: its attributes are taken back if they moved, while the kernel may hold them. */
+  private async lookAgain(path: string, t: Told): Promise<void> {
+    if (this.toldOf(path) !== t) return;
+    try {
+      await settle(this.compare(path, t));
+    } catch (err) {
+      this.options.failed?.(err);
+    }
   }
 
   private checkGroup(group: Group, sent: Promise<void>[]): void {
@@ -147,11 +201,13 @@ export class KernelCache {
         // The kernel dropped everything below a name taken back.
         dropped.add(path);
         group.told.delete(path);
+        forget(t);
         continue;
       }
       if (t.parent && t.parent.lookup(t.name) !== t.node) {
         dropped.add(path);
         group.told.delete(path);
+        forget(t);
         if (group.listed.delete(path)) sent.push(this.invalidate(path, 'data'));
         sent.push(this.invalidate(path, 'entry'));
         continue;
@@ -162,6 +218,13 @@ export class KernelCache {
       if (dropped.has(path) || dropped.has(parentOf(path))) group.listed.delete(path);
       else sent.push(...this.compareListing(path, l));
     }
+  }
+
+  /** What the kernel was told of a path, if anything (makes no group). */
+  private toldOf(path: string): Told | undefined {
+    const second = path.indexOf('/', 1);
+    if (second < 0) return this.top.get(path);
+    return this.groups.get(path.slice(1, second))?.told.get(path);
   }
 
   /** The group of a path below a top-level name (made when `make` or for a path below the top level). */
@@ -178,6 +241,12 @@ export class KernelCache {
   }
 
   private compare(path: string, t: Told): Promise<void>[] {
+    if (t.node.kind === 'file' && t.node.versioned) {
+      // Taken back at each change, once until the kernel asks again.
+      if (t.stale) return [];
+      t.stale = true;
+      return [this.invalidate(path, 'attrs')];
+    }
     const now = this.attrs(t.node);
     if (sameAttrs(now, t.attrs)) return [];
     t.attrs = now;
@@ -190,6 +259,12 @@ export class KernelCache {
     l.names = names;
     return [this.invalidate(path, 'data')];
   }
+}
+
+/** Stops watching a path's file: the kernel no longer holds it. */
+function forget(t: Told): void {
+  t.watch?.throttle.cancel();
+  t.watch?.unwatch();
 }
 
 function parentOf(path: string): string {

@@ -42,8 +42,10 @@ export interface LineFileOptions {
   undeletable?: string;
   /** Report size 0 (the text changes by itself). */
   volatile?: boolean;
-  /** Its text changes without a change of the project (/config, when its file is edited), or with nearly every one (/ctl): see FileNode.live. */
+  /** Its text changes without a change of the project (/config, when its file is edited): see FileNode.live. */
   live?: boolean;
+  /** Its text changes with nearly every change of the project (/ctl): see FileNode.versioned. */
+  versioned?: boolean;
 }
 
 /** A file of commands or settings: writes apply line by line, reads give the state back as lines. */
@@ -63,6 +65,10 @@ export class LineFile implements FileNode {
 
   get live(): boolean {
     return this.options.live ?? false;
+  }
+
+  get versioned(): boolean {
+    return this.options.versioned ?? false;
   }
 
   size(): Bytes {

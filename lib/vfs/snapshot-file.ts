@@ -43,17 +43,60 @@ export class OpenSnapshots {
   }
 }
 
+/** What a generated file is made of besides its text. */
+export interface SnapshotOptions {
+  mode?: number;
+  /** Counts the project's changes: a text a stat saw before a change is not read after it. */
+  version?: () => number;
+  /**
+   * Calls its argument whenever the text changes, until the returned function is called (a stage's stderr).
+   * Without it the text follows the state with no notice, and the kernel keeps none of its attributes.
+   */
+  changes?: (onChange: () => void) => () => void;
+}
+
 export class SnapshotFile implements FileNode {
   readonly kind = 'file';
   mtime = new Date();
-  /** Its text follows the state as it runs: the kernel keeps none of its attributes. */
-  readonly live = true;
+  mode: number;
   private readonly readers = new OpenSnapshots();
   /** The text the last stat saw: an open right after it reads that text (tar stats, opens, reads that size). */
   private stated: { text: Buffer; at: number; version: number } | undefined;
+  private readonly watchers = new Set<() => void>();
+  private unwatch: (() => void) | undefined;
 
-  /** `version` counts the project's changes: a text a stat saw before a change is not read after it. */
-  constructor(private readonly content: () => Buffer | string, public mode = 0o444, private readonly version: () => number = () => 0) {}
+  constructor(private readonly content: () => Buffer | string, private readonly options: SnapshotOptions = {}) {
+    this.mode = options.mode ?? 0o444;
+  }
+
+  /** Its text follows the state with no notice: the kernel keeps none of its attributes. */
+  get live(): boolean {
+    return this.options.changes === undefined;
+  }
+
+  /**
+   * Calls `onChange` whenever its size may have moved by itself (its text changed, or an open reader's text
+   * stopped standing for the file), until the returned function is called. Only without `live`.
+   */
+  watch(onChange: () => void): () => void {
+    if (this.watchers.size === 0) this.unwatch = this.options.changes?.(() => this.changed());
+    this.watchers.add(onChange);
+    return () => {
+      this.watchers.delete(onChange);
+      if (this.watchers.size === 0) {
+        this.unwatch?.();
+        this.unwatch = undefined;
+      }
+    };
+  }
+
+  private changed(): void {
+    for (const w of this.watchers) w();
+  }
+
+  private version(): number {
+    return this.options.version?.() ?? 0;
+  }
 
   size(): Bytes {
     const opened = this.readers.size();
@@ -74,6 +117,8 @@ export class SnapshotFile implements FileNode {
     const fresh = stated && performance.now() - stated.at < STAT_TO_OPEN_MS && stated.version === this.version();
     const snapshot = fresh ? stated.text : this.now();
     const release = this.readers.opened(snapshot);
+    // The size stat gives is this text's for at most SNAPSHOT_PIN_MS; then it is the text's now again.
+    if (this.watchers.size > 0) setTimeout(() => this.changed(), SNAPSHOT_PIN_MS + 1).unref();
     return {
       read: async (position, length) => snapshot.subarray(position, position + length),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'this file is read-only'); },

@@ -330,9 +330,9 @@ class RootDir extends Dir {
     this.files = {
       ctl: new LineFile({
         steerable: true,
-        // Nearly every change changes it: asked for at each stat rather than made again at each change to
-        // compare its size (O(chains)).
-        live: true,
+        // Nearly every change changes it (and only a change does: the transport's lines too): taken back from the
+        // kernel at each change rather than made again to compare its size (O(chains)).
+        versioned: true,
         read: () => {
           const head = transportLines(project);
           return head.length === 0 ? chainText.get() : Buffer.concat([Buffer.from(head.map((l) => `${l}\n`).join('')), chainText.get()]);
@@ -344,7 +344,7 @@ class RootDir extends Dir {
         steerable: true, read: () => project.mixerText(), apply: (l) => project.applyMixer(l), writer: () => project.mixerWriter(), replace: (t) => project.applyMixer(t),
       }),
       config: tree.extras.config,
-      status: new SnapshotFile(() => status.get(), 0o444, () => project.version),
+      status: new SnapshotFile(() => status.get(), { version: () => project.version }),
       log: tree.log,
       comments: new StoreFile({ store: () => project.comments, maxSize: COMMENTS_MAX, onWrite: () => project.onChange(null), mode: 0o640 }),
       out: new StreamFile(({ nonblocking }) => out.out.openReader({ nonblocking })),
@@ -423,7 +423,8 @@ class StageDir extends Dir {
       }),
       in: tree.storeFile(() => stage.input, () => chain.run?.inject(stage), (store) => project.adoptInput(chain, stage, store)),
       out: new StreamFile(({ nonblocking }) => stage.out.openReader({ nonblocking })),
-      err: new SnapshotFile(() => stage.err.contents(), 0o440),
+      // Its size changes by itself, and the ring says when: the kernel keeps its attributes and is told.
+      err: new SnapshotFile(() => stage.err.contents(), { mode: 0o440, changes: (f) => stage.err.watch(f) }),
     };
   }
 

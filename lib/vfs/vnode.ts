@@ -48,11 +48,21 @@ export interface FileNode {
   /** The size stat reports (0 for live streams). */
   size(): Bytes;
   /**
-   * Its size or times change by themselves, not only when the project changes (/log, /status, a stage's err),
-   * or with nearly every change (/ctl): the kernel asks for its attributes at every call instead of keeping
-   * them (kernel-cache.ts).
+   * Its size or times change by themselves without notice, not only when the project changes (/log, /status,
+   * /channels, /config): the kernel asks for its attributes at every call instead of keeping them
+   * (kernel-cache.ts).
    */
   readonly live?: boolean;
+  /**
+   * Its size changes with nearly every change of the project, and only then (/ctl): the kernel keeps its
+   * attributes, and they are taken back at each change without making its text again to compare.
+   */
+  readonly versioned?: boolean;
+  /**
+   * A file whose size changes by itself but says when (a stage's err): `onChange` is called after each change
+   * until the returned function is called, and the kernel keeps its attributes until told (kernel-cache.ts).
+   */
+  watch?(onChange: () => void): () => void;
   mtime: Date;
   open(mode: OpenMode): Promise<FileHandle>;
   /** truncate(2) by path. */

@@ -45,7 +45,7 @@ test('CachedText with a cost factor is kept that many times as long as it took t
 test('a SnapshotFile reports the size of the text its last open took while that is open, of the text now otherwise', async () => {
   let n = 0;
   let version = 0;
-  const file = new SnapshotFile(() => 'x'.repeat(++n), 0o444, () => version);
+  const file = new SnapshotFile(() => 'x'.repeat(++n), { version: () => version });
   const mode = { read: true, write: false, nonblocking: false, nofollow: false, append: false, truncate: false };
   assert.equal(file.size(), 1);
   // An open right after a stat reads the text that stat saw (tar stats, opens and reads that many bytes).

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KernelCache, type Attrs, type Invalidation } from '../../lib/vfs/kernel-cache.js';
 import type { DirNode, FileNode, VNode } from '../../lib/vfs/vnode.js';
+import { sleep } from '../helpers/mount.js';
 
 /** A directory of named nodes that a test changes behind the cache's back. */
 function dir(children: Record<string, VNode> = {}): DirNode & { children: Record<string, VNode> } {
@@ -109,4 +110,50 @@ test('a top-level directory and what is below it are looked at only when its sta
   stamps.b = [2];
   await cache.check();
   assert.deepEqual(sent, ['attrs /b/cmd']);
+});
+
+/** A file that grows by itself and says so (a stage's err). */
+function watchedFile(size: number): FileNode & { bytes: number; watchers: Set<() => void>; grow(n: number): void } {
+  const watchers = new Set<() => void>();
+  const f = {
+    kind: 'file', mode: 0o440, mtime: new Date(0), bytes: size, watchers, size: () => f.bytes,
+    watch(onChange: () => void) { watchers.add(onChange); return () => void watchers.delete(onChange); },
+    grow(n: number) { f.bytes += n; for (const w of watchers) w(); },
+  };
+  return f as unknown as FileNode & { bytes: number; watchers: Set<() => void>; grow(n: number): void };
+}
+
+test('a file that says when it changes is taken back after each change, at most once per period and always after the last', async () => {
+  const sent: string[] = [];
+  const cache = new KernelCache(async (path: string, what: Invalidation) => void sent.push(`${what} ${path}`), attrs, () => undefined, { watchPeriodMs: 30 });
+  const err = watchedFile(0);
+  const stage = dir({ err });
+  const root = dir({ a: dir({ sh: stage }) });
+  cache.remember('/', root, undefined, attrs(root));
+  tellAll(cache, root);
+  assert.equal(err.watchers.size, 1, 'watched once the kernel holds it');
+  err.grow(5);
+  assert.deepEqual(sent, ['attrs /a/sh/err'], 'the first change after a quiet spell: at once');
+  err.grow(5);
+  err.grow(5);
+  assert.equal(sent.length, 1, 'changes within the period wait');
+  await sleep(60);
+  assert.deepEqual(sent, ['attrs /a/sh/err', 'attrs /a/sh/err'], 'the last change: at the end of the period');
+  // Asked for again by the kernel: no change, nothing sent.
+  cache.remember('/a/sh/err', err, stage, attrs(err));
+  await sleep(60);
+  assert.equal(sent.length, 2);
+  // An open waits for a pending change to be told.
+  err.grow(1);
+  err.grow(1);
+  await cache.settled('/a/sh/err');
+  assert.equal(sent.length, 4, 'settled: the pending change was told');
+  // The stage dropped: the kernel forgets the name, and the file is no longer watched.
+  delete (root.children.a as ReturnType<typeof dir>).children.sh;
+  await cache.check();
+  assert.deepEqual(sent.slice(4), ['data /a/sh', 'entry /a/sh', 'data /a']);
+  assert.equal(err.watchers.size, 0, 'unwatched once dropped');
+  err.grow(1);
+  await sleep(60);
+  assert.equal(sent.length, 7, 'nothing told of a path the kernel no longer holds');
 });

@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { mountAudiofs, run, waitFor } from '../helpers/mount.js';
+import { join } from 'node:path';
+import { mountAudiofs, run, sleep, waitFor } from '../helpers/mount.js';
+import { withTempDir } from '../helpers/temp-dir.js';
 
 async function gone(path: string): Promise<string> {
   return stat(path).then(() => 'there', (err: NodeJS.ErrnoException) => err.code ?? 'no code');
@@ -179,8 +181,11 @@ test('a file that grows by itself (a stage\'s err, /log) shows its size at once 
     const err = m.path('g', 'sh', 'err');
     assert.equal((await stat(err)).size, 0);
     await m.ctl('play');
-    await waitFor(async () => (await readFile(err, 'utf8')).includes('two'), 'both lines in err');
-    assert.equal((await stat(err)).size, (await readFile(err)).length);
+    // Seen in /log, not in err: a read of err would make the kernel ask for its attributes again anyway (atime).
+    await waitFor(async () => (await readFile(m.path('log'), 'utf8')).includes('g/sh: two'), 'both lines in /log');
+    const size = (await stat(err)).size;
+    assert.equal(size, Buffer.byteLength('one\ntwo\n'));
+    assert.equal(size, (await readFile(err)).length);
     assert.equal((await readFile(err, 'utf8')).match(/one\n|two\n/g)?.length, 2);
     const log = (await readFile(m.path('log'))).length;
     assert.equal((await stat(m.path('log'))).size, log);
@@ -189,6 +194,104 @@ test('a file that grows by itself (a stage\'s err, /log) shows its size at once 
     const grown = (await readFile(m.path('log'))).length;
     assert.ok(grown > log, '/log grew');
     assert.equal((await stat(m.path('log'))).size, grown);
+  } finally {
+    await m.close();
+  }
+});
+
+/** Polls stat of `path` every 2 ms until its size is `size`; the ms it took (throws after `ms`). */
+async function sizeWithin(path: string, size: number, ms: number): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    const seen = (await stat(path)).size;
+    const took = performance.now() - start;
+    if (seen === size) return took;
+    if (took > ms) throw new Error(`${path}: size ${seen} after ${Math.round(took)} ms (expected ${size})`);
+    await sleep(2);
+  }
+}
+
+test('a stage\'s err, kept by the kernel, shows its new size to stat within 100 ms of each stderr write, and cat reads exactly that size once quiet', async () => {
+  await withTempDir('audiofs-err-size', async (tmp) => {
+    // The stage echoes to stderr each line the test writes to a FIFO: the test knows when and what it writes.
+    const fifo = join(tmp, 'lines');
+    await run('mkfifo', [fifo], { timeout: 10_000 });
+    const m = await mountAudiofs();
+    // Read-write: the open does not wait for the stage to open its end.
+    const writer = await open(fifo, 'r+');
+    try {
+      await m.ctl(`e sh -c 'while read l; do echo "$l" >&2; done < ${fifo}; exec cat'`);
+      const err = m.path('e', 'sh', 'err');
+      // Looked up and kept by the kernel before the stage writes anything.
+      assert.equal((await stat(err)).size, 0);
+      assert.equal((await stat(err)).size, 0);
+      await m.ctl('play');
+      let sent = '';
+      const lags: number[] = [];
+      // One line at a time, some further apart than the throttle's period, some closer.
+      for (let i = 0; i < 12; i++) {
+        const line = `line ${i} ${'x'.repeat(i * 7 + 1)}\n`;
+        await writer.write(line);
+        sent += line;
+        lags.push(await sizeWithin(err, Buffer.byteLength(sent), 5000));
+        if (i % 3 === 0) await sleep(80);
+      }
+      assert.ok(lags.every((ms) => ms <= 100), `stat showed each new size within 100 ms (took ${lags.map((ms) => ms.toFixed(1)).join(', ')} ms)`);
+      // A burst of lines the stage writes in many pieces: the last size is there once the stage is quiet,
+      // without an open (which waits for the kernel to be told) in between.
+      for (let round = 0; round < 3; round++) {
+        const burst = Array.from({ length: 150 }, (_, i) => `burst ${round} ${i} ${'y'.repeat((i * 13) % 50 + 1)}\n`).join('');
+        await writer.write(burst);
+        sent += burst;
+        await sizeWithin(err, Buffer.byteLength(sent), 5000);
+        // Quiet: stat stays there, and cat reads exactly those bytes.
+        await sleep(120);
+        assert.equal((await stat(err)).size, Buffer.byteLength(sent), `round ${round}: the size once quiet`);
+        const { stdout } = await run('cat', [err], { timeout: 10_000, maxBuffer: 1 << 20 });
+        assert.equal(stdout, sent, `round ${round}: cat err gives every line written`);
+        assert.equal((await stat(err)).size, Buffer.byteLength(stdout), `round ${round}: stat's size is what cat read`);
+      }
+    } finally {
+      await writer.close();
+      await m.close();
+    }
+  });
+});
+
+test('/ctl, kept by the kernel, shows its new size to stat after each change, by a line or elsewhere, before any read', async () => {
+  const m = await mountAudiofs();
+  try {
+    const ctl = m.path('ctl');
+    let expected = '';
+    assert.equal((await stat(ctl)).size, 0);
+    // Chains, and the transport's lines at the head of the text; each stat comes before any read of /ctl (a read
+    // would make the kernel ask again anyway).
+    for (const [line, text] of [
+      ['a cat', 'a cat\n'],
+      ['steps 4', 'steps 4\na cat\n'],
+      ['b tee | cat', 'steps 4\na cat\nb tee | cat\n'],
+      ['loop 1 2', 'loop 1 2\nsteps 4\na cat\nb tee | cat\n'],
+      ['loop off', 'steps 4\na cat\nb tee | cat\n'],
+    ]) {
+      await m.ctl(line);
+      expected = text;
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected), `the size of /ctl after '${line}'`);
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected), `the size of /ctl after '${line}', from the kernel`);
+    }
+    assert.equal(await readFile(ctl, 'utf8'), expected);
+    // Changes made elsewhere than in /ctl (the kernel sees no write to it): a stage's command, rm -r of a chain.
+    const changes: [string, () => Promise<unknown>, string][] = [
+      ['a/cat/cmd written', () => writeFile(m.path('a', 'cat', 'cmd'), 'cat -u\n'), 'steps 4\na cat -u\nb tee | cat\n'],
+      ['rm -r b', () => run('rm', ['-r', m.path('b')], { timeout: 10_000 }), 'steps 4\na cat -u\n'],
+    ];
+    for (const [what, change, text] of changes) {
+      // Kept by the kernel again (the read above made it ask once).
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected));
+      await change();
+      expected = text;
+      assert.equal((await stat(ctl)).size, Buffer.byteLength(expected), `the size of /ctl after ${what}`);
+      assert.equal(await readFile(ctl, 'utf8'), expected);
+    }
   } finally {
     await m.close();
   }
