@@ -24,3 +24,37 @@ export async function playAndRead(mount: TestMount, file: string, line = 'play')
     await fh.close();
   }
 }
+
+/** A reader of a live file that holds its chain back (export mode) until told to read at full speed. */
+export interface SlowReader {
+  /** Everything read, once the file ends. */
+  all: Promise<Buffer>;
+  /** From now on, read as fast as data comes. */
+  fast(): void;
+  /** No read before `ms` from now (a pause longer than the usual 300 ms). */
+  pauseFor(ms: number): void;
+}
+
+/**
+ * Reads `path` 64 KiB every 300 ms (in export mode the chain is held back, yet not dropped as stalled, so what
+ * a test does meanwhile falls inside the stream however loaded the machine) until fast() is called.
+ */
+export async function slowReader(path: string): Promise<SlowReader> {
+  const fh = await open(path, 'r');
+  let slow = true;
+  let pausedUntil = 0;
+  const all = (async () => {
+    const parts: Buffer[] = [];
+    try {
+      for (;;) {
+        const { bytesRead, buffer } = await fh.read(Buffer.alloc(65536), 0, 65536, null);
+        if (bytesRead === 0) return Buffer.concat(parts);
+        parts.push(buffer.subarray(0, bytesRead));
+        if (slow) await new Promise((r) => setTimeout(r, Math.max(300, pausedUntil - Date.now())));
+      }
+    } finally {
+      await fh.close();
+    }
+  })();
+  return { all, fast: () => (slow = false), pauseFor: (ms) => (pausedUntil = Date.now() + ms) };
+}

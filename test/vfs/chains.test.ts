@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, open, readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { slowReader } from '../helpers/live-read.js';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { entriesInOrder, mountAudiofs, pipeline, soxSignal, waitFor, ROOT, type TestMount, openReader } from '../helpers/mount.js';
@@ -76,29 +77,15 @@ test('bypass during play splices the stage out and back in with nothing lost or 
   await writeFile(m.path('live/in'), await readFile(big));
   // A slow reader until both splices are done: in export mode it holds the chain back (a 64 KiB read every
   // 300 ms keeps it from being dropped as stalled), so the splices fall inside the stream however loaded the machine.
-  const fh = await open(m.path('live/out'), 'r');
-  let hold = true;
-  const reading = (async () => {
-    const parts: Buffer[] = [];
-    try {
-      for (;;) {
-        const { bytesRead, buffer } = await fh.read(Buffer.alloc(65536), 0, 65536, null);
-        if (bytesRead === 0) return Buffer.concat(parts);
-        parts.push(buffer.subarray(0, bytesRead));
-        if (hold) await new Promise((r) => setTimeout(r, 300));
-      }
-    } finally {
-      await fh.close();
-    }
-  })();
+  const reader = await slowReader(m.path('live/out'));
   await m.ctl('play');
   const stageDir = m.path('live', 'sox');
   // The chain's own output (what reaches live/out through the sox stage), not any stage's: the splice must come after it.
   await waitFor(async () => ((yaml.load(await readFile(m.path('status'), 'utf8')) as { chains: { live: { out_bytes: number } } }).chains.live.out_bytes) > 0, 'output of the chain');
   await chmod(stageDir, 0o155);
   await chmod(stageDir, 0o755);
-  hold = false;
-  const out = await reading;
+  reader.fast();
+  const out = await reader.all;
   const raw = await readFile(big);
   // The oracles: the pipeline with the stage (vol 0.5 of the input) and without it (the input itself).
   // What the README promises: the processed input up to the splice out (at output byte k); then the input

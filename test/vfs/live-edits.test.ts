@@ -3,7 +3,8 @@
 // shell pipelines, at the splice point and with the held amount that audiofs logs for the stage.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, open, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { slowReader } from '../helpers/live-read.js';
 import { join } from 'node:path';
 import { clientsOf, mountAudiofs, pipeline, ROOT, run, waitFor, type TestMount } from '../helpers/mount.js';
 import { SHARED_MIDI } from '../helpers/shared.js';
@@ -45,33 +46,18 @@ after(async () => {
 async function playWithEdit(name: string, edit: () => Promise<void>): Promise<{ out: Buffer; taken: number; given: number }> {
   await m.ctl(`${name} audiofs-synth | ${SOX('vol 0.5')} | passthrough`);
   await writeFile(m.path(name, 'in'), await readFile(MIDI));
-  const fh = await open(m.path(name, 'out'), 'r');
-  let slow = true;
-  let pausedUntil = 0;
-  const reading = (async () => {
-    const parts: Buffer[] = [];
-    try {
-      for (;;) {
-        const { bytesRead, buffer } = await fh.read(Buffer.alloc(65536), 0, 65536, null);
-        if (bytesRead === 0) return Buffer.concat(parts);
-        parts.push(buffer.subarray(0, bytesRead));
-        if (slow) await new Promise((r) => setTimeout(r, Math.max(300, pausedUntil - Date.now())));
-      }
-    } finally {
-      await fh.close();
-    }
-  })();
+  const reader = await slowReader(m.path(name, 'out'));
   await m.ctl('play', `${name}/ctl`);
   // The reader's queue (4 MiB) full: the chain is held back, the stage blocked on its full stdout when the
   // edit comes, so the splice stops it with output written and not yet read.
   await waitFor(async () => (await outBytes(name)) > 4.5 * (1 << 20), 'the chain held back by the slow reader', 60_000);
   // No reading for 3.5 s (a reader is dropped as stalled after 5 s): the stage stays blocked for all of the
   // 3 s a splice lets it settle, so it is stopped busy, with output written and not yet read.
-  pausedUntil = Date.now() + 3500;
+  reader.pauseFor(3500);
   await edit();
-  slow = false;
+  reader.fast();
   let timer: NodeJS.Timeout | undefined;
-  const out = await Promise.race([reading, new Promise<never>((_, reject) => {
+  const out = await Promise.race([reader.all, new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${name}/out did not end within 120 s`)), 120_000);
   })]).finally(() => clearTimeout(timer));
   await waitFor(async () => /transport: stopped/.test(await readFile(m.path('status'), 'utf8')), 'the transport to stop at the end', 30_000);
