@@ -117,3 +117,60 @@ test('a full state directory: the writer gets ENOSPC, what was acknowledged befo
     }
   });
 });
+
+// Issue 14, still open: the byte-for-byte check passed in every run that ended, but 1 run of 4 hung until the
+// test's timeout (which step waited was not found). It runs and reports.
+test('kill -9 in the middle of a tar extraction: every member tar had finished is there byte for byte after remount', { timeout: 120_000, todo: 'issue 14: 1 run of 4 hung (step not found); the content check passed in every run that ended' }, async () => {
+  await withRoot(async (root) => {
+    const archive = join(root, 'p.tar');
+    const ref = join(root, 'ref');
+    const a = await mountAudiofs({ config: `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${join(root, 'a-state')}\n` });
+    try {
+      for (let i = 0; i < 6; i++) {
+        await a.ctl(`c${i} passthrough | passthrough -x`);
+        await writeFile(a.path(`c${i}`, 'in'), pattern(1_500_000 + i, i));
+        await a.ctl(`volume 0.${i + 1}`, `c${i}/mixer`);
+        await a.ctl(`nice ${i + 1}`, `c${i}/passthrough/sched`);
+        await writeFile(a.path(`c${i}`, `notes${i}.txt`), `chain ${i}\n`);
+      }
+      await writeFile(a.path('comments'), 'the archived project\n');
+      assert.equal((await sh(`tar cf '${archive}' -C '${a.dir}' .`)).code, 0);
+    } finally {
+      assert.equal(await a.close(), 0);
+    }
+    await mkdir(ref);
+    assert.equal((await sh(`tar xf '${archive}' -C '${ref}'`)).code, 0);
+    // Files whose content is the project's, as tar wrote them (live files and generated texts aside).
+    const checked = (name: string) => /(^|\/)(in|mixer|sched|cmd|comments|notes\d\.txt)$/.test(name);
+    for (const [round, delay] of [[0, 150], [1, 400], [2, 900]] as const) {
+      const config = `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${join(root, `b${round}-state`)}\n`;
+      const b = await mountAudiofs({ config });
+      // tar -v names each member as it starts it, and goes on past members it could not write (the mount gone):
+      // the members named before the first one tar reports an error for were finished (closed).
+      const tar = spawn('tar', ['xvf', archive, '-C', b.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let listed = '';
+      let errors = '';
+      tar.stdout.on('data', (d: Buffer) => (listed += d.toString()));
+      tar.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+      const tarEnded = new Promise((r) => tar.once('close', r));
+      await sleep(delay);
+      await crash(b);
+      await Promise.race([tarEnded, sleep(10_000)]);
+      tar.kill('SIGKILL');
+      const names = listed.split('\n').filter((n) => n !== '');
+      const failed = names.findIndex((n) => errors.includes(`${n}:`));
+      // Without an error reported, the last member named may have been under way when the mount died.
+      const finished = names.slice(0, failed >= 0 ? failed : -1).map((n) => n.replace(/^\.\//, '')).filter(checked);
+      const again = await mountAudiofs({ config, mountpoint: b.dir });
+      try {
+        for (const name of finished) {
+          const [got, want] = [await readFile(join(again.dir, name)).catch(() => Buffer.from('(missing)')), await readFile(join(ref, name))];
+          assert.ok(got.equals(want), `round ${round} (killed after ${delay} ms): ${name}, finished before the kill, is as archived (${got.length} bytes, expected ${want.length})`);
+        }
+      } finally {
+        assert.equal(await again.close(), 0);
+      }
+      console.log(`# tar x killed after ${delay} ms: ${names.length} members named, the first failed: ${failed}, ${finished.length} finished content files checked`);
+    }
+  });
+});
