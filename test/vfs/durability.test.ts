@@ -118,9 +118,11 @@ test('a full state directory: the writer gets ENOSPC, what was acknowledged befo
   });
 });
 
-// Issue 14, still open: the byte-for-byte check passed in every run that ended, but 1 run of 4 hung until the
-// test's timeout (which step waited was not found). It runs and reports.
-test('kill -9 in the middle of a tar extraction: every member tar had finished is there byte for byte after remount', { timeout: 120_000, todo: 'issue 14: 1 run of 4 hung (step not found); the content check passed in every run that ended' }, async () => {
+// Issue 14, still open: the byte-for-byte check passed in every run that ended, but 1 run of 4 hung: the killed
+// mount stayed a zombie (its kernel-notify thread, vendor/fuse-native patch 5, blocked on a directory lock that
+// tar's pending request held), so the connection was never aborted and tar stayed in D state. Skipped until that
+// is fixed: a hung FUSE connection can block the test process itself, and with it the whole suite.
+test('kill -9 in the middle of a tar extraction: every member tar had finished is there byte for byte after remount', { timeout: 120_000, skip: 'issue 14: kill -9 can deadlock with the kernel-notify thread of patch 5 (zombie mount, tar in D state)' }, async () => {
   await withRoot(async (root) => {
     const archive = join(root, 'p.tar');
     const ref = join(root, 'ref');
