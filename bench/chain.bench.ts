@@ -1,6 +1,5 @@
 // Throughput of chains through the mount (export mode, file in, reader out) against the same shell pipeline.
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { timeShell } from './shell-timing.js';
 import { join } from 'node:path';
 import { mountAudiofs, run, type TestMount } from '../test/helpers/mount.js';
 
@@ -11,16 +10,6 @@ const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
 const SOX_CHAIN = [SOX('lowpass 2000'), SOX('highpass 200'), SOX('vol 0.5')];
 
-/** Seconds until `command` (run by sh) has finished, and the byte count it printed (wc -c). */
-function timeShell(command: string): Promise<{ seconds: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn('sh', ['-c', `${command} | wc -c`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.once('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - start) / 1000, bytes: Number(out.trim()) }) : reject(new Error(`${command}: exit ${code}`))));
-  });
-}
 
 /** Makes chain NAME, stores `input` in NAME/in, then times play until a reader of NAME/out has everything. */
 async function timeChain(m: TestMount, name: string, stages: string[], input: string): Promise<{ seconds: number; bytes: number }> {

@@ -1,6 +1,6 @@
 // Chains through the mount with the junctions between stages relayed by JavaScript (AUDIOFS_SPLICE=0) and by the
 // kernel pump (native/pump), side by side, against the same shell pipeline; with the mount's CPU per GB moved.
-import { spawn } from 'node:child_process';
+import { timeShell } from './shell-timing.js';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,15 +21,6 @@ const CAT3 = ['cat', 'cat', 'cat'];
 
 interface Timing { seconds: number; bytes: number; cpu?: number }
 
-function timeShell(command: string): Promise<Timing> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn('sh', ['-c', `${command} | wc -c`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.once('close', (code) => (code === 0 ? resolve({ seconds: (performance.now() - start) / 1000, bytes: Number(out.trim()) }) : reject(new Error(`${command}: exit ${code}`))));
-  });
-}
 
 /** CPU seconds the mount's process has used (all its threads). */
 function cpuOf(pid: number): number {
