@@ -58,8 +58,8 @@ interface Group {
  * The kernel keeps a name and its attributes for KERNEL_CACHE_S once getattr answered it, and a directory's
  * listing once readdir answered it, so `stat` and `ls -R` run without asking audiofs. Every path answered so is
  * remembered with the node and the attributes or names given; after a change, each is looked at again: a path
- * that now names another node (or nothing) has its name taken back (the kernel drops what it held below it
- * too), a node whose size, mode or times moved has its attributes taken back, a directory whose names changed
+ * that now names another node (or nothing) has its name taken back (with the attributes and listings of what
+ * the kernel holds below it: vendor/fuse-native patch 5), a node whose size, mode or times moved has its attributes taken back, a directory whose names changed
  * its listing; a file whose text nearly every change changes (`versioned`: /ctl) has its attributes taken
  * back at each change, without comparing. A file that changes by itself without notice (`live`: /log,
  * /status) is answered with a zero timeout and never remembered; one that says when it changes (`watch`: a
@@ -138,10 +138,8 @@ export class KernelCache {
       if (t.parent && t.parent.lookup(t.name) !== t.node) {
         this.top.delete(path);
         forget(t);
-        // The kernel drops everything below the name; it may find the directory's inode again under the same
-        // name, so its listing goes first.
+        // Taking the name back takes back what the kernel holds below it too (attributes and listings).
         const group = this.groups.get(t.name);
-        if (group?.listed.has(path)) sent.push(this.invalidate(path, 'data'));
         if (group) for (const below of group.told.values()) forget(below);
         this.groups.delete(t.name);
         sent.push(this.invalidate(path, 'entry'));
@@ -198,7 +196,7 @@ export class KernelCache {
     const dropped = new Set<string>();
     for (const [path, t] of group.told) {
       if (dropped.has(t.parentPath)) {
-        // The kernel dropped everything below a name taken back.
+        // Taken back with the name above it.
         dropped.add(path);
         group.told.delete(path);
         forget(t);
@@ -208,7 +206,7 @@ export class KernelCache {
         dropped.add(path);
         group.told.delete(path);
         forget(t);
-        if (group.listed.delete(path)) sent.push(this.invalidate(path, 'data'));
+        group.listed.delete(path);
         sent.push(this.invalidate(path, 'entry'));
         continue;
       }

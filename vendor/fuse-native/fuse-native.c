@@ -973,7 +973,7 @@ static void fuse_native_dispatch_invalidated (uv_async_t* handle) {
   })
 }
 
-// audiofs: JS: take back what the kernel holds of a path: its name (entry = 1) or its attributes (0).
+// audiofs: JS: take back what the kernel holds of a path: its name (1), its attributes (0) or also its listing (2).
 // Returns the ticket op_invalidated reports when it was sent, or 0 when the kernel holds nothing of it.
 NAPI_METHOD(fuse_native_invalidate) {
   NAPI_ARGV(3)

@@ -8,9 +8,9 @@
 // 2.6), reading every request and reply that passes:
 //  - it learns the node id of each name the kernel holds from the replies that give one (lookup, mkdir,
 //    create), and forgets it as the kernel does (forget, batch forget, unlink, rmdir, rename);
-//  - a path then resolves to node ids, and JS can take back a name (inval_entry) or a file's attributes
-//    (inval_inode); a notifier thread sends them, because inval_entry takes the directory's lock in the
-//    kernel, which a request JS has not answered yet may hold (sent from the JS thread it could deadlock);
+//  - a path then resolves to node ids, and JS can take back a name (its node's attributes and those of every
+//    node below it, with directories' listings) or a file's attributes, all with inval_inode, never
+//    inval_entry (why: "the notifier" below); a thread of its own sends them, off the JS thread;
 //  - a reply's attribute timeout can be set per file: JS's getattr answer may carry one (0 for a file
 //    whose size changes by itself: /log, /status), which replaces the mount-wide attr_timeout in the reply
 //    sent by the same worker thread (fuse.c answers a lookup, getattr, setattr, mkdir or create on the
@@ -23,6 +23,7 @@
 #include <fuse_kernel.h>
 #include <sys/uio.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #define KN_NAME_MAX 1024
 
@@ -32,6 +33,8 @@ typedef struct kn_node {
   uint64_t nodeid;
   uint64_t parent;
   uint64_t nlookup;
+  // From the entry reply (0 if it was short): a directory's listing is taken back with its attributes.
+  uint32_t mode;
   char *name;
 } kn_node;
 
@@ -41,13 +44,14 @@ typedef struct kn_node {
 // Its attributes and what the kernel cached of its content (a directory's listing, with FOPEN_CACHE_DIR).
 #define KN_DATA 2
 
+// One invalidation asked by JS: the nodes whose attributes (and, where `listing` is set, cached content) the
+// kernel is told to drop.
 typedef struct kn_job {
   struct kn_job *next;
-  int what;
-  uint64_t parent;
-  uint64_t nodeid;
+  size_t count;
+  uint64_t *nodes;
+  uint8_t *listing;
   uint64_t ticket;
-  char *name;
 } kn_job;
 
 typedef struct {
@@ -179,7 +183,7 @@ static void kn_drop (kn_state *s, kn_node *n) {
 }
 
 // The kernel got `nodeid` for `name` in `parent` (one more lookup of it to forget).
-static void kn_add (kn_state *s, uint64_t parent, const char *name, uint64_t nodeid) {
+static void kn_add (kn_state *s, uint64_t parent, const char *name, uint64_t nodeid, uint32_t mode) {
   kn_node *n = kn_find_id(s, nodeid);
   if (n != NULL && (n->parent != parent || strcmp(n->name, name) != 0)) {
     // Known under another name (a rename we did not see the end of): it is here now.
@@ -200,6 +204,7 @@ static void kn_add (kn_state *s, uint64_t parent, const char *name, uint64_t nod
     kn_link(s, n);
     s->count++;
   }
+  if (mode != 0) n->mode = mode;
   n->nlookup++;
 }
 
@@ -377,6 +382,7 @@ static int kn_chan_send (struct fuse_chan *ch, const struct iovec iov[], size_t 
   char arg[512];
   const struct iovec *send = iov;
   uint64_t nodeid = 0;
+  uint32_t mode = 0;
   int entry = op == FUSE_LOOKUP || op == FUSE_MKDIR || op == FUSE_CREATE;
   int attr = op == FUSE_GETATTR || op == FUSE_SETATTR;
   if ((entry || attr) && count >= 2 && count <= 8 && iov[1].iov_len <= sizeof(arg) &&
@@ -391,6 +397,7 @@ static int kn_chan_send (struct fuse_chan *ch, const struct iovec iov[], size_t 
     if (entry) {
       struct fuse_entry_out *e = (struct fuse_entry_out *) arg;
       nodeid = e->nodeid;
+      if (iov[1].iov_len >= sizeof(struct fuse_entry_out)) mode = e->attr.mode;
       if (ms != 0) kn_set_valid(&e->attr_valid, &e->attr_valid_nsec, ms - 1);
       if (stale) {
         kn_set_valid(&e->attr_valid, &e->attr_valid_nsec, 0);
@@ -425,7 +432,7 @@ static int kn_chan_send (struct fuse_chan *ch, const struct iovec iov[], size_t 
     s->proto_minor = ((const struct fuse_init_out *) iov[1].iov_base)->minor;
   } else if (entry && nodeid != 0) {
     pthread_mutex_lock(&s->lock);
-    kn_add(s, kn_req.nodeid, kn_req.name, nodeid);
+    kn_add(s, kn_req.nodeid, kn_req.name, nodeid, mode);
     pthread_mutex_unlock(&s->lock);
   } else if (op == FUSE_UNLINK || op == FUSE_RMDIR) {
     pthread_mutex_lock(&s->lock);
@@ -483,6 +490,25 @@ static int kn_releasedir (const char *path, struct fuse_file_info *info) {
 }
 
 // --- the notifier ---
+//
+// Only inval_inode is ever sent. inval_entry (and notify_delete) take the directory's lock in the kernel
+// (inode_lock, not killable), which a request JS has not answered may hold: mkdir, create, unlink, rename
+// hold it exclusively and lookup or readdir shared, for as long as the request waits. The notifier waits
+// then too, which is harmless while JS lives; but if the mount process is killed (kill -9) at that moment,
+// the notifier can never leave the kernel, so the process never ends, /dev/fuse is never closed, the
+// connection is never aborted and the request never answered: the caller (tar x) and every later caller of
+// the mount hang in D state. inval_inode takes no lock a request can hold (attributes under a spinlock; the
+// listing's pages are locked only while they are filled, and files are direct_io: no pages at all).
+// So a name audiofs dropped is taken back by its node and every node the kernel holds below it: their
+// attributes are dropped, and directories' listings; the kernel keeps the (now empty) name until
+// entry_timeout, but every stat asks again (ENOENT), every listing asks again, and mkdir, O_EXCL create and
+// rename onto the name look it up again whatever the timeout (LOOKUP_EXCL, LOOKUP_RENAME_TARGET).
+
+static void kn_job_free (kn_job *job) {
+  free(job->nodes);
+  free(job->listing);
+  free(job);
+}
 
 static void * kn_notifier (void *data) {
   kn_state *s = (kn_state *) data;
@@ -496,13 +522,11 @@ static void * kn_notifier (void *data) {
     int stopping = s->stopping;
     pthread_mutex_unlock(&s->qlock);
     // Once the loop ended the descriptor may be closed (and its number taken again): nothing is sent then.
-    if (!stopping) {
-      if (job->what == KN_ENTRY) fuse_lowlevel_notify_inval_entry(s->ch, job->parent, job->name, strlen(job->name));
-      else fuse_lowlevel_notify_inval_inode(s->ch, job->nodeid, job->what == KN_DATA ? 0 : -1, 0);
+    for (size_t i = 0; i < job->count && !stopping; i++) {
+      fuse_lowlevel_notify_inval_inode(s->ch, job->nodes[i], job->listing[i] ? 0 : -1, 0);
     }
     __atomic_store_n(&s->done, job->ticket, __ATOMIC_RELEASE);
-    free(job->name);
-    free(job);
+    kn_job_free(job);
     uv_async_send(&s->done_async);
     pthread_mutex_lock(&s->qlock);
   }
@@ -524,33 +548,72 @@ static void kn_stop (kn_state *s) {
   s->started = 0;
 }
 
+// Under `lock`: whether `n` is `top` or below it (its parents are walked up: the tree is a few levels deep).
+static int kn_is_below (kn_state *s, kn_node *n, uint64_t top) {
+  for (int depth = 0; n != NULL && depth < 64; depth++) {
+    if (n->nodeid == top) return 1;
+    if (n->parent == top) return 1;
+    n = kn_find_id(s, n->parent);
+  }
+  return 0;
+}
+
+static int kn_job_add (kn_job *job, size_t *room, uint64_t nodeid, int listing) {
+  if (job->count == *room) {
+    size_t more = *room == 0 ? 8 : *room * 2;
+    uint64_t *nodes = realloc(job->nodes, more * sizeof(uint64_t));
+    if (nodes == NULL) return 0;
+    job->nodes = nodes;
+    uint8_t *lists = realloc(job->listing, more);
+    if (lists == NULL) return 0;
+    job->listing = lists;
+    *room = more;
+  }
+  job->nodes[job->count] = nodeid;
+  job->listing[job->count] = (uint8_t) (listing != 0);
+  job->count++;
+  return 1;
+}
+
 // JS: take back what the kernel holds of `path` (`what`: KN_ATTRS, KN_ENTRY, KN_DATA). Returns the ticket
 // the notifier will report done, or 0 when there is nothing to take back.
 static uint64_t kn_invalidate (kn_state *s, const char *path, int what) {
-  int entry = what == KN_ENTRY;
   uint64_t parent = 0;
   uint64_t nodeid = 0;
   const char *last = NULL;
   size_t lastlen = 0;
+  kn_job *job = calloc(1, sizeof(kn_job));
+  if (job == NULL) return 0;
+  size_t room = 0;
+  int ok = 1;
   pthread_mutex_lock(&s->lock);
   // An entry reply on its way now must not be kept, even for a name not held yet.
   __atomic_add_fetch(&s->epoch, 1, __ATOMIC_ACQ_REL);
   int held = kn_resolve(s, path, &parent, &nodeid, &last, &lastlen);
+  if (held && nodeid != 0 && !(what == KN_ENTRY && parent == 0)) {
+    if (what == KN_ENTRY) {
+      // The name's node and every node the kernel holds below it.
+      for (size_t b = 0; b < s->buckets && ok; b++) {
+        for (kn_node *n = s->by_id[b]; n != NULL && ok; n = n->id_next) {
+          if (kn_is_below(s, n, nodeid)) ok = kn_job_add(job, &room, n->nodeid, S_ISDIR(n->mode));
+        }
+      }
+      kn_node *own = kn_find_id(s, nodeid);
+      if (own == NULL && ok) ok = kn_job_add(job, &room, nodeid, 1);
+    } else {
+      ok = kn_job_add(job, &room, nodeid, what == KN_DATA);
+    }
+  }
   pthread_mutex_unlock(&s->lock);
-  if (!held) return 0;
-  if (entry && (parent == 0 || last == NULL)) return 0;
-  if (!entry && nodeid == 0) return 0;
+  if (job->count == 0 || !ok) {
+    kn_job_free(job);
+    return 0;
+  }
 
-  kn_job *job = calloc(1, sizeof(kn_job));
-  job->what = what;
-  job->parent = parent;
-  job->nodeid = nodeid;
-  if (entry) job->name = strndup(last, lastlen);
   pthread_mutex_lock(&s->qlock);
   if (s->stopping || !s->started) {
     pthread_mutex_unlock(&s->qlock);
-    free(job->name);
-    free(job);
+    kn_job_free(job);
     return 0;
   }
   job->ticket = ++s->queued;
