@@ -155,5 +155,5 @@ test('a file that says when it changes is taken back after each change, at most 
   assert.equal(err.watchers.size, 0, 'unwatched once dropped');
   err.grow(1);
   await sleep(60);
-  assert.equal(sent.length, 7, 'nothing told of a path the kernel no longer holds');
+  assert.equal(sent.length, 6, 'nothing told of a path the kernel no longer holds');
 });
