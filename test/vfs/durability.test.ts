@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mountAudiofs, run, sleep, type TestMount } from '../helpers/mount.js';
+import { mountAudiofs, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
 import { withTempDir } from '../helpers/temp-dir.js';
 
 function withRoot(body: (dir: string) => Promise<void>): Promise<void> {
@@ -118,6 +118,74 @@ test('a full state directory: the writer gets ENOSPC, what was acknowledged befo
   });
 });
 
+// The writer records each write on the local disk once it returned (for an `in`: once its close returned). Its
+// chains are muted before they get an input, so that an export rendering meanwhile is the song's alone.
+const WRITER = `
+i=0
+while :; do
+  i=$((i+1))
+  echo "w$i passthrough" >> ctl || exit 0
+  echo "ctl $i" >> "$REC"
+  printf 'mute on\nvolume 0.%d\n' $((i % 9 + 1)) > "w$i/mixer" || exit 0
+  echo "mixer $i" >> "$REC"
+  head -c $((50000 + i * 997)) "$PATTERN" > "w$i/in" || exit 0
+  echo "in $i" >> "$REC"
+done
+`;
+
+test('kill -9 at a random point of a stream of ctl lines, in writes and mixer writes, with an export rendering: every write that returned is there after remount, the export is whole or absent', { timeout: 150_000 }, async () => {
+  await withRoot(async (root) => {
+    const patternFile = join(root, 'pattern');
+    const patternBytes = pattern(2_000_000, 3);
+    await writeFile(patternFile, patternBytes);
+    const seen: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const config = `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${join(root, `state${round}`)}\n`;
+      const exported = join(root, `song${round}.raw`);
+      const rec = join(root, `rec${round}`);
+      // The mount point is the round's, so that the mount after the kill is on the same directory.
+      const mountpoint = join(root, `mnt${round}`);
+      const m = await mountAudiofs({ config, mountpoint });
+      // Every other round the export takes far longer than the kill delay (3,000 s of sine: ~530 MB).
+      await m.ctl(`song sine ${round % 2 === 0 ? 60 : 3000}`);
+      await m.ctl(`export ${exported}`);
+      const writer = spawn('bash', ['-c', WRITER], { cwd: m.dir, stdio: 'ignore', env: { ...process.env, REC: rec, PATTERN: patternFile } });
+      const delay = 200 + Math.floor(Math.random() * 1300);
+      await sleep(delay);
+      await crash(m);
+      assert.ok(await endsWithin(writer, 5000), 'the writer ended with the mount');
+      const records = (await readFile(rec, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+      const again = await mountAudiofs({ config, mountpoint });
+      try {
+        const ctl = (await readFile(again.path('ctl'), 'utf8')).split('\n');
+        for (const r of records) {
+          const [what, n] = r.split(' ');
+          const i = Number(n);
+          if (what === 'ctl') assert.ok(ctl.includes(`w${i} passthrough`), `round ${round} (killed after ${delay} ms): the line making w${i}`);
+          if (what === 'in') {
+            const got = await readFile(again.path(`w${i}`, 'in'));
+            assert.ok(got.equals(patternBytes.subarray(0, 50000 + i * 997)), `round ${round}: w${i}/in (${got.length} bytes)`);
+          }
+          if (what === 'mixer') assert.match(await readFile(again.path(`w${i}`, 'mixer'), 'utf8'), new RegExp(`^volume 0\\.${(i % 9) + 1}\n(.*\n)*mute on\n`), `round ${round}: w${i}/mixer`);
+        }
+        // The export was cut (nothing at its name) or had ended: then it is whole, as the same export run again.
+        const cut = await stat(exported).then(() => false, () => true);
+        if (round % 2 === 1) assert.ok(cut, `round ${round}: nothing at the name of an export cut by the kill`);
+        if (!cut) {
+          const ref = join(root, `ref${round}.raw`);
+          await again.ctl(`export ${ref}`);
+          await waitFor(async () => stat(ref).then(() => true, () => false), 'the reference export', 60_000);
+          assert.ok((await readFile(exported)).equals(await readFile(ref)), `round ${round}: the export that ended before the kill is whole`);
+        }
+        seen.push(`${delay} ms: ${records.length} writes returned, export ${cut ? 'cut' : 'ended'}`);
+      } finally {
+        assert.equal(await again.close(), 0);
+      }
+    }
+    console.log(`# kill -9 during writes: ${seen.join('; ')}`);
+  });
+});
+
 /** Resolves true when a process has ended, false when it has not within `ms`. */
 function endsWithin(proc: ChildProcess, ms: number): Promise<boolean> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(true);
@@ -199,7 +267,8 @@ test('kill -9 in the middle of a tar extraction: every member tar had finished i
     const checked = (name: string) => /(^|\/)(in|mixer|sched|cmd|comments|notes\d\.txt)$/.test(name);
     for (const [round, delay] of [[0, 150], [1, 400], [2, 900]] as const) {
       const config = `http: 127.0.0.1:0\ndevice: off\nstate_dir: ${join(root, `b${round}-state`)}\n`;
-      const b = await mountAudiofs({ config });
+      const mountpoint = join(root, `b${round}-mnt`);
+      const b = await mountAudiofs({ config, mountpoint });
       // tar -v names each member as it starts it, and goes on past members it could not write (the mount gone):
       // the members named before the first one tar reports an error for were finished (closed).
       const tar = spawn('tar', ['xvf', archive, '-C', b.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -216,7 +285,7 @@ test('kill -9 in the middle of a tar extraction: every member tar had finished i
       const failed = names.findIndex((n) => errors.includes(`${n}:`));
       // Without an error reported, the last member named may have been under way when the mount died.
       const finished = names.slice(0, failed >= 0 ? failed : -1).map((n) => n.replace(/^\.\//, '')).filter(checked);
-      const again = await mountAudiofs({ config, mountpoint: b.dir });
+      const again = await mountAudiofs({ config, mountpoint });
       try {
         for (const name of finished) {
           const [got, want] = [await readFile(join(again.dir, name)).catch(() => Buffer.from('(missing)')), await readFile(join(ref, name))];
