@@ -2,7 +2,7 @@
 // clients, its exports' temporary files) is cleaned at the next start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
+import { readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { alive, mountAudiofs, run, sleep, waitFor, type TestMount } from '../helpers/mount.js';
@@ -56,11 +56,16 @@ test('an export whose directory goes away fails: /status says failed with the re
     try {
       const sub = join(dir, 'out');
       await mkdir(sub);
-      await m.ctl('a sine 2');
+      // The chain gives nothing while the gate is there: the export cannot end before its directory is gone.
+      const gate = join(dir, 'gate');
+      await writeFile(gate, '');
+      await m.ctl(`a sh -c 'while [ -e ${gate} ]; do sleep 0.02; done; exec sine 2'`);
       const file = join(sub, 'song.wav');
       await m.ctl(`export ${file}`);
+      await waitFor(async () => (await readdir(sub)).some((n) => n.endsWith('.tmp')), 'the temporary file');
       // The temporary is unlinked with its directory: the writes go on, the final rename cannot.
       await rm(sub, { recursive: true });
+      await rm(gate);
       await waitFor(async () => (await status(m)).export?.state !== 'rendering', 'the export to end');
       const job = (await status(m)).export;
       assert.equal(job.state, 'failed');
