@@ -27,6 +27,17 @@ export interface StreamOptions {
 const DEFAULT_MEMORY_LIMIT: Bytes = 16 * 1024 * 1024;
 const DEFAULT_CHUNK: Bytes = 64 * 1024;
 
+/** The stored inputs of this process that were not disposed: what they hold, counted when asked. */
+export interface InputCensus {
+  inputs: number;
+  /** Bytes of memory their contents take (what is spilled is on disk instead). */
+  memoryBytes: Bytes;
+  /** How many of them are in a spill file. */
+  spilled: number;
+}
+
+const live = new Set<StoredInput>();
+
 /** What was written to an `in` file: in memory up to a limit, then in a spill file; async I/O only. */
 export class StoredInput {
   private readonly options: Required<StoredInputOptions>;
@@ -41,6 +52,17 @@ export class StoredInput {
 
   constructor(options: StoredInputOptions) {
     this.options = { memoryLimit: DEFAULT_MEMORY_LIMIT, name: 'input', ...options };
+    live.add(this);
+  }
+
+  /** Every input of this process not disposed yet (one that is dropped and never disposed stays counted). */
+  static census(): InputCensus {
+    const census: InputCensus = { inputs: live.size, memoryBytes: 0, spilled: 0 };
+    for (const input of live) {
+      census.memoryBytes += input.memory?.length ?? 0;
+      if (input.file) census.spilled++;
+    }
+    return census;
   }
 
   /** Bytes stored. */
@@ -141,6 +163,7 @@ export class StoredInput {
     return this.queue.run(async () => {
       if (this.disposed) return;
       this.disposed = true;
+      live.delete(this);
       this.memory = null;
       await this.dropFile();
       this.wake();

@@ -7,6 +7,7 @@ import { formatChannelMap } from '../mix/trace.js';
 import { Chain } from '../procchain/chain.js';
 import { MemoryInputStore, type InputStore } from '../procchain/input-store.js';
 import { resolveCommand } from '../procchain/resolve-command.js';
+import { StoredInput } from '../sequencer/stored-input.js';
 import { parseSchedLine } from '../procchain/sched.js';
 import { checkCpuList } from '../procchain/machine-cpus.js';
 import { parseSsh } from '../procchain/launch.js';
@@ -139,6 +140,15 @@ export class Project {
 
   get logger(): Logger {
     return this.options.logger;
+  }
+
+  /**
+   * What the mount holds in memory: its resident size, and every stored input of the process not disposed
+   * (chains' and stages' `in` and the user's files; one dropped without being disposed stays counted).
+   */
+  memory(): { rss_bytes: number; inputs: number; inputs_in_memory_bytes: number; inputs_spilled: number } {
+    const inputs = StoredInput.census();
+    return { rss_bytes: process.memoryUsage.rss(), inputs: inputs.inputs, inputs_in_memory_bytes: inputs.memoryBytes, inputs_spilled: inputs.spilled };
   }
 
   /** An empty store for an `in` or a file of the user's (spilled to the state directory when large). */

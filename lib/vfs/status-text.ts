@@ -32,6 +32,7 @@ export function statusText(project: Project): string {
       icecast: project.outputs.icecast?.status() ?? 'off',
       device: project.outputs.device ? 'on' : 'off',
     },
+    memory: project.memory(),
     chains,
   });
 }
