@@ -30,24 +30,40 @@ interface PumpAddon {
   stop(handle: object): PumpStop;
   stats(handle: object): { moved: number; taken: number };
   pipe(): [number, number];
+  closeOnExec(fd: number): boolean;
 }
 
-let addon: PumpAddon | null | undefined;
+let loaded: PumpAddon | null | undefined;
 let loadProblem = '';
 
-/** The native pump (native/pump), or undefined where it was not built, does not load, or the system has no splice(2). */
-function pumpAddon(): PumpAddon | undefined {
-  if (addon === undefined) {
+/** The addon (native/pump) as built, or undefined where it was not built or does not load. */
+function nativeAddon(): PumpAddon | undefined {
+  if (loaded === undefined) {
     try {
-      const loaded = createRequire(import.meta.url)('../../../native/pump/build/Release/pump.node') as PumpAddon;
-      addon = loaded.available ? loaded : null;
-      if (!loaded.available) loadProblem = 'splice(2) is not available on this system';
+      loaded = createRequire(import.meta.url)('../../../native/pump/build/Release/pump.node') as PumpAddon;
     } catch (err) {
-      addon = null;
+      loaded = null;
       loadProblem = (err as Error).message.split('\n')[0];
     }
   }
-  return addon ?? undefined;
+  return loaded ?? undefined;
+}
+
+/** The native pump, or undefined where the addon is missing or the system has no splice(2). */
+function pumpAddon(): PumpAddon | undefined {
+  const a = nativeAddon();
+  if (a && !a.available) loadProblem = 'splice(2) is not available on this system';
+  return a?.available ? a : undefined;
+}
+
+/**
+ * Marks a descriptor close-on-exec (the addon's fcntl, on any POSIX system); false where the addon is
+ * missing. Throws with the errno name when fcntl fails.
+ */
+export function setCloseOnExec(fd: number): boolean {
+  const a = nativeAddon();
+  if (!a || typeof a.closeOnExec !== 'function') return false;
+  return a.closeOnExec(fd);
 }
 
 /** Whether kernel pumps can run here (the addon loaded and the system has splice); AUDIOFS_SPLICE=0 says no. */

@@ -1,7 +1,8 @@
 import { openSync } from 'node:fs';
+import { setCloseOnExec } from './kernel-pump.js';
 
 // /dev/fuse is opened without O_CLOEXEC: a child that inherits it can keep a dead mount hanging.
-// The FUSE adapter registers such descriptors; every stage is spawned with them replaced by /dev/null.
+// The FUSE adapter registers such descriptors: marked close-on-exec, or replaced by /dev/null in every child.
 
 const guarded = new Set<number>();
 let devNull: number | undefined;
@@ -17,8 +18,17 @@ export function guardsReady(): Promise<void> {
   return settling;
 }
 
-/** Registers a descriptor that children must not inherit. */
+/**
+ * Registers a descriptor that children must not inherit: marked close-on-exec where the native addon can
+ * (then a spawn costs the same whatever its number), else replaced by /dev/null in every child's stdio (an
+ * entry per descriptor up to the highest: execa's checks of that array cost 40 ms a spawn at fd 251).
+ */
 export function guardDescriptor(fd: number): void {
+  try {
+    if (setCloseOnExec(fd)) return;
+  } catch {
+    // A descriptor fcntl refuses: children get /dev/null over it.
+  }
   guarded.add(fd);
 }
 

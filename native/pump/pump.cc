@@ -11,6 +11,8 @@
 //                                                them first: no byte is lost or duplicated.
 //   stats(handle) -> {moved, taken}              counters, readable at any time.
 //   pipe() -> [readFd, writeFd]                  a pipe (O_CLOEXEC), for tests and for spawning.
+//   closeOnExec(fd) -> true                      sets FD_CLOEXEC on a descriptor (POSIX: everywhere, also
+//                                                where splice does not exist); throws with the errno name.
 //   available                                   false where splice(2) does not exist (not Linux).
 //
 // What is guaranteed: every byte read from src is, at any moment, in exactly one place: still in src, in
@@ -33,8 +35,9 @@
 #include <thread>
 #include <vector>
 
-#ifdef __linux__
 #include <fcntl.h>
+
+#ifdef __linux__
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -369,12 +372,26 @@ napi_value Pipe(napi_env env, napi_callback_info) {
 #endif
 }
 
+napi_value CloseOnExec(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t fd = -1;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return throwError(env, "pump.closeOnExec: expected a descriptor");
+  int flags = fcntl(fd, F_GETFD);
+  if (flags == -1 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1) return throwError(env, "pump.closeOnExec: fcntl: " + errnoName(errno));
+  napi_value yes;
+  napi_get_boolean(env, true, &yes);
+  return yes;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"start", nullptr, Start, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"pipe", nullptr, Pipe, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"closeOnExec", nullptr, CloseOnExec, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value avail;

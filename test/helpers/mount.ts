@@ -31,8 +31,11 @@ export interface TestMount {
   close(): Promise<number | null>;
 }
 
-/** Mounts audiofs on a fresh temporary directory. */
-export async function mountAudiofs(options: { args?: string[]; env?: Record<string, string>; path?: string[]; config?: string; mountpoint?: string } = {}): Promise<TestMount> {
+/**
+ * Mounts audiofs on a temporary directory (or `mountpoint`). `inheritFd`: the mount starts with an extra
+ * descriptor open at that number, not close-on-exec (a socket), as a user's shell may leave one.
+ */
+export async function mountAudiofs(options: { args?: string[]; env?: Record<string, string>; path?: string[]; config?: string; mountpoint?: string; inheritFd?: number } = {}): Promise<TestMount> {
   const tmp = await mkdtemp(join(tmpdir(), 'audiofs-test-'));
   // A mount point outside tmp outlives this mount (a new mount on the same directory after a kill).
   const dir = options.mountpoint ?? join(tmp, 'mnt');
@@ -43,7 +46,7 @@ export async function mountAudiofs(options: { args?: string[]; env?: Record<stri
   const proc = spawn(process.execPath, [join(ROOT, 'bin/audiofs'), 'mount', dir, '--config', configFile, ...(options.args ?? [])], {
     cwd: tmp,
     env: { ...process.env, PATH, HOME: tmp, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_STATE_HOME: join(tmp, 'state'), ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.inheritFd !== undefined ? [...Array<'ignore'>(options.inheritFd - 3).fill('ignore'), 'pipe' as const] : [])],
   });
   let out = '';
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));

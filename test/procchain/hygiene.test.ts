@@ -52,8 +52,8 @@ test('a detached child holding a stage\'s stdout ends with stop, with rm -r and 
   }
 });
 
-test('a client inherits no descriptor of audiofs: besides stdin, stdout and stderr it has only /dev/null', async () => {
-  const m = await mountAudiofs();
+test('a client inherits no descriptor of audiofs, nor one its parent left open (fd 200): besides stdin, stdout and stderr it has only /dev/null', async () => {
+  const m = await mountAudiofs({ inheritFd: 200 });
   try {
     const script = join(m.tmp, 'fds.py');
     const out = join(m.tmp, 'fds.txt');
@@ -79,6 +79,7 @@ test('a client inherits no descriptor of audiofs: besides stdin, stdout and stde
     const server = m.proc.pid!;
     const targets = await Promise.all((await readdir(`/proc/${server}/fd`)).map((n) => readlink(`/proc/${server}/fd/${n}`).catch(() => '')));
     assert.ok(targets.includes('/dev/fuse'), 'the mount holds /dev/fuse, which the client must not');
+    assert.match(await readlink(`/proc/${server}/fd/200`), /^(pipe|socket):/, 'the mount holds the descriptor its parent left, which the client must not');
     await m.ctl('stop');
   } finally {
     assert.equal(await m.close(), 0);

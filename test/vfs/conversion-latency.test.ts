@@ -40,7 +40,12 @@ async function statusLatencies(until: Promise<unknown>): Promise<{ times: number
   return { times, rss };
 }
 
-test('a 10-minute 8 kHz WAV converted for export: every /status read and ls answers within 500 ms, the export is whole', async () => {
+/** The value below which a share `p` of the sorted `xs` lie. */
+function percentile(xs: number[], p: number): number {
+  return xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+}
+
+test('a 10-minute 8 kHz WAV converted for export: /status reads and ls answer within 100 ms (1 in 20 may take up to 500 ms), the export is whole', async () => {
   const wav = join(m.tmp, 'long.wav');
   await run('sox', ['-D', '-q', '-n', '-r', '8000', '-c', '1', '-b', '16', wav, 'synth', '600', 'sine', '440', 'vol', '0.5']);
   await m.ctl('w cat');
@@ -59,8 +64,10 @@ test('a 10-minute 8 kHz WAV converted for export: every /status read and ls answ
   latencies.sort((a, b) => a - b);
   const max = latencies.at(-1)!;
   const median = latencies[latencies.length >> 1];
-  console.log(`# /status + ls during the conversion: ${latencies.length} reads, median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms; export took ${seconds.toFixed(1)} s; RSS ${rssBefore.toFixed(0)} -> ${rss.toFixed(0)} MB at most`);
+  const p95 = percentile(latencies, 0.95);
+  console.log(`# /status + ls during the conversion: ${latencies.length} reads, median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${max.toFixed(1)} ms; export took ${seconds.toFixed(1)} s; RSS ${rssBefore.toFixed(0)} -> ${rss.toFixed(0)} MB at most`);
   assert.ok(latencies.length >= 10, `${latencies.length} reads of /status during the export`);
+  assert.ok(p95 < 100, `1 /status read in 20 took ${p95.toFixed(0)} ms or more (issue 14: within 100 ms)`);
   assert.ok(max < 500, `the slowest /status read took ${max.toFixed(0)} ms`);
   assert.ok(rss - rssBefore < 150, `RSS grew from ${rssBefore.toFixed(0)} to ${rss.toFixed(0)} MB (the converted file is 106 MB: it must not be held in memory)`);
   const pcm = await readFile(out);
@@ -86,7 +93,7 @@ function manyNotes(notes: number): Buffer {
   return Buffer.concat([head, body]);
 }
 
-test('a MIDI input of 660,000 events sliced for a seek: /status and ls answer within 500 ms while it is parsed', async () => {
+test('a MIDI input of 660,000 events sliced for a seek: /status and ls answer within 100 ms (1 in 20 may take up to 500 ms) while it is parsed', async () => {
   await m.ctl('realtime off');
   await m.ctl('mid cat');
   const song = manyNotes(330_000);
@@ -102,7 +109,8 @@ test('a MIDI input of 660,000 events sliced for a seek: /status and ls answer wi
     const { times } = await statusLatencies(played);
     const slice = await played;
     times.sort((a, b) => a - b);
-    console.log(`# /status + ls while slicing: ${times.length} reads, median ${times[times.length >> 1].toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms; play to the end of mid/out ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`# /status + ls while slicing: ${times.length} reads, median ${times[times.length >> 1].toFixed(1)} ms, p95 ${percentile(times, 0.95).toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms; play to the end of mid/out ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    assert.ok(percentile(times, 0.95) < 100, `1 /status read in 20 took ${percentile(times, 0.95).toFixed(0)} ms or more (issue 14: within 100 ms)`);
     assert.ok(times.at(-1)! < 500, `the slowest /status read took ${times.at(-1)!.toFixed(0)} ms`);
     // Every note starts 32 ticks after the last (120 BPM, 480 a beat: 1/30 s): from 10 s, 300 notes are gone.
     const smf = readSmf(slice);
