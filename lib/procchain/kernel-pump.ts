@@ -31,6 +31,7 @@ interface PumpAddon {
   stats(handle: object): { moved: number; taken: number };
   pipe(): [number, number];
   closeOnExec(fd: number): boolean;
+  unread(fd: number): number;
 }
 
 let loaded: PumpAddon | null | undefined;
@@ -54,6 +55,21 @@ function pumpAddon(): PumpAddon | undefined {
   const a = nativeAddon();
   if (a && !a.available) loadProblem = 'splice(2) is not available on this system';
   return a?.available ? a : undefined;
+}
+
+/**
+ * The bytes written into a pipe or socket that its reader has not read yet (for a socket, counted with the
+ * kernel's overhead: only 0 is exact); undefined where that cannot be known (no addon, not Linux, an error).
+ */
+export function unreadBytes(fd: number): number | undefined {
+  const a = nativeAddon();
+  if (!a || typeof a.unread !== 'function') return undefined;
+  try {
+    const n = a.unread(fd);
+    return n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

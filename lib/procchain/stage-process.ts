@@ -1,5 +1,6 @@
 import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
 import { guardsReady } from './spawn-guard.js';
+import { unreadBytes } from './kernel-pump.js';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import { guardedStdio } from './spawn-guard.js';
@@ -41,6 +42,15 @@ export class StageProcess {
   /** Resolves when the process has exited and been reaped. */
   readonly exited: Promise<void>;
   private readonly child: ResultPromise;
+
+  /**
+   * What was written to its stdin and it has not read yet (0 exactly when it has read everything);
+   * undefined where the system cannot tell.
+   */
+  stdinUnread(): number | undefined {
+    const fd = (this.stdin as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+    return typeof fd === 'number' && fd >= 0 ? unreadBytes(fd) : undefined;
+  }
 
   private constructor(child: ResultPromise, private readonly events: StageProcessEvents) {
     this.child = child;

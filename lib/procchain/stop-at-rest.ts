@@ -23,7 +23,8 @@ export interface Rest {
 }
 
 /**
- * Stops a stage whose input is held back upstream, at rest: lets it finish what it was given (bounded),
+ * Stops a stage whose input is held back upstream, at rest: lets it finish what it was given (bounded: it has
+ * read its stdin, where the system can tell, and its output was quiet for quietMs since),
  * SIGSTOPs its group, waits until it is really stopped, then until its pump has handed on every byte
  * it wrote. Its output keeps flowing to the next stage throughout, so nothing it gave is lost and
  * nothing held upstream can overtake it.
@@ -36,12 +37,31 @@ export async function stopAtRest(proc: StageProcess, output: PumpState, options:
   return { settled, stopped, drained };
 }
 
+/**
+ * How long a stage that leaves input unread must go on not reading it to count as one that does not read
+ * (a generator with a stdin it ignores), rather than one the machine has not scheduled yet (ms).
+ */
+export const NOT_READING_MS = 500;
+
 async function settle(proc: StageProcess, output: PumpState, options: RestOptions): Promise<boolean> {
-  const deadline = Date.now() + options.settleMs;
+  const start = Date.now();
+  const deadline = start + options.settleMs;
+  // What it was given just before the hold may be in its stdin still, or read and not yet written: it is at
+  // rest once it has read everything (or has not read for NOT_READING_MS) and written nothing for quietMs,
+  // counted from the hold at least.
+  let unread = proc.stdinUnread();
+  let unreadSince = start;
   while (Date.now() < deadline) {
     if (output.ended || proc.state === 'exited') return true;
-    const quietSince = Math.max(output.lastData, output.held ? Date.now() : output.lastHeld);
-    if (proc.stdin.writableLength === 0 && !output.held && Date.now() - quietSince >= options.quietMs) return true;
+    const now = Date.now();
+    const left = proc.stdinUnread();
+    if (left !== unread) {
+      unread = left;
+      unreadSince = now;
+    }
+    const quietSince = Math.max(output.lastData, output.held ? now : output.lastHeld, unreadSince);
+    const reading = unread !== undefined && unread > 0 && now - unreadSince < NOT_READING_MS;
+    if (proc.stdin.writableLength === 0 && !output.held && !reading && now - quietSince >= options.quietMs) return true;
     await new Promise((r) => setTimeout(r, 10));
   }
   return false;

@@ -11,6 +11,9 @@
 //                                                them first: no byte is lost or duplicated.
 //   stats(handle) -> {moved, taken}              counters, readable at any time.
 //   pipe() -> [readFd, writeFd]                  a pipe (O_CLOEXEC), for tests and for spawning.
+//   unread(fd) -> bytes                          what was written into a pipe or socket and its reader has
+//                                                not read yet (FIONREAD; SIOCOUTQ on a socket's writing end);
+//                                                -1 where the system cannot tell (not Linux).
 //   closeOnExec(fd) -> true                      sets FD_CLOEXEC on a descriptor (POSIX: everywhere, also
 //                                                where splice does not exist); throws with the errno name.
 //   available                                   false where splice(2) does not exist (not Linux).
@@ -40,7 +43,9 @@
 #ifdef __linux__
 #include <poll.h>
 #include <signal.h>
+#include <linux/sockios.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #define PUMP_AVAILABLE 1
@@ -372,6 +377,23 @@ napi_value Pipe(napi_env env, napi_callback_info) {
 #endif
 }
 
+napi_value Unread(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t fd = -1;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return throwError(env, "pump.unread: expected a descriptor");
+  int n = -1;
+#if PUMP_AVAILABLE
+  struct stat st;
+  if (fstat(fd, &st) != 0) return throwError(env, "pump.unread: fstat: " + errnoName(errno));
+  if (ioctl(fd, S_ISSOCK(st.st_mode) ? SIOCOUTQ : FIONREAD, &n) != 0) return throwError(env, "pump.unread: ioctl: " + errnoName(errno));
+#endif
+  napi_value result;
+  napi_create_int32(env, n, &result);
+  return result;
+}
+
 napi_value CloseOnExec(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -392,6 +414,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"pipe", nullptr, Pipe, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"closeOnExec", nullptr, CloseOnExec, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"unread", nullptr, Unread, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value avail;

@@ -10,6 +10,8 @@ import { FIXTURE_BIN, pipeline, soxSignal } from '../helpers/mount.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readStream } from '../helpers/stream-read.js';
+import { randomBytes } from 'node:crypto';
+import { kernelPumpAvailable } from '../../lib/procchain/kernel-pump.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX_ARGS = (effect: string[]) => ['-D', '-q', ...RAW.split(' '), '-', ...RAW.split(' '), '-', ...effect];
@@ -315,6 +317,46 @@ test('realtime pacing: a stage that renders as fast as it can is handed on at mo
     assert.ok(now > 100 * PERIOD, `the clock moved (${now})`);
   } finally {
     clearInterval(tick);
+    await run.stop();
+  }
+});
+
+// A stage bypassed before it has read what it was given (here: not reading for 300 ms, as a process the
+// machine has not scheduled yet) is stopped only once it has read it and handed its output on; before, it was
+// stopped at once holding its stdin, and those bytes came out when it was put back, after later ones.
+test('a stage bypassed before it has read its stdin is stopped once it has: the output is the input, in order', { skip: kernelPumpAvailable() ? false : 'the system cannot tell what a pipe holds' }, async () => {
+  const input = randomBytes(4 * 1024 * 1024);
+  const chain = new Chain('late');
+  chain.stages = [stage('sleepy', ['sh', '-c', 'sleep 0.3; exec cat'], '/bin/sh'), fixture('passthrough')];
+  const sleepy = chain.stages[0];
+  chain.input.write(0, input);
+  const log: string[] = [];
+  const run = new ChainRun(chain, {
+    lossless: true,
+    env: { ...process.env, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
+    cwd: process.cwd(),
+    log: (level, message) => log.push(`${level} ${message}`),
+  });
+  chain.run = run;
+  const out = readAll(chain.out);
+  try {
+    await run.start();
+    // At once: its stdin holds what the feeder wrote, unread.
+    sleepy.mode = 0o155;
+    await run.spliceOut(sleepy);
+    const around = (1 << 20);
+    while (chain.out.written < around && !run.ended) await new Promise((r) => setTimeout(r, 10));
+    sleepy.mode = 0o755;
+    await run.spliceIn(sleepy);
+    const got = await out;
+    await run.done;
+    const held = log.map((l) => /bypassed while playing: stopped after taking (\d+) bytes and giving (\d+)/.exec(l)).find((x) => x);
+    assert.ok(held, log.join('\n'));
+    assert.ok(Number(held[1]) > 0, `it was given data before the bypass (${held[1]} bytes)`);
+    assert.equal(held[1], held[2], 'it gave all it had taken before it was stopped');
+    assert.equal(got.length, input.length);
+    assert.ok(got.equals(input), `the output is the input in order (first difference at ${firstDifference(got, input)})`);
+  } finally {
     await run.stop();
   }
 });
