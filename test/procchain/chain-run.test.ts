@@ -204,7 +204,7 @@ test('splice out and back in during a run: the stage\'s output, then the input i
       await run.spliceIn(vol);
     });
     const held = heldOf(log);
-    assert.equal(out.length, raw.length, 'as many bytes out as in');
+    assert.equal(out.length, raw.length, `as many bytes out as in; the run's log:\n${log.join('\n')}`);
     // The oracle: vol 0.5 of the input up to the splice out at output byte k (the stage had taken k + held
     // bytes and given k); then the input itself from k + held up to the splice back in at b + held; then the
     // held bytes processed; then vol 0.5 of the input from b + held to the end.
