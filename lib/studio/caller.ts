@@ -1,4 +1,4 @@
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import type { Role } from './roles.js';
 
 /** Who made a request: the calling process and its ids, as the kernel gave them for that request. */
@@ -23,4 +23,10 @@ export interface CommandContext {
 export async function cwdOf(pid: number): Promise<string | undefined> {
   if (pid <= 0) return undefined;
   return readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+}
+
+/** A process's command name (/proc/PID/comm: the program's file name, at most 15 bytes). */
+export async function commandOf(pid: number): Promise<string | undefined> {
+  if (pid <= 0) return undefined;
+  return readFile(`/proc/${pid}/comm`, 'utf8').then((c) => c.trim(), () => undefined);
 }

@@ -373,11 +373,17 @@ export class Project {
    */
   schedWriter(chain: Chain, stage: Stage, options: { rewrite: boolean }): (text: string) => Promise<void> {
     const where = `/${chain.name}/${stage.name}/sched`;
-    const before = [...stage.sched];
-    const base = options.rewrite ? [] : before;
+    // The lines the first write finds: the kernel truncates a file opened with O_TRUNC after the open (echo >
+    // sched, cp), so what the open found may be gone by then.
+    let before: string[] | undefined;
+    let base: string[] = [];
     // Lines of this open already applied to the process (each write brings every line since the open).
     let applied = 0;
     return async (text) => {
+      if (before === undefined) {
+        before = [...stage.sched];
+        base = options.rewrite ? [] : before;
+      }
       const lines = text.split('\n').map((l) => l.trim());
       const given = lines.filter((l) => l !== '');
       try {

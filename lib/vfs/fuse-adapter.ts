@@ -9,7 +9,7 @@ import { guardDescriptor, guardWhile } from '../procchain/spawn-guard.js';
 import { Access } from './access.js';
 import { KERNEL_CACHE_S, KernelCache, type Attrs } from './kernel-cache.js';
 import type { Tree } from './tree.js';
-import type { Caller } from '../studio/caller.js';
+import { commandOf, type Caller } from '../studio/caller.js';
 import { openMode, type DirNode, type FileHandle, type VNode } from './vnode.js';
 
 const require = createRequire(import.meta.url);
@@ -144,6 +144,8 @@ export class FuseMount {
       init: (cb: Cb) => cb(0),
       statfs: (_p: string, cb: Cb) => cb(0, { bsize: 4096, frsize: 4096, blocks: 1 << 20, bfree: 1 << 19, bavail: 1 << 19, files: 1 << 16, ffree: 1 << 15, favail: 1 << 15, fsid: 0, flag: 0, namemax: 255 }),
       getattr: (p: string, cb: Cb) => this.now('getattr', p, cb, () => {
+        const pid = this.fuse.context?.pid;
+        if (pid !== undefined && t.hiddenFrom(p, pid)) throw new AudiofsError('ENOENT', 'getattr', p);
         const { node, parent } = this.find(p);
         const st = this.stat(node);
         // What changes by itself is asked for at every call; the rest the kernel keeps until told otherwise.
@@ -233,7 +235,8 @@ export class FuseMount {
         cb(0);
       }),
       unlink: (p: string, cb: Cb) => this.change('unlink', p, cb, () => t.unlink(p)),
-      mkdir: (p: string, _mode: number, cb: Cb) => this.change('mkdir', p, cb, () => t.mkdir(p)),
+      // GNU cp fills a directory it made with O_EXCL creates: that directory looks empty to it (copy-made-dirs.ts).
+      mkdir: (p: string, _mode: number, cb: Cb) => this.change('mkdir', p, cb, async ({ pid }) => t.mkdir(p, (await commandOf(pid)) === 'cp' ? { copier: pid } : {})),
       rmdir: (p: string, cb: Cb) => this.change('rmdir', p, cb, () => t.rmdir(p)),
       chmod: (p: string, mode: number, cb: Cb) => this.change('chmod', p, cb, () => t.chmod(p, mode)),
       // Ownership stays the mount's (chown is taken, as tar and cp -a do it).
@@ -369,10 +372,10 @@ export class FuseMount {
   }
 
   /** A change of the tree, which only the owner may make. */
-  private change(op: string, path: string, cb: Cb, f: () => Promise<void>): void {
+  private change(op: string, path: string, cb: Cb, f: (caller: Caller) => Promise<void>): void {
     this.run(op, path, cb, async (cb, { caller }) => {
       this.access.checkChange(await this.access.roleOf(caller), op, path);
-      await f();
+      await f(caller);
       cb(0);
     });
   }

@@ -7,6 +7,7 @@ import type { Project } from '../studio/project.js';
 import { CachedText } from './cached-text.js';
 import { chainLines, transportLines } from '../studio/project-text.js';
 import { statusText } from './status-text.js';
+import { CopyMadeDirs } from './copy-made-dirs.js';
 import { StoreFile } from './store-file.js';
 import { SnapshotFile } from './snapshot-file.js';
 import { StreamFile } from './stream-file.js';
@@ -67,6 +68,8 @@ abstract class Dir implements DirNode {
 export class Tree {
   readonly root: RootDir;
   private readonly userNodes = new WeakMap<InputStore, StoreFile>();
+  /** Directories cp made, which look empty to it until it has created their files. */
+  private readonly copyMade = new CopyMadeDirs();
 
   constructor(readonly project: Project, readonly log: LogFile, readonly extras: { config?: FileNode } = {}) {
     this.root = new RootDir(this);
@@ -84,27 +87,38 @@ export class Tree {
     return node;
   }
 
-  /** mkdir: `/NAME` makes an empty chain, `/NAME/STAGE` a stage with no command yet. */
-  async mkdir(path: string): Promise<void> {
+  /**
+   * mkdir: `/NAME` makes an empty chain, `/NAME/STAGE` a stage with no command yet. Made by `cp` (`copier`: its
+   * pid), the directory looks empty to it until it has created each file (copy-made-dirs.ts).
+   */
+  async mkdir(path: string, options: { copier?: number } = {}): Promise<void> {
     const parts = split(path);
     checkEntryName(parts[parts.length - 1] ?? '', 'mkdir', path);
+    let made: Dir;
     if (parts.length === 1) {
       if (this.root.lookup(parts[0])) throw new AudiofsError('EEXIST', 'mkdir', path);
-      await this.project.createChain(parts[0], [], path);
-      return;
-    }
-    if (parts.length === 2) {
+      made = this.chainDir(await this.project.createChain(parts[0], [], path));
+    } else if (parts.length === 2) {
       const chain = this.chainOf(parts[0], 'mkdir', path);
       if (this.chainDir(chain).lookup(parts[1])) throw new AudiofsError('EEXIST', 'mkdir', path);
-      this.project.addStage(chain, parts[1]);
-      return;
+      made = this.stageDir(chain, this.project.addStage(chain, parts[1]));
+    } else {
+      throw new AudiofsError('EPERM', 'mkdir', path, 'only chains (/NAME) and stages (/NAME/STAGE) are directories');
     }
-    throw new AudiofsError('EPERM', 'mkdir', path, 'only chains (/NAME) and stages (/NAME/STAGE) are directories');
+    if (options.copier !== undefined) this.copyMade.add('/' + parts.join('/'), options.copier, made.entries());
+  }
+
+  /** Whether the file at `path` is not there for process `pid` (a cp in a directory it made). */
+  hiddenFrom(path: string, pid: number): boolean {
+    const parts = split(path);
+    const name = parts.pop();
+    return name !== undefined && parts.length > 0 && this.copyMade.hides('/' + parts.join('/'), name, pid);
   }
 
   /** rmdir: ends a chain or a stage (rm -r). */
   async rmdir(path: string): Promise<void> {
     const parts = split(path);
+    this.copyMade.removed('/' + parts.join('/'));
     if (parts.length === 1) {
       await this.project.removeChain(this.chainOf(parts[0], 'rmdir', path));
       return;
@@ -161,6 +175,7 @@ export class Tree {
   /** create: brings back a file that unlink hid, or makes a file of the user's under any other name. */
   async create(path: string, options: { mode?: number; caller?: Caller } = {}): Promise<FileHandle> {
     const { dir, name } = this.parentOf(path, 'create');
+    this.copyMade.created(path.slice(0, path.lastIndexOf('/')) || '/', name);
     const own = dir.lookupOwn(name);
     if (own?.kind === 'dir') throw new AudiofsError('EEXIST', 'create', path);
     if (own) {

@@ -87,3 +87,24 @@ test('a stage run over ssh: its data is the pipeline\'s, its sched lines run on 
     for (const pid of await pidsRunning(remoteSleep)) process.kill(pid, 'SIGKILL');
   }
 });
+
+// The kernel truncates a file opened with O_TRUNC after the open: the lines the open found were kept and the
+// new ones added to them (echo 'nice 5' > sched twice gave two lines; cp -a over a project doubled them).
+test('echo > sched and cp over it replace its lines; echo >> sched adds one', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('a passthrough');
+    const sched = m.path('a/passthrough/sched');
+    const sh = (cmd: string) => run('bash', ['-c', cmd], { cwd: m.dir, timeout: 10_000 });
+    await sh("echo 'nice 5' > a/passthrough/sched");
+    await sh("echo 'nice 5' > a/passthrough/sched");
+    assert.equal(await readFile(sched, 'utf8'), 'nice 5\n');
+    await sh("echo 'nice 3' >> a/passthrough/sched");
+    assert.equal(await readFile(sched, 'utf8'), 'nice 5\nnice 3\n');
+    await writeFile(`${m.tmp}/sched`, 'nice 7\n');
+    await sh(`cp ${m.tmp}/sched a/passthrough/sched`);
+    assert.equal(await readFile(sched, 'utf8'), 'nice 7\n');
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});

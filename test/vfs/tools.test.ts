@@ -44,7 +44,7 @@ async function ok(cmd: string, args: string[], options: { cwd?: string; input?: 
 }
 
 /** Every kind of state a project has, two chains so that their order counts. */
-async function makeProject(m: TestMount): Promise<Buffer> {
+async function makeProject(m: TestMount): Promise<Buffer<ArrayBufferLike>> {
   const input = Buffer.alloc(300_000);
   for (let i = 0; i < input.length; i++) input[i] = (i * 7919) & 0xff;
   await m.ctl('realtime off');
@@ -104,6 +104,31 @@ for (const [name, copyOut, copyIn] of [
     });
   });
 }
+
+// GNU cp creates every file of a directory it made with O_EXCL; a chain made by mkdir already has its files.
+// Before: EEXIST for each, and a project copied in failed whenever cp reached a chain's directory before /ctl.
+test('cp -a of chain directories into a mount that lacks them (before /ctl, or alone) makes the chains with their stages, inputs and mixers', async () => {
+  await withTemp(async (tmp) => {
+    const copy = join(tmp, 'copy');
+    let before: Array<[string, unknown]> = [];
+    let input: Buffer<ArrayBufferLike> = Buffer.alloc(0);
+    await withMount(async (a) => {
+      input = await makeProject(a);
+      before = await project(a);
+      await ok('cp', ['-a', a.dir, copy]);
+    });
+    await withMount(async (b) => {
+      // The chains first, in a fresh mount: mkdir by cp, then each file with O_EXCL.
+      await ok('cp', ['-a', join(copy, 'zeta'), join(copy, 'alpha'), `${b.dir}/`]);
+      assert.deepEqual(await readFile(b.path('zeta/in')), input);
+      assert.equal((await stat(b.path('zeta/passthrough'))).mode & 0o777, 0o155);
+      assert.match(await readFile(b.path('alpha/mixer'), 'utf8'), /^volume -6(\.0+)?dB|^volume 0\.5/);
+      // Then the rest: the same project as the one copied out.
+      await ok('cp', ['-a', `${copy}/.`, `${b.dir}/`]);
+      assert.deepEqual(await project(b), before);
+    });
+  });
+});
 
 test('bsdtar archives a mount and extracts it into an empty one; GNU tar extracts over a mount that holds a changed project', async () => {
   await withTemp(async (tmp) => {
