@@ -264,6 +264,7 @@ export class FuseMount {
     const controller = new AbortController();
     const id = context?.request;
     if (id !== undefined) this.inFlight.set(id, { op, path, caller, controller });
+    if (this.options.debug) this.logger.debug(`fuse: ${op} ${path} from pid ${caller.pid}`);
     const project = this.tree.project;
     const version = project.version;
     let answered = false;

@@ -49,11 +49,20 @@ function start(argv: string[]): { child: ChildProcess; out: () => Buffer; exit: 
   return { child, out: () => Buffer.concat(parts), exit };
 }
 
-/** Starts `argv` and waits until it is blocked in `call` on the mount. */
-async function startBlocked(argv: string[], call: 'read' | 'write'): Promise<ReturnType<typeof start>> {
+/** Whether the mount's --debug trace shows it got `op` of `path` from `pid` (the kernel handed the request on). */
+function reached(op: string, path: string, pid: number): boolean {
+  return m.output().includes(` debug fuse: ${op} ${path} from pid ${pid}\n`);
+}
+
+/**
+ * Starts `argv` and waits until it is blocked in `call` of `path` on the mount, and the mount has that request:
+ * a process signalled while its request still waits in the kernel's queue ends without audiofs ever seeing it.
+ */
+async function startBlocked(argv: string[], call: 'read' | 'write', path: string): Promise<ReturnType<typeof start>> {
   const p = start(argv);
   try {
     await waitFor(() => blockedIn(p.child.pid!, call), `${argv.join(' ')} to block in ${call}(2)`);
+    await waitFor(() => reached(call, path, p.child.pid!), `the mount to get the ${call} of ${path} from ${p.child.pid}`);
   } catch (err) {
     p.child.kill('SIGKILL');
     throw err;
@@ -90,13 +99,16 @@ const READERS = [
 for (const { file, what } of READERS) {
   for (const sig of SIGNALS) {
     test(`a cat blocked reading ${what} ends at once on ${sig}`, { timeout: 30_000 }, async () => {
-      const cat = await startBlocked(['cat', m.path(file)], 'read');
+      const cat = await startBlocked(['cat', m.path(file)], 'read', `/${file}`);
       const { ms, exit } = await signalAndTime(cat, sig);
       assert.ok(exit, `cat ${file} still there ${ms.toFixed(0)} ms after ${sig} (expected it gone within ${EXIT_BOUND_MS} ms)`);
       assert.deepEqual(exit, { code: null, signal: sig }, `cat ${file} ended ${ms.toFixed(0)} ms after ${sig}, but not by it`);
       assert.equal(cat.out().length, 0);
       // The read was answered EINTR because of the interrupt (not, say, end of file).
-      await waitFor(() => interruptedPids('read', `/${file}`).includes(cat.child.pid!), `the trace of the interrupt of ${cat.child.pid}`);
+      await waitFor(() => interruptedPids('read', `/${file}`).includes(cat.child.pid!), `the trace of the interrupt of ${cat.child.pid}`).catch((err: Error) => {
+        const trace = m.output().split('\n').filter((l) => l.includes(`/${file}`) || l.includes('interrupt')).slice(-12).join('\n');
+        throw new Error(`${err.message}; the mount's last trace lines of /${file}:\n${trace}`);
+      });
       assert.match(m.output(), new RegExp(` debug fuse: read /${file.replace('.', '\\.')} -> -4 \\(interrupted\\)\\n`));
     });
   }
@@ -109,7 +121,7 @@ test('a cat > NAME/in held by a full live input ends at once on SIGINT, SIGTERM 
   for (const [i, sig] of SIGNALS.entries()) {
     // The chain is not playing: 256 KiB are taken, then a write is held (for 5 s, then EPIPE: signalled well before).
     // A live in's size counts every byte ever taken; `>` (O_TRUNC) drops what waits, so each writer gets 256 KiB in.
-    const cat = await startBlocked(['sh', '-c', 'exec cat /dev/zero > "$0"', input], 'write');
+    const cat = await startBlocked(['sh', '-c', 'exec cat /dev/zero > "$0"', input], 'write', '/live/in');
     assert.equal((await stat(input)).size, LIVE_INPUT_LIMIT * (i + 1));
     const { ms, exit } = await signalAndTime(cat, sig);
     assert.ok(exit, `the writer is still there ${ms.toFixed(0)} ms after ${sig} (expected it gone within ${EXIT_BOUND_MS} ms)`);
@@ -152,7 +164,7 @@ test('while readers of a live stream are interrupted, another reader gets every 
   const killed: number[] = [];
   try {
     for (let i = 0; i < 6; i++) {
-      const cat = await startBlocked(['cat', out], 'read');
+      const cat = await startBlocked(['cat', out], 'read', '/feed/out');
       await waitFor(() => blockedIn(survivor.child.pid!, 'read'), 'the python reader to block');
       const { ms, exit } = await signalAndTime(cat, SIGNALS[i % 3]);
       assert.deepEqual(exit, { code: null, signal: SIGNALS[i % 3] }, `piece ${i}: cat ended ${ms.toFixed(0)} ms after ${SIGNALS[i % 3]}`);
@@ -184,7 +196,7 @@ test('how long a reader blocked on /out takes to end after a signal: median and 
   const times: number[] = [];
   for (let i = 0; i < 20; i++) {
     const sig = SIGNALS[i % 3];
-    const cat = await startBlocked(['cat', m.path('out')], 'read');
+    const cat = await startBlocked(['cat', m.path('out')], 'read', '/out');
     // Let the poll phase of the waiting worker be anywhere.
     await sleep(Math.random() * 25);
     const { ms, exit } = await signalAndTime(cat, sig);
