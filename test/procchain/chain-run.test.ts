@@ -200,6 +200,9 @@ test('splice out and back in during a run: the stage\'s output, then the input i
       // Back in once a megabyte has gone around it.
       const around = chain.out.written + (1 << 20);
       while (chain.out.written < around && !run.ended) await new Promise((r) => setTimeout(r, 10));
+      // The premise: the stage comes back while the chain still plays (what a stage still bypassed holds when
+      // the chain's data ends is not played).
+      assert.ok(!run.ended, `the run ended before the stage was put back (${chain.out.written} bytes out)`);
       vol.mode = 0o755;
       await run.spliceIn(vol);
     });
