@@ -17,6 +17,26 @@ export interface ResolveOptions {
  */
 export async function resolveCommand(cmd: string, options: ResolveOptions, where = 'ctl'): Promise<string> {
   if (cmd === '') throw new AudiofsError('EINVAL', 'write', where, 'empty command (expected a program name)');
+  const key = `${options.cwd}\0${options.path}\0${cmd}`;
+  const known = recent.get(key);
+  if (known && Date.now() - known.at < RECENT_MS) return known.file;
+  const file = await search(cmd, options, where);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(key, { file, at: Date.now() });
+  return file;
+}
+
+/**
+ * How long a command found stays found without looking again (ms): a burst of ctl lines (a script, tar x of a
+ * large /ctl) looks each program up once, not once a stage (each look is a stat of every PATH directory,
+ * ~1 ms of the thread pool for three stages). A program installed meanwhile earlier in PATH is found this
+ * long after at most; a command not found is looked for again every time.
+ */
+export const RECENT_MS = 1000;
+const RECENT_MAX = 1024;
+const recent = new Map<string, { file: string; at: number }>();
+
+async function search(cmd: string, options: ResolveOptions, where: string): Promise<string> {
   const dirs = options.path.split(delimiter).filter((d) => d !== '');
   const candidates = isAbsolute(cmd)
     ? [cmd]
