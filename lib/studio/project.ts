@@ -371,19 +371,14 @@ export class Project {
    * A writer of a stage's sched file (see LineFile's writer): each call sets the lines from the open's state
    * (empty after O_TRUNC) plus `text`, every line checked first; a refusal puts back the lines from before the open.
    */
-  schedWriter(chain: Chain, stage: Stage, options: { rewrite: boolean }): (text: string) => Promise<void> {
+  schedWriter(chain: Chain, stage: Stage, options: { readonly rewrite: boolean }): (text: string) => Promise<void> {
     const where = `/${chain.name}/${stage.name}/sched`;
-    // The lines the first write finds: the kernel truncates a file opened with O_TRUNC after the open (echo >
-    // sched, cp), so what the open found may be gone by then.
-    let before: string[] | undefined;
-    let base: string[] = [];
+    const before = [...stage.sched];
     // Lines of this open already applied to the process (each write brings every line since the open).
     let applied = 0;
     return async (text) => {
-      if (before === undefined) {
-        before = [...stage.sched];
-        base = options.rewrite ? [] : before;
-      }
+      // Read at each write: the kernel truncates a file opened with O_TRUNC after the open (echo > sched, cp).
+      const base = options.rewrite ? [] : before;
       const lines = text.split('\n').map((l) => l.trim());
       const given = lines.filter((l) => l !== '');
       try {

@@ -110,7 +110,7 @@ export class FuseMount {
       // JS; what a change of the project changes behind the kernel's back is taken back (kernel-cache.ts,
       // vendor/fuse-native patch 5), and a file that changes by itself is answered with a zero timeout. A name
       // looked up and not found is never kept (negative_timeout=0), so a chain a ctl line makes is there at once.
-      fsname: `audiofs,direct_io,big_writes,hard_remove,nopath,attr_timeout=${KERNEL_CACHE_S},entry_timeout=${KERNEL_CACHE_S},negative_timeout=0`,
+      fsname: `audiofs,direct_io,big_writes,atomic_o_trunc,hard_remove,nopath,attr_timeout=${KERNEL_CACHE_S},entry_timeout=${KERNEL_CACHE_S},negative_timeout=0`,
       timeout: { default: 60_000, read: false },
     });
   }

@@ -24,11 +24,12 @@ export interface LineFileOptions {
   apply: (line: string, how: CommandContext) => Promise<void> | void;
   /**
    * Settings files (mixer, sched): made when the file is opened for writing, before an O_TRUNC clears it.
-   * Each write then applies every line written since the open at once, from the state the open left;
-   * a refused line restores the state from before the open, so a write is all or nothing and its error
-   * names the line counted from the open. Takes the place of `apply` for writers.
+   * Each write then applies every line written since the open at once, from the state the open left (none
+   * when `how.rewrite`, which an ftruncate to 0 after the open sets: read it at each write); a refused line
+   * restores the state from before the open, so a write is all or nothing and its error names the line
+   * counted from the open. Takes the place of `apply` for writers.
    */
-  writer?: (how: CommandContext & { rewrite: boolean }) => (text: string) => Promise<void>;
+  writer?: (how: Readonly<CommandContext & { rewrite: boolean }>) => (text: string) => Promise<void>;
   /** A renamed file's whole text as one validated write (default: its lines, each as rewritten). */
   replace?: (text: string) => Promise<void> | void;
   /** The whole text at once instead of line by line (the YAML /config): applied at close. */
@@ -81,14 +82,15 @@ export class LineFile implements FileNode {
   }
 
   async open(mode: OpenMode): Promise<FileHandle> {
-    const rewrite = mode.truncate && mode.write;
-    const writer = mode.write ? this.options.writer?.({ rewrite, role: mode.role, caller: mode.caller }) : undefined;
-    if (rewrite) await this.truncate(0);
+    // One object for the open: an ftruncate to 0 right after it (how the kernel does O_TRUNC) makes it a rewrite.
+    const how = { rewrite: mode.truncate && mode.write, role: mode.role, caller: mode.caller };
+    const writer = mode.write ? this.options.writer?.(how) : undefined;
+    if (how.rewrite) await this.truncate(0);
     // A writer that cannot read (echo >> ctl) needs no copy of the text.
     const text = mode.read ? this.options.read() : '';
     const snapshot = typeof text === 'string' ? Buffer.from(text) : text;
     const release = mode.read ? this.readers.opened(snapshot) : () => undefined;
-    return new LineHandle(this, this.options, snapshot, release, { rewrite, role: mode.role, caller: mode.caller }, writer);
+    return new LineHandle(this, this.options, snapshot, release, how, writer);
   }
 
   async replace(from: InputStore): Promise<boolean> {
@@ -135,9 +137,28 @@ class LineHandle implements FileHandle {
   /** With a writer: every line written since the open. */
   private written: string[] = [];
 
+  /** Truncated to 0 by the writer after the open, with nothing written yet: cleared at close if nothing is. */
+  private clearAtClose = false;
+
   constructor(private readonly file: LineFile, private readonly options: LineFileOptions, private readonly snapshot: Buffer,
-    private readonly released: () => void, private readonly how: CommandContext,
+    private readonly released: () => void, private readonly how: CommandContext & { rewrite: boolean },
     private readonly writer?: (text: string) => Promise<void>) {}
+
+  /**
+   * ftruncate(2). To 0 before anything was written (how the kernel carries O_TRUNC: after the open), the file
+   * is written anew: ctl lines replace chains that differ, a settings file's lines replace its old ones
+   * (cleared at close if none come; a refused write still restores what the open found).
+   */
+  async truncate(size: Bytes): Promise<void> {
+    const untouched = this.written.length === 0 && this.pending === '' && this.raw.length === 0;
+    if (size !== 0 || !untouched) {
+      await this.file.truncate(size);
+      return;
+    }
+    this.how.rewrite = true;
+    if (this.writer) this.clearAtClose = true;
+    else await this.file.truncate(0);
+  }
 
   size(): Bytes {
     return this.file.size();
@@ -185,6 +206,10 @@ class LineHandle implements FileHandle {
   }
 
   async flush(): Promise<void> {
+    if (this.clearAtClose && this.written.length === 0 && this.pending === '') {
+      this.clearAtClose = false;
+      await this.file.truncate(0);
+    }
     if (this.options.whole) {
       if (this.raw.length === 0) return;
       const text = this.raw.toString('utf8');

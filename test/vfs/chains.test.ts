@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, readdir, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { slowReader } from '../helpers/live-read.js';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { entriesInOrder, mountAudiofs, pipeline, soxSignal, waitFor, ROOT, type TestMount, openReader } from '../helpers/mount.js';
+import { entriesInOrder, mountAudiofs, pipeline, run, soxSignal, waitFor, ROOT, type TestMount, openReader } from '../helpers/mount.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
@@ -152,5 +152,25 @@ test('mkdir NAME makes an empty chain that passes input through; mkdir NAME/STAG
   } finally {
     await m.close();
     m = outer;
+  }
+});
+
+// O_TRUNC reached audiofs as a truncate after the open, so `>` was taken as an append: a line redefining a
+// chain got EEXIST ("chain exists"). With atomic_o_trunc the open carries it: the file is written anew.
+test('printf > ctl and cp over /ctl write it anew: a chain that differs is redefined', async () => {
+  const m = await mountAudiofs();
+  try {
+    const sh = (cmd: string) => run('bash', ['-c', cmd], { cwd: m.dir, timeout: 10_000 });
+    await m.ctl('zz passthrough | cat');
+    await sh("printf 'zz passthrough\\n' > ctl");
+    assert.equal(await readFile(m.path('ctl'), 'utf8'), 'zz passthrough\n');
+    assert.deepEqual((await readdir(m.path('zz'))).sort(), ['ctl', 'in', 'mixer', 'out', 'passthrough']);
+    await writeFile(join(m.tmp, 'ctl'), 'zz passthrough | cat\n');
+    await sh(`cp ${join(m.tmp, 'ctl')} ctl`);
+    assert.equal(await readFile(m.path('ctl'), 'utf8'), 'zz passthrough | cat\n');
+    // Appending the line of a chain that exists with another definition is still refused.
+    await assert.rejects(sh("echo 'zz cat' >> ctl"), /File exists/);
+  } finally {
+    assert.equal(await m.close(), 0);
   }
 });

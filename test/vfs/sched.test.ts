@@ -88,9 +88,10 @@ test('a stage run over ssh: its data is the pipeline\'s, its sched lines run on 
   }
 });
 
-// The kernel truncates a file opened with O_TRUNC after the open: the lines the open found were kept and the
-// new ones added to them (echo 'nice 5' > sched twice gave two lines; cp -a over a project doubled them).
-test('echo > sched and cp over it replace its lines; echo >> sched adds one', async () => {
+// O_TRUNC used to reach audiofs as a truncate after the open: the lines the open found were kept and the new
+// ones added to them (echo 'nice 5' > sched twice gave two lines; cp -a over a project doubled them). The mount
+// now takes O_TRUNC with the open (atomic_o_trunc).
+test('echo > sched and cp over it replace its lines, a refused one changes nothing, : > empties it; echo >> sched adds one', async () => {
   const m = await mountAudiofs();
   try {
     await m.ctl('a passthrough');
@@ -104,6 +105,11 @@ test('echo > sched and cp over it replace its lines; echo >> sched adds one', as
     await writeFile(`${m.tmp}/sched`, 'nice 7\n');
     await sh(`cp ${m.tmp}/sched a/passthrough/sched`);
     assert.equal(await readFile(sched, 'utf8'), 'nice 7\n');
+    // A refused rewrite changes nothing: the lines from before the open stay.
+    await assert.rejects(sh("printf 'nice 4\\nbogus 1\\n' > a/passthrough/sched"));
+    assert.equal(await readFile(sched, 'utf8'), 'nice 7\n');
+    await sh(': > a/passthrough/sched');
+    assert.equal(await readFile(sched, 'utf8'), '');
   } finally {
     assert.equal(await m.close(), 0);
   }
