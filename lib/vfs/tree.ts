@@ -432,7 +432,7 @@ class StageDir extends Dir {
       sched: new LineFile({
         read: () => stage.sched.map((l) => `${l}\n`).join(''),
         apply: (l) => project.addSched(chain, stage, l),
-        writer: ({ rewrite }) => project.schedWriter(chain, stage, { rewrite }),
+        writer: (how) => project.schedWriter(chain, stage, how),
         replace: (t) => project.replaceSched(chain, stage, t),
         clear: () => { stage.sched = []; project.onChange(); },
       }),

@@ -183,6 +183,10 @@ test('sed -i, vim and nano edit state files and the user\'s own files; a renamed
     assert.equal(await readFile(m.path('comments'), 'utf8'), 'vimmed\n');
     await ok('vim.tiny', ['-es', '-u', 'NONE', '-c', 'normal Gomute on', '-c', 'wq', 'mixer'], { cwd: m.dir });
     assert.equal(await readFile(m.path('mixer'), 'utf8'), 'volume 1\nmute on\n');
+    // vim writes in place: open, ftruncate to 0, write. A sched file then holds the lines vim wrote, once each.
+    await writeFile(m.path('keys/sox/sched'), 'nice 3\n');
+    await ok('vim.tiny', ['-es', '-u', 'NONE', '-c', 'normal Gonice 4', '-c', 'wq', 'keys/sox/sched'], { cwd: m.dir });
+    assert.equal(await readFile(m.path('keys/sox/sched'), 'utf8'), 'nice 3\nnice 4\n');
     await ok('vim.tiny', ['-es', '-u', 'NONE', '-c', 'normal ihello from vim', '-c', 'wq', 'draft.txt'], { cwd: m.dir });
     assert.equal(await readFile(m.path('draft.txt'), 'utf8'), 'hello from vim\n');
 
