@@ -78,6 +78,10 @@ typedef struct {
   struct fuse_chan *ch;
   // Directories are opened here, not in JS (JS has no opendir), and the kernel keeps their listings.
   int dirs_here;
+  // Counter of the requests made here for libfuse (a directory handle for a READDIR without one).
+  uint64_t synth;
+  // The kernel said at INIT that it opens directories by itself when OPENDIR is ENOSYS (5.1+).
+  int no_opendir;
 } kn_state;
 
 // Kernel 4.20+: keep this directory's listing (FOPEN_CACHE_DIR), and keep it across opens (FOPEN_KEEP_CACHE).
@@ -269,6 +273,120 @@ static int kn_resolve (kn_state *s, const char *path, uint64_t *parent, uint64_t
   return 0;
 }
 
+// --- directories without OPENDIR ---
+//
+// Every `ls` of a directory cost an OPENDIR round trip to this process (answered in C, but a trip through the
+// kernel and a worker thread: ~50 us, most of an `ls -R` of a cached tree). With dirs_here, the first OPENDIR
+// is answered ENOSYS: the kernel (5.1+) then opens directories by itself, with no OPENDIR nor RELEASEDIR, and
+// keeps their listings (FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE are its defaults then) until told otherwise, as it
+// kept them with ours. It sends READDIR with handle 0 only when it holds no listing. fuse.c's readdir needs a
+// directory handle: one is opened for that request (an OPENDIR made here and processed by libfuse on this
+// thread: fuse.c's opendir, then kn_opendir, all in C; its reply is kept here, not sent), and released the
+// next time this thread reads a request (fuse.c's readdir still holds the handle's lock while it replies).
+// A RELEASEDIR, FSYNCDIR or directory IOCTL with handle 0 is answered here: fuse.c would take 0 for a handle.
+
+// FUSE_NO_OPENDIR_SUPPORT (protocol 7.29; libfuse 2.9's header stops at 7.19): an INIT flag of the kernel's.
+#define KN_NO_OPENDIR_SUPPORT (1 << 24)
+
+// The uniques of requests made here: above any the kernel gives.
+#define KN_SYNTH_UNIQUE (1ULL << 62)
+
+// This thread's request made here, waiting for its reply, and the handle opened for its READDIR.
+static __thread uint64_t kn_synth_unique;
+static __thread int kn_synth_error;
+static __thread uint64_t kn_synth_fh;
+static __thread uint64_t kn_release_fh;
+static __thread struct fuse_in_header kn_release_in;
+
+// Writes an answer with no argument (an error, or 0) to a request of the kernel's.
+static void kn_reply_plain (struct fuse_chan *ch, uint64_t unique, int error) {
+  struct fuse_out_header out = { .len = sizeof(struct fuse_out_header), .error = error, .unique = unique };
+  struct iovec iov = { .iov_base = &out, .iov_len = sizeof(out) };
+  if (writev(fuse_chan_fd(ch), &iov, 1) == -1 && errno != ENOENT) perror("fuse: writing device");
+}
+
+// Has libfuse process a request made here (its reply comes back through kn_chan_send, kept, not sent).
+static void kn_synth_process (kn_state *s, struct fuse_chan *ch, const struct fuse_in_header *like, uint32_t opcode, const void *arg, size_t arglen) {
+  char buf[sizeof(struct fuse_in_header) + 64];
+  struct fuse_in_header *h = (struct fuse_in_header *) buf;
+  memset(buf, 0, sizeof(buf));
+  h->len = (uint32_t) (sizeof(struct fuse_in_header) + arglen);
+  h->opcode = opcode;
+  h->unique = KN_SYNTH_UNIQUE + 2 * __atomic_add_fetch(&s->synth, 1, __ATOMIC_RELAXED);
+  h->nodeid = like->nodeid;
+  h->uid = like->uid;
+  h->gid = like->gid;
+  h->pid = like->pid;
+  memcpy(buf + sizeof(struct fuse_in_header), arg, arglen);
+  kn_synth_unique = h->unique;
+  kn_synth_error = -EIO;
+  kn_synth_fh = 0;
+  fuse_session_process(fuse_chan_session(ch), buf, h->len, ch);
+  kn_synth_unique = 0;
+}
+
+// The handle libfuse opened for a READDIR that came without one, or 0.
+static uint64_t kn_synth_opendir (kn_state *s, struct fuse_chan *ch, const struct fuse_in_header *in) {
+  struct fuse_open_in open;
+  memset(&open, 0, sizeof(open));
+  open.flags = O_RDONLY | O_DIRECTORY;
+  kn_synth_process(s, ch, in, FUSE_OPENDIR, &open, sizeof(open));
+  return kn_synth_error == 0 ? kn_synth_fh : 0;
+}
+
+// Releases the handle opened for this thread's last READDIR, if any.
+static void kn_synth_release (kn_state *s, struct fuse_chan *ch) {
+  if (kn_release_fh == 0) return;
+  struct fuse_release_in release;
+  memset(&release, 0, sizeof(release));
+  release.fh = kn_release_fh;
+  kn_release_fh = 0;
+  kn_synth_process(s, ch, &kn_release_in, FUSE_RELEASEDIR, &release, sizeof(release));
+}
+
+// Whether the request in `buf` was answered here (then the next one is read). A READDIR without a handle
+// gets one, written into `buf`.
+static int kn_directory_request (kn_state *s, struct fuse_chan *ch, char *buf, size_t len) {
+  struct fuse_in_header *in = (struct fuse_in_header *) buf;
+  char *arg = buf + sizeof(struct fuse_in_header);
+  size_t arglen = len - sizeof(struct fuse_in_header);
+  switch (in->opcode) {
+    case FUSE_INIT:
+      if (arglen >= sizeof(struct fuse_init_in)) s->no_opendir = (((const struct fuse_init_in *) arg)->flags & KN_NO_OPENDIR_SUPPORT) != 0;
+      return 0;
+    case FUSE_OPENDIR:
+      if (!s->no_opendir) return 0;
+      kn_reply_plain(ch, in->unique, -ENOSYS);
+      return 1;
+    case FUSE_RELEASEDIR:
+    case FUSE_FSYNCDIR:
+      if (arglen >= sizeof(uint64_t) && *(uint64_t *) arg == 0) {
+        kn_reply_plain(ch, in->unique, 0);
+        return 1;
+      }
+      return 0;
+    case FUSE_IOCTL:
+      if (arglen >= sizeof(struct fuse_ioctl_in) && ((struct fuse_ioctl_in *) arg)->fh == 0 && (((struct fuse_ioctl_in *) arg)->flags & FUSE_IOCTL_DIR)) {
+        kn_reply_plain(ch, in->unique, -ENOTTY);
+        return 1;
+      }
+      return 0;
+    case FUSE_READDIR:
+      if (arglen >= sizeof(struct fuse_read_in) && ((struct fuse_read_in *) arg)->fh == 0) {
+        uint64_t fh = kn_synth_opendir(s, ch, in);
+        if (fh == 0) {
+          kn_reply_plain(ch, in->unique, -EIO);
+          return 1;
+        }
+        ((struct fuse_read_in *) arg)->fh = fh;
+        kn_release_fh = fh;
+        kn_release_in = *in;
+      }
+      return 0;
+  }
+  return 0;
+}
+
 // --- the channel ---
 
 static int kn_chan_receive (struct fuse_chan **chp, char *buf, size_t size) {
@@ -279,6 +397,8 @@ static int kn_chan_receive (struct fuse_chan **chp, char *buf, size_t size) {
   int err;
 
 restart:
+  // The handle opened for this thread's last READDIR: fuse.c is done with it now.
+  if (s->dirs_here) kn_synth_release(s, ch);
   res = read(fuse_chan_fd(ch), buf, size);
   err = errno;
   if (fuse_session_exited(se)) return 0;
@@ -295,6 +415,8 @@ restart:
     fprintf(stderr, "short read on fuse device\n");
     return -EIO;
   }
+
+  if (s->dirs_here && kn_directory_request(s, ch, buf, (size_t) res)) goto restart;
 
   // A new request on this thread: what its reply will need, and no attribute timeout of JS's yet.
   fuse_thread_locals_t *l = (fuse_thread_locals_t *) pthread_getspecific(thread_locals_key);
@@ -375,6 +497,12 @@ static int kn_chan_send (struct fuse_chan *ch, const struct iovec iov[], size_t 
   if (iov == NULL) return 0;
   kn_state *s = (kn_state *) fuse_chan_data(ch);
   const struct fuse_out_header *out = count > 0 && iov[0].iov_len >= sizeof(struct fuse_out_header) ? (const struct fuse_out_header *) iov[0].iov_base : NULL;
+  // The reply to a request made here: kept, not sent (the kernel never asked it).
+  if (out != NULL && kn_synth_unique != 0 && out->unique == kn_synth_unique) {
+    kn_synth_error = out->error;
+    if (out->error == 0 && count >= 2 && iov[1].iov_len >= sizeof(struct fuse_open_out)) kn_synth_fh = ((const struct fuse_open_out *) iov[1].iov_base)->fh;
+    return 0;
+  }
   uint32_t op = out != NULL && out->unique != 0 && out->unique == kn_req.unique && out->error == 0 ? kn_req.opcode : 0;
 
   // The reply as it will be sent: the same, or with a copy of its argument whose timeouts were changed.
