@@ -82,7 +82,18 @@ typedef struct {
   uint64_t synth;
   // The kernel said at INIT that it opens directories by itself when OPENDIR is ENOSYS (5.1+).
   int no_opendir;
+  // Handles opened for READDIRs that were answered, to release (by any worker: fuse.c's releasedir waits on
+  // the handle's lock until the readdir that replied lets it go).
+  pthread_mutex_t release_lock;
+  struct kn_release *releases;
 } kn_state;
+
+// A directory handle opened by the channel for a READDIR, to release.
+struct kn_release {
+  struct kn_release *next;
+  uint64_t fh;
+  struct fuse_in_header in;
+};
 
 // Kernel 4.20+: keep this directory's listing (FOPEN_CACHE_DIR), and keep it across opens (FOPEN_KEEP_CACHE).
 #define KN_FOPEN_KEEP_CACHE (1 << 1)
@@ -119,6 +130,7 @@ static void kn_init (kn_state *s) {
   pthread_mutex_init(&s->lock, NULL);
   pthread_mutex_init(&s->qlock, NULL);
   pthread_cond_init(&s->qcond, NULL);
+  pthread_mutex_init(&s->release_lock, NULL);
   s->buckets = 1024;
   s->by_name = calloc(s->buckets, sizeof(kn_node *));
   s->by_id = calloc(s->buckets, sizeof(kn_node *));
@@ -281,8 +293,9 @@ static int kn_resolve (kn_state *s, const char *path, uint64_t *parent, uint64_t
 // keeps their listings (FOPEN_CACHE_DIR | FOPEN_KEEP_CACHE are its defaults then) until told otherwise, as it
 // kept them with ours. It sends READDIR with handle 0 only when it holds no listing. fuse.c's readdir needs a
 // directory handle: one is opened for that request (an OPENDIR made here and processed by libfuse on this
-// thread: fuse.c's opendir, then kn_opendir, all in C; its reply is kept here, not sent), and released the
-// next time this thread reads a request (fuse.c's readdir still holds the handle's lock while it replies).
+// thread: fuse.c's opendir, then kn_opendir, all in C; its reply is kept here, not sent), and released once
+// answered, as the next request is read (not while replying: fuse.c's readdir holds the handle's lock then;
+// fuse.c's releasedir waits for it, so any worker may release it).
 // A RELEASEDIR, FSYNCDIR or directory IOCTL with handle 0 is answered here: fuse.c would take 0 for a handle.
 
 // FUSE_NO_OPENDIR_SUPPORT (protocol 7.29; libfuse 2.9's header stops at 7.19): an INIT flag of the kernel's.
@@ -295,8 +308,8 @@ static int kn_resolve (kn_state *s, const char *path, uint64_t *parent, uint64_t
 static __thread uint64_t kn_synth_unique;
 static __thread int kn_synth_error;
 static __thread uint64_t kn_synth_fh;
-static __thread uint64_t kn_release_fh;
-static __thread struct fuse_in_header kn_release_in;
+static __thread uint64_t kn_readdir_fh;
+static __thread struct fuse_in_header kn_readdir_in;
 
 // Writes an answer with no argument (an error, or 0) to a request of the kernel's.
 static void kn_reply_plain (struct fuse_chan *ch, uint64_t unique, int error) {
@@ -334,14 +347,37 @@ static uint64_t kn_synth_opendir (kn_state *s, struct fuse_chan *ch, const struc
   return kn_synth_error == 0 ? kn_synth_fh : 0;
 }
 
-// Releases the handle opened for this thread's last READDIR, if any.
+// This thread's READDIR was answered: its handle is to be released (not here: fuse.c holds its lock still).
+static void kn_readdir_answered (kn_state *s) {
+  if (kn_readdir_fh == 0) return;
+  struct kn_release *r = malloc(sizeof(struct kn_release));
+  if (r != NULL) {
+    r->fh = kn_readdir_fh;
+    r->in = kn_readdir_in;
+    pthread_mutex_lock(&s->release_lock);
+    r->next = s->releases;
+    s->releases = r;
+    pthread_mutex_unlock(&s->release_lock);
+  }
+  kn_readdir_fh = 0;
+}
+
+// Releases the handles of answered READDIRs (as the next request is read, on whichever worker reads it).
 static void kn_synth_release (kn_state *s, struct fuse_chan *ch) {
-  if (kn_release_fh == 0) return;
-  struct fuse_release_in release;
-  memset(&release, 0, sizeof(release));
-  release.fh = kn_release_fh;
-  kn_release_fh = 0;
-  kn_synth_process(s, ch, &kn_release_in, FUSE_RELEASEDIR, &release, sizeof(release));
+  if (__atomic_load_n(&s->releases, __ATOMIC_RELAXED) == NULL) return;
+  pthread_mutex_lock(&s->release_lock);
+  struct kn_release *r = s->releases;
+  s->releases = NULL;
+  pthread_mutex_unlock(&s->release_lock);
+  while (r != NULL) {
+    struct kn_release *next = r->next;
+    struct fuse_release_in release;
+    memset(&release, 0, sizeof(release));
+    release.fh = r->fh;
+    kn_synth_process(s, ch, &r->in, FUSE_RELEASEDIR, &release, sizeof(release));
+    free(r);
+    r = next;
+  }
 }
 
 // Whether the request in `buf` was answered here (then the next one is read). A READDIR without a handle
@@ -379,8 +415,8 @@ static int kn_directory_request (kn_state *s, struct fuse_chan *ch, char *buf, s
           return 1;
         }
         ((struct fuse_read_in *) arg)->fh = fh;
-        kn_release_fh = fh;
-        kn_release_in = *in;
+        kn_readdir_fh = fh;
+        kn_readdir_in = *in;
       }
       return 0;
   }
@@ -397,7 +433,7 @@ static int kn_chan_receive (struct fuse_chan **chp, char *buf, size_t size) {
   int err;
 
 restart:
-  // The handle opened for this thread's last READDIR: fuse.c is done with it now.
+  // The handles opened for READDIRs that were answered.
   if (s->dirs_here) kn_synth_release(s, ch);
   res = read(fuse_chan_fd(ch), buf, size);
   err = errno;
@@ -549,6 +585,8 @@ static int kn_chan_send (struct fuse_chan *ch, const struct iovec iov[], size_t 
 
   ssize_t res = writev(fuse_chan_fd(ch), send, count);
   int err = errno;
+  // The reply to a READDIR given a handle by the channel: the handle is released once fuse.c lets it go.
+  if (out != NULL && out->unique == kn_req.unique) kn_readdir_answered(s);
   if (res == -1) {
     struct fuse_session *se = fuse_chan_session(ch);
     if (!fuse_session_exited(se) && err != ENOENT) perror("fuse: writing device");
