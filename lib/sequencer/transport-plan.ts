@@ -32,6 +32,19 @@ export const LOOP_SEAM_FADE: Seconds = 0.005;
 export const LEAD_PERIODS = 16;
 
 /**
+ * Realtime: the least lead, whatever the period (frames; 743 ms at 44.1 kHz). 16 periods (46 ms at 128 frames,
+ * 186 ms at 512) left 128 generator + filter chains beside two CPU hogs ~10,000 short periods a minute (0 of 10
+ * trials clean; before the lead was bounded: 10 of 10). With 8,192 frames: ~5,000 in 20 s; 16,384: 39 in 15 s;
+ * 32,768: none (`bench/realtime`). A stage still holds at most this much in its pipe.
+ */
+export const LEAD_MIN_FRAMES = 32768;
+
+/** Realtime: how far ahead of the clock a stage's output is handed on, for a period. */
+export function leadFrames(period: Frames): Frames {
+  return Math.max(period * LEAD_PERIODS, LEAD_MIN_FRAMES);
+}
+
+/**
  * The transport's settings (mode, cue, loop, steps) and its current pass, as plain numbers: where the next
  * pass starts, when a loop wraps, what a step or an export covers, and where the transport is now given
  * how many frames the current pass has played. No processes, no engine: the caller passes the frame count.
@@ -146,9 +159,9 @@ export function runSettings(mode: TransportMode, period: Frames, format: PcmForm
   return {
     lossless: false,
     buffer: framesToBytes(period * 4, format),
-    lead: framesToBytes(period * LEAD_PERIODS, format),
+    lead: framesToBytes(leadFrames(period), format),
     // A stage holds at most the lead, and waiting longer than it for the stage to finish would starve the mix.
-    rest: { quietMs: 20, settleMs: Math.ceil(framesToSeconds(period * LEAD_PERIODS, format) * 1000), drainMs: 5000 },
+    rest: { quietMs: 20, settleMs: Math.ceil(framesToSeconds(leadFrames(period), format) * 1000), drainMs: 5000 },
     gateMs: 3000,
   };
 }

@@ -1,7 +1,7 @@
 // The transport's plan offline: passes, loops, steps, exports and the position as plain numbers, the engine's frame count passed in (a virtual clock).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LEAD_PERIODS, LOOP_SEAM_FADE, runSettings, TransportPlan, WRAP_SLACK } from '../../lib/sequencer/transport-plan.js';
+import { LEAD_MIN_FRAMES, LEAD_PERIODS, LOOP_SEAM_FADE, runSettings, TransportPlan, WRAP_SLACK } from '../../lib/sequencer/transport-plan.js';
 
 const FORMAT = { rate: 44100, channels: 2 };
 
@@ -97,8 +97,13 @@ test('run settings derive from the pass mode: realtime paces and bounds, export 
   assert.deepEqual(runSettings('realtime', period, FORMAT), {
     lossless: false,
     buffer: period * 4 * 4,
-    lead: period * LEAD_PERIODS * 4,
-    rest: { quietMs: 20, settleMs: Math.ceil((period * LEAD_PERIODS * 1000) / 44100), drainMs: 5000 },
+    lead: Math.max(period * LEAD_PERIODS, LEAD_MIN_FRAMES) * 4,
+    rest: { quietMs: 20, settleMs: Math.ceil((Math.max(period * LEAD_PERIODS, LEAD_MIN_FRAMES) * 1000) / 44100), drainMs: 5000 },
     gateMs: 3000,
   });
+  // A short period still leaves the stages LEAD_MIN_FRAMES of lead, and a splice that long to settle; a long one 16 periods.
+  const short = runSettings('realtime', 128, FORMAT);
+  assert.equal(short.lead, LEAD_MIN_FRAMES * 4);
+  assert.equal(short.rest?.settleMs, Math.ceil((LEAD_MIN_FRAMES * 1000) / 44100));
+  assert.equal(runSettings('realtime', 4096, FORMAT).lead, 4096 * LEAD_PERIODS * 4);
 });
