@@ -377,12 +377,18 @@ napi_value Pipe(napi_env env, napi_callback_info) {
 #endif
 }
 
-napi_value Unread(napi_env env, napi_callback_info info) {
+// The one descriptor argument of a call (false, with `fd` -1, when there is none).
+bool descriptorArg(napi_env env, napi_callback_info info, int32_t* fd) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t fd = -1;
-  if (argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return throwError(env, "pump.unread: expected a descriptor");
+  *fd = -1;
+  return argc == 1 && napi_get_value_int32(env, argv[0], fd) == napi_ok && *fd >= 0;
+}
+
+napi_value Unread(napi_env env, napi_callback_info info) {
+  int32_t fd;
+  if (!descriptorArg(env, info, &fd)) return throwError(env, "pump.unread: expected a descriptor");
   int n = -1;
 #if PUMP_AVAILABLE
   struct stat st;
@@ -395,11 +401,8 @@ napi_value Unread(napi_env env, napi_callback_info info) {
 }
 
 napi_value CloseOnExec(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  int32_t fd = -1;
-  if (argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) return throwError(env, "pump.closeOnExec: expected a descriptor");
+  int32_t fd;
+  if (!descriptorArg(env, info, &fd)) return throwError(env, "pump.closeOnExec: expected a descriptor");
   int flags = fcntl(fd, F_GETFD);
   if (flags == -1 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1) return throwError(env, "pump.closeOnExec: fcntl: " + errnoName(errno));
   napi_value yes;

@@ -13,7 +13,7 @@ import { Chain } from '../../lib/procchain/chain.js';
 import { kernelPumpAvailable, kernelPumpProblem } from '../../lib/procchain/kernel-pump.js';
 import { Stage } from '../../lib/procchain/stage.js';
 import { pipeline, soxSignal } from '../helpers/mount.js';
-import { readStream } from '../helpers/stream-read.js';
+import { readStream, tapFor } from '../helpers/stream-read.js';
 
 const skip = kernelPumpAvailable() ? false : `no kernel pump here: ${kernelPumpProblem()}`;
 const MiB = 1024 * 1024;
@@ -71,25 +71,6 @@ test('sox | sox | sox with kernel junctions gives the bytes of the shell pipelin
     await rm(dir, { recursive: true, force: true });
   }
 });
-
-/** Opens a tap on `stream` for `ms`, reading all the while; gives what it got. */
-async function tapFor(stream: LiveStream, ms: number): Promise<Buffer> {
-  const reader = stream.openReader();
-  const parts: Buffer[] = [];
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), ms);
-  try {
-    for (;;) {
-      const b = await reader.read(1 << 20, ac.signal).catch(() => null);
-      if (b === null) break;
-      parts.push(b);
-    }
-  } finally {
-    clearTimeout(timer);
-    reader.close();
-  }
-  return Buffer.concat(parts);
-}
 
 async function chaos(options: { bypass: boolean; kernel: boolean }): Promise<void> {
   const input = randomBytes(48 * MiB);
