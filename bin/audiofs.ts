@@ -29,7 +29,7 @@ ${USAGE}
 Inside the mount: echo 'NAME cmd args | cmd args' >> ctl makes a chain; echo play >> ctl plays.
 See the README for the file tree and the ctl grammar.`;
 
-/** bin/audiofs (the launcher that widens the libuv pool), what the daemon runs. */
+/** bin/audiofs (the launcher: the mount's V8 flag, the libuv pool), what the daemon runs, as itself. */
 const LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), '../../bin/audiofs');
 
 async function main(argv: string[]): Promise<number> {

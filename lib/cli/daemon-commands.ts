@@ -24,11 +24,11 @@ async function target(options: DaemonCommandOptions) {
   const found = options.configFile === undefined ? await findDaemon(mountDir) : undefined;
   const configFile = options.configFile === undefined ? found?.configFile : resolve(options.configFile);
   if (found) {
-    const command = [process.execPath, options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
+    const command = [options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
     return { mountDir, configFile, stateDir: found.stateDir, command };
   }
   const { config } = await loadConfig(configFile, { mountDir });
-  const command = [process.execPath, options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
+  const command = [options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
   return { mountDir, configFile, stateDir: config.stateDir, command };
 }
 

@@ -43,7 +43,7 @@ export async function mountAudiofs(options: { args?: string[]; env?: Record<stri
   // No sound card and a free HTTP port unless a test asks otherwise (tests run side by side).
   await writeFile(configFile, options.config ?? 'http: 127.0.0.1:0\ndevice: off\n');
   const PATH = [...(options.path ?? []), FIXTURE_BIN, process.env.PATH ?? '/usr/bin:/bin'].join(':');
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/audiofs'), 'mount', dir, '--config', configFile, ...(options.args ?? [])], {
+  const proc = spawn(join(ROOT, 'bin/audiofs'), ['mount', dir, '--config', configFile, ...(options.args ?? [])], {
     cwd: tmp,
     env: { ...process.env, PATH, HOME: tmp, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_STATE_HOME: join(tmp, 'state'), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', ...(options.inheritFd !== undefined ? [...Array<'ignore'>(options.inheritFd - 3).fill('ignore'), 'pipe' as const] : [])],

@@ -12,7 +12,7 @@ const exec = promisify(execFile);
 /** Runs the audiofs CLI; resolves with its exit code and output even when it fails. */
 async function audiofs(tmp: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [join(ROOT, 'bin/audiofs'), ...args], {
+    const { stdout, stderr } = await exec(join(ROOT, 'bin/audiofs'), args, {
       cwd: tmp,
       env: { ...process.env, HOME: tmp, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
     });

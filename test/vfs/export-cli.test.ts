@@ -25,7 +25,7 @@ test('audiofs export of an archive renders the same bytes as the mount\'s export
       await waitFor(async () => new RegExp(`file: ${fromMount}\\n\\s+state: done`).test(await readFile(m.path('status'), 'utf8')), 'the mount\'s export');
       const fromCli = join(m.tmp, `cli.${ext}`);
       const t0 = Date.now();
-      const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin/audiofs'), 'export', archive, fromCli], {
+      const { stdout, stderr } = await run(join(ROOT, 'bin/audiofs'), ['export', archive, fromCli], {
         cwd: m.tmp, env: { ...process.env, HOME: m.tmp, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
       });
       assert.deepEqual([stdout, stderr], ['', ''], 'no progress bar when stderr is not a terminal, nothing else printed');
@@ -58,7 +58,7 @@ test('a project with a loop, steps and a bypassed stage: the mount\'s and the CL
     const archive = join(m.tmp, 'p.tar');
     await run('tar', ['cf', archive, '-C', m.dir, '.']);
     const fromCli = join(m.tmp, 'cli.raw');
-    await run(process.execPath, [join(ROOT, 'bin/audiofs'), 'export', archive, fromCli], {
+    await run(join(ROOT, 'bin/audiofs'), ['export', archive, fromCli], {
       cwd: m.tmp, env: { ...process.env, HOME: m.tmp, PATH: `${FIXTURE_BIN}:${process.env.PATH}` }, timeout: 60_000,
     });
     const cli = await readFile(fromCli);
