@@ -1,7 +1,7 @@
 // An append-only log of JSON records: a change is durable once its record is (one small write and fdatasync),
 // whatever the size of what it changes.
 import { constants } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDirectory } from './write-file-atomic.js';
 
@@ -9,6 +9,7 @@ import { syncDirectory } from './write-file-atomic.js';
 export class Journal {
   private handle: FileHandle | undefined;
   private length = 0;
+  private foldingNow = false;
 
   constructor(readonly path: string) {}
 
@@ -17,28 +18,22 @@ export class Journal {
     return this.length;
   }
 
+  /** Where the records of a journal being folded into a snapshot wait until the snapshot is on disk. */
+  get foldingPath(): string {
+    return `${this.path}.folding`;
+  }
+
   /**
-   * Opens (or creates) the file and returns its records in order. A last line that is not whole or not JSON
-   * (a crash during an append, which was never acknowledged) is dropped and cut off the file.
+   * Opens (or creates) the file and returns its records in order: those of a fold that had not ended (a
+   * crash while a snapshot was written) first. A last line that is not whole or not JSON (a crash during an
+   * append, which was never acknowledged) is dropped and cut off the file.
    */
   async open(): Promise<unknown[]> {
-    const text = await readFile(this.path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return Buffer.alloc(0);
-      throw err;
-    });
-    const records: unknown[] = [];
-    let good = 0;
-    for (let start = 0; start < text.length;) {
-      const end = text.indexOf(0x0a, start);
-      if (end < 0) break;
-      try {
-        records.push(JSON.parse(text.subarray(start, end).toString('utf8')));
-      } catch {
-        break;
-      }
-      good = end + 1;
-      start = end + 1;
-    }
+    const foldingText = await readOrEmpty(this.foldingPath);
+    const folding = parseRecords(foldingText).records;
+    this.foldingNow = foldingText.length > 0;
+    const text = await readOrEmpty(this.path);
+    const { records, good } = parseRecords(text);
     const created = text.length === 0;
     this.handle = await open(this.path, constants.O_RDWR | constants.O_CREAT, 0o600);
     this.length = good;
@@ -47,7 +42,37 @@ export class Journal {
       await this.handle.datasync();
     }
     if (created) await syncDirectory(dirname(this.path));
-    return records;
+    return [...folding, ...records];
+  }
+
+  /** Whether a fold has begun and not ended (its records are still in foldingPath). */
+  get folding(): boolean {
+    return this.foldingNow;
+  }
+
+  /**
+   * Begins a fold: the records so far move aside (renamed to foldingPath) and appends go to a new, empty
+   * file, so a snapshot of them can be written while changes go on being acknowledged. Costs a rename and a
+   * directory sync, whatever the size of the journal.
+   */
+  async beginFold(): Promise<void> {
+    if (this.foldingNow) throw new Error(`journal ${this.path}: a fold is under way (expected endFold() first)`);
+    const old = this.opened();
+    await rename(this.path, this.foldingPath);
+    this.foldingNow = true;
+    this.handle = await open(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    this.length = 0;
+    await old.close();
+    await syncDirectory(dirname(this.path));
+  }
+
+  /** Ends a fold once the snapshot that holds its records is on disk: they are removed. */
+  async endFold(): Promise<void> {
+    await unlink(this.foldingPath).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    await syncDirectory(dirname(this.path));
+    this.foldingNow = false;
   }
 
   /** Appends one record and resolves once it is on disk; on failure (ENOSPC...) the file is as it was and it throws. */
@@ -68,12 +93,13 @@ export class Journal {
     this.length += line.length;
   }
 
-  /** Empties the journal (its records are in a snapshot now). */
+  /** Empties the journal (its records, and a fold's, are in a snapshot now). */
   async reset(): Promise<void> {
     const handle = this.opened();
     await handle.truncate(0);
     await handle.datasync();
     this.length = 0;
+    await this.endFold();
   }
 
   async close(): Promise<void> {
@@ -85,4 +111,29 @@ export class Journal {
     if (!this.handle) throw new Error(`journal ${this.path} is not open (expected open() first)`);
     return this.handle;
   }
+}
+
+async function readOrEmpty(path: string): Promise<Buffer> {
+  return readFile(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return Buffer.alloc(0);
+    throw err;
+  });
+}
+
+/** The whole JSON lines at the start of `text`, and how many bytes they take. */
+function parseRecords(text: Buffer): { records: unknown[]; good: number } {
+  const records: unknown[] = [];
+  let good = 0;
+  for (let start = 0; start < text.length;) {
+    const end = text.indexOf(0x0a, start);
+    if (end < 0) break;
+    try {
+      records.push(JSON.parse(text.subarray(start, end).toString('utf8')));
+    } catch {
+      break;
+    }
+    good = end + 1;
+    start = end + 1;
+  }
+  return { records, good };
 }

@@ -32,7 +32,8 @@ export interface StateSaverOptions {
  * appends what changed (the parts of the project that differ: the root settings, or a chain) to the journal,
  * with the stored inputs it names, with fsync, and resolves when it is on disk; changes that come while a save
  * runs are stored together by the next one (group commit). The journal is folded into the snapshot
- * (project.json) when it grows and at unmount. What is busy (an `in` a writer holds open) is saved when it is
+ * (project.json) when it grows (after the change that grew it is acknowledged: later ones go to a new
+ * journal file while the snapshot is written) and at unmount. What is busy (an `in` a writer holds open) is saved when it is
  * closed, or after RETRY_MS.
  */
 export class StateSaver {
@@ -51,6 +52,8 @@ export class StateSaver {
   private seq = 0;
   private snapshotBytes = 0;
   private journalOpen = false;
+  /** A snapshot being written in the background while changes go to a new journal file (Journal.beginFold). */
+  private folding: Promise<void> = Promise.resolve();
   /** The chains changed since the last capture; the others are taken from `captured`. */
   private scope: ChangeScope = 'all';
   private readonly captured = new Map<Chain, CapturedChain>();
@@ -92,6 +95,8 @@ export class StateSaver {
       return false;
     }
     this.durable = parts;
+    // A fold a crash cut short: its snapshot is written now, before anything else is appended.
+    if (this.journal.folding) await this.compact();
     await restoreProject(this.project, state, this.inputs);
     this.logger.info(`state: project restored from ${this.state.path(PROJECT_JSON)}${replayed > 0 ? ` and ${replayed} later changes` : ''} (${state.chains.length} chains)`);
     return true;
@@ -181,9 +186,23 @@ export class StateSaver {
       this.logger.error(`state: saving the project failed, the last saved state stays: ${(err as Error).message}`);
       throw err;
     }
-    // What was acknowledged is in the journal already: a snapshot that cannot be written now is tried again later.
-    if (this.journal.size > Math.max(COMPACT_BYTES, 2 * this.snapshotBytes)) {
-      await this.compact().catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} failed (the journal keeps every change): ${err.message}`));
+    // What was acknowledged is in the journal already: the snapshot is written after this change is
+    // acknowledged, while later ones go to a new journal file (the cost of a fold grows with the project).
+    if (this.journal.size > Math.max(COMPACT_BYTES, 2 * this.snapshotBytes) && !this.journal.folding) {
+      try {
+        await this.journal.beginFold();
+      } catch (err) {
+        this.logger.warn(`state: folding the journal into ${PROJECT_JSON} could not begin (the journal keeps every change): ${(err as Error).message}`);
+        return;
+      }
+      const durable = new Map(this.durable);
+      const seq = this.seq;
+      this.folding = (async () => {
+        const snapshot = { ...stateOf(durable), seq };
+        await this.state.saveJson(PROJECT_JSON, snapshot);
+        this.snapshotBytes = JSON.stringify(snapshot).length;
+        await this.journal.endFold();
+      })().catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} failed (the journal keeps every change; tried again at unmount): ${err.message}`));
     }
   }
 
@@ -193,8 +212,9 @@ export class StateSaver {
     return records;
   }
 
-  /** Writes the snapshot of what is on disk, then empties the journal it now holds. */
+  /** Writes the snapshot of what is on disk, then empties the journal it now holds (after a fold under way). */
   private async compact(): Promise<void> {
+    await this.folding;
     if (this.durable.size === 0) return;
     const snapshot = { ...stateOf(this.durable), seq: this.seq };
     await this.state.saveJson(PROJECT_JSON, snapshot);

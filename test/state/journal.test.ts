@@ -62,3 +62,30 @@ test('a torn last record is dropped and cut off, so the next record starts a lin
     assert.deepEqual(await recordsIn(file), [{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
   });
 });
+
+test('a fold moves the records aside and appends go on in a new file; a reopen mid-fold gives both in order; endFold removes them', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'j');
+    const j = new Journal(file);
+    await j.open();
+    await j.append({ seq: 1 });
+    await j.append({ seq: 2 });
+    await j.beginFold();
+    assert.equal(j.folding, true);
+    assert.equal(j.size, 0, 'the journal file is empty again');
+    await assert.rejects(j.beginFold(), /a fold is under way/);
+    await j.append({ seq: 3 });
+    assert.deepEqual(await recordsIn(file), [{ seq: 1 }, { seq: 2 }, { seq: 3 }], 'as after a crash before the snapshot was written');
+    const mid = new Journal(file);
+    await mid.open();
+    assert.equal(mid.folding, true, 'a reopen sees the fold that did not end');
+    await mid.close();
+    await j.endFold();
+    assert.equal(j.folding, false);
+    await assert.rejects(stat(j.foldingPath), { code: 'ENOENT' });
+    assert.deepEqual(await recordsIn(file), [{ seq: 3 }]);
+    await j.append({ seq: 4 });
+    await j.close();
+    assert.deepEqual(await recordsIn(file), [{ seq: 3 }, { seq: 4 }]);
+  });
+});

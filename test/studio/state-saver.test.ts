@@ -90,3 +90,40 @@ test('the journal is folded into the snapshot when it grows and at close; remove
     for (const p of [a, b, c]) await p.project.shutdown();
   });
 });
+
+test('a change that starts a fold is acknowledged before the snapshot is written, and so are the ones during it', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    // The snapshot's write waits on a gate: the fold is under way as long as the test holds it.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const saveJson = a.state.saveJson.bind(a.state);
+    let snapshots = 0;
+    a.state.saveJson = async (name, value) => {
+      snapshots++;
+      await gate;
+      return saveJson(name, value);
+    };
+    let i = 0;
+    while (snapshots === 0) {
+      assert.ok(i < 2000, 'the journal was folded within 2,000 chains');
+      await a.project.execRootLine(`c${i++} cat | cat | cat`);
+      await a.saver.commit();
+    }
+    await a.project.execRootLine('during cat');
+    await a.saver.commit();
+    assert.ok((await stat(a.state.path(`${PROJECT_JOURNAL}.folding`))).size > 0, 'the folded records wait beside the new journal');
+    const want = chainLines(a.project).toString();
+    // A crash now (the snapshot not written): the folded records and the new ones.
+    const b = await open(root);
+    assert.equal(chainLines(b.project).toString(), want, 'restored from the fold and the journal');
+    await assert.rejects(stat(b.state.path(`${PROJECT_JOURNAL}.folding`)), { code: 'ENOENT' }, 'the restore finished the fold');
+    assert.ok(JSON.parse(await readFile(b.state.path(PROJECT_JSON), 'utf8')).chains.length === i + 1, 'into the snapshot');
+    await b.saver.close();
+    await b.project.shutdown();
+    release();
+    await a.saver.close();
+    await a.project.shutdown();
+    assert.equal(i + 1, a.project.chains.size);
+  });
+});
