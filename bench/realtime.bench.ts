@@ -27,6 +27,7 @@ async function runQueueWait(pid: number): Promise<number> {
 const m = await mountAudiofs({ config: `http: 127.0.0.1:0\ndevice: off\nperiod: ${PERIOD}\n` });
 const hogs: ChildProcess[] = [];
 const rows: string[] = [];
+const notes: string[] = [];
 let passed = 0;
 try {
   for (let i = 0; i < CHAINS; i++) await m.ctl(`r${i + 1} sox -D -q -n ${RAW} - synth 3600 sine ${200 + 37 * i} | sox -D -q ${RAW} - ${RAW} - lowpass 2000`);
@@ -45,6 +46,8 @@ try {
     const ok = xruns === 0 && st.late_skips === 0 && perChain.length === CHAINS;
     if (ok) passed++;
     rows.push(`| ${t} | ${st.position} s | ${xruns} | ${Math.max(...perChain)} | ${st.late_skips} | ${(waitedNow - waited).toFixed(2)} s | ${ok ? 'pass' : 'FAIL'} |`);
+    // What the mount said about a failed trial (the engine's late skips and what it was doing).
+    if (!ok) notes.push(`trial ${t}:\n${m.output().split('\n').filter((l) => / (warn|error) /.test(l)).slice(-10).join('\n')}`);
   }
 } finally {
   for (const h of hogs) h.kill('SIGKILL');
@@ -55,3 +58,4 @@ console.log('| trial | position at read | xruns (sum over chains) | max xruns of
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\n**${passed} of ${TRIALS}** trials with zero xruns and zero late skips.`);
+for (const n of notes) console.log(`\n${n}`);
