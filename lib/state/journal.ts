@@ -1,9 +1,12 @@
-// An append-only log of JSON records: a change is durable once its record is (one small write and fdatasync),
+// An append-only log of JSON records: a change is durable once its record is (one small O_DSYNC write),
 // whatever the size of what it changes.
 import { constants } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDirectory } from './write-file-atomic.js';
+
+/** Each write is on disk when it returns (O_DSYNC): an append is one call, not a write and a sync. */
+const DURABLE_WRITES = constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC;
 
 /** A journal file: records appended one a line, each on disk when append() resolves. */
 export class Journal {
@@ -35,7 +38,7 @@ export class Journal {
     const text = await readOrEmpty(this.path);
     const { records, good } = parseRecords(text);
     const created = text.length === 0;
-    this.handle = await open(this.path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    this.handle = await open(this.path, DURABLE_WRITES, 0o600);
     this.length = good;
     if (text.length > good) {
       await this.handle.truncate(good);
@@ -60,7 +63,7 @@ export class Journal {
     const old = this.opened();
     await rename(this.path, this.foldingPath);
     this.foldingNow = true;
-    this.handle = await open(this.path, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    this.handle = await open(this.path, DURABLE_WRITES | constants.O_TRUNC, 0o600);
     this.length = 0;
     await old.close();
     await syncDirectory(dirname(this.path));
@@ -84,7 +87,6 @@ export class Journal {
         const { bytesWritten } = await handle.write(line, done, line.length - done, this.length + done);
         done += bytesWritten;
       }
-      await handle.datasync();
     } catch (err) {
       // A part of the record may be there: cut it, so the next record starts a line of its own.
       await handle.truncate(this.length).catch(() => undefined);

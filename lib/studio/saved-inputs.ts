@@ -39,6 +39,8 @@ export class VersionedInput extends StoredInput {
 export class SavedInputs {
   private readonly saved = new WeakMap<InputStore, { id: number; version: number }>();
   private nextId = 1;
+  /** What the last prune kept, until a file is written again: a save that names the same files lists nothing. */
+  private pruned: ReadonlySet<number> | undefined;
 
   constructor(readonly dir: string) {}
 
@@ -57,6 +59,7 @@ export class SavedInputs {
     const id = known?.id ?? this.nextId++;
     const file = this.fileOf(id);
     const temp = `${file}.tmp`;
+    this.pruned = undefined;
     try {
       await copyInto(store, temp);
       await rename(temp, file);
@@ -90,6 +93,8 @@ export class SavedInputs {
 
   /** Removes every saved file whose id is not in `keep`. */
   async prune(keep: ReadonlySet<number>): Promise<void> {
+    const last = this.pruned;
+    if (last && last.size === keep.size && [...keep].every((id) => last.has(id))) return;
     let removed = false;
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       const m = /^(\d+)\.in(\.tmp)?$/.exec(name);
@@ -98,6 +103,7 @@ export class SavedInputs {
       removed = true;
     }
     if (removed) await syncDirectory(this.dir);
+    this.pruned = new Set(keep);
   }
 
   private fileOf(id: number): string {

@@ -296,3 +296,25 @@ test('/ctl, kept by the kernel, shows its new size to stat after each change, by
     await m.close();
   }
 });
+
+test('a read of /status larger than 128 KiB is one request where the kernel takes 1 MiB requests (FUSE_MAX_PAGES), and gives the whole text', async () => {
+  const m = await mountAudiofs({ args: ['--debug'] });
+  try {
+    await writeFile(m.path('ctl'), Array.from({ length: 300 }, (_, i) => `k${i} cat | cat | cat\n`).join(''));
+    const fh = await open(m.path('status'), 'r');
+    try {
+      const size = (await fh.stat()).size;
+      assert.ok(size > 128 * 1024 && size < 1024 * 1024, `/status of 300 chains is ${size} bytes`);
+      const before = m.output().split('\n').filter((l) => l.includes('fuse: read /status from')).length;
+      const { bytesRead, buffer } = await fh.read(Buffer.alloc(1024 * 1024), 0, 1024 * 1024, 0);
+      assert.equal(bytesRead, size, 'one read(2) gives the whole text');
+      assert.match(buffer.subarray(0, bytesRead).toString(), /^transport: /);
+      const requests = m.output().split('\n').filter((l) => l.includes('fuse: read /status from')).length - before;
+      assert.equal(requests, 1, `${requests} FUSE read requests for ${size} bytes (the kernel's default is 128 KiB a request)`);
+    } finally {
+      await fh.close();
+    }
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});

@@ -82,6 +82,8 @@ typedef struct {
   uint64_t synth;
   // The kernel said at INIT that it opens directories by itself when OPENDIR is ENOSYS (5.1+).
   int no_opendir;
+  // The kernel said at INIT that it takes a larger request size (FUSE_MAX_PAGES, 4.20+).
+  int max_pages;
   // Handles opened for READDIRs that were answered, to release (by any worker: fuse.c's releasedir waits on
   // the handle's lock until the readdir that replied lets it go).
   pthread_mutex_t release_lock;
@@ -301,6 +303,14 @@ static int kn_resolve (kn_state *s, const char *path, uint64_t *parent, uint64_t
 // FUSE_NO_OPENDIR_SUPPORT (protocol 7.29; libfuse 2.9's header stops at 7.19): an INIT flag of the kernel's.
 #define KN_NO_OPENDIR_SUPPORT (1 << 24)
 
+// FUSE_MAX_PAGES (protocol 7.28): requests of up to max_pages pages (a read of 1 MiB in one request, where
+// libfuse 2.9 leaves the kernel's 32 pages, 128 KiB). Set in the INIT reply, which is then sent at the size
+// of 7.28's fuse_init_out (64 bytes; the kernel takes a shorter reply as zeros after it).
+#define KN_MAX_PAGES_FLAG (1 << 22)
+#define KN_MAX_PAGES 256
+#define KN_INIT_OUT_SIZE 64
+#define KN_INIT_MAX_PAGES_AT 28
+
 // The uniques of requests made here: above any the kernel gives.
 #define KN_SYNTH_UNIQUE (1ULL << 62)
 
@@ -388,7 +398,11 @@ static int kn_directory_request (kn_state *s, struct fuse_chan *ch, char *buf, s
   size_t arglen = len - sizeof(struct fuse_in_header);
   switch (in->opcode) {
     case FUSE_INIT:
-      if (arglen >= sizeof(struct fuse_init_in)) s->no_opendir = (((const struct fuse_init_in *) arg)->flags & KN_NO_OPENDIR_SUPPORT) != 0;
+      if (arglen >= sizeof(struct fuse_init_in)) {
+        uint32_t flags = ((const struct fuse_init_in *) arg)->flags;
+        s->no_opendir = (flags & KN_NO_OPENDIR_SUPPORT) != 0;
+        s->max_pages = (flags & KN_MAX_PAGES_FLAG) != 0;
+      }
       return 0;
     case FUSE_OPENDIR:
       if (!s->no_opendir) return 0;
@@ -581,6 +595,25 @@ static int kn_chan_send (struct fuse_chan *ch, const struct iovec iov[], size_t 
     mine[1].iov_base = arg;
     send = mine;
     ((struct fuse_open_out *) arg)->open_flags |= KN_FOPEN_KEEP_CACHE | KN_FOPEN_CACHE_DIR;
+  }
+
+  // The INIT reply: larger requests, where the kernel takes them.
+  struct fuse_out_header init_hdr;
+  if (op == FUSE_INIT && s->max_pages && send == iov && count == 2 && iov[1].iov_len >= sizeof(struct fuse_init_out) &&
+      iov[1].iov_len <= KN_INIT_MAX_PAGES_AT && out != NULL) {
+    memcpy(mine, iov, count * sizeof(struct iovec));
+    memset(arg, 0, KN_INIT_OUT_SIZE);
+    memcpy(arg, iov[1].iov_base, iov[1].iov_len);
+    ((struct fuse_init_out *) arg)->flags |= KN_MAX_PAGES_FLAG;
+    uint16_t pages = KN_MAX_PAGES;
+    memcpy(arg + KN_INIT_MAX_PAGES_AT, &pages, sizeof(pages));
+    init_hdr = *out;
+    init_hdr.len = sizeof(struct fuse_out_header) + KN_INIT_OUT_SIZE;
+    mine[0].iov_base = &init_hdr;
+    mine[0].iov_len = sizeof(init_hdr);
+    mine[1].iov_base = arg;
+    mine[1].iov_len = KN_INIT_OUT_SIZE;
+    send = mine;
   }
 
   ssize_t res = writev(fuse_chan_fd(ch), send, count);
