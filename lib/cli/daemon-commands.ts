@@ -8,6 +8,7 @@ import { findDaemon } from '../daemon/find-daemon.js';
 import { restartDaemon } from '../daemon/restart-daemon.js';
 import { startDaemon } from '../daemon/start-daemon.js';
 import { stopDaemon } from '../daemon/stop-daemon.js';
+import { launcherCommand } from './launcher.js';
 
 /** What a daemon command needs: the mount directory, the config file, the audiofs launcher and where to print. */
 export interface DaemonCommandOptions {
@@ -24,11 +25,11 @@ async function target(options: DaemonCommandOptions) {
   const found = options.configFile === undefined ? await findDaemon(mountDir) : undefined;
   const configFile = options.configFile === undefined ? found?.configFile : resolve(options.configFile);
   if (found) {
-    const command = [options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
+    const command = [...launcherCommand(options.launcher), 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
     return { mountDir, configFile, stateDir: found.stateDir, command };
   }
   const { config } = await loadConfig(configFile, { mountDir });
-  const command = [options.launcher, 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
+  const command = [...launcherCommand(options.launcher), 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
   return { mountDir, configFile, stateDir: config.stateDir, command };
 }
 

@@ -1,18 +1,24 @@
-// An append-only log of JSON records: a change is durable once its record is (one small O_DSYNC write),
+// An append-only log of JSON records: a change is durable once its record is (one small synchronous write),
 // whatever the size of what it changes.
 import { constants } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { syncDirectory } from './write-file-atomic.js';
 
-/** Each write is on disk when it returns (O_DSYNC): an append is one call, not a write and a sync. */
-const DURABLE_WRITES = constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC;
+/**
+ * On Linux each write is on disk when it returns (O_DSYNC): an append is one call, not a write and a sync.
+ * Elsewhere an append ends with fdatasync, which libuv makes F_FULLFSYNC on macOS (O_DSYNC there leaves the
+ * record in the drive's cache).
+ */
+const SYNCED_WRITES = process.platform === 'linux';
+const DURABLE_WRITES = constants.O_RDWR | constants.O_CREAT | (SYNCED_WRITES ? constants.O_DSYNC : 0);
 
 /** A journal file: records appended one a line, each on disk when append() resolves. */
 export class Journal {
   private handle: FileHandle | undefined;
   private length = 0;
   private foldingNow = false;
+  private unsyncedDirectory = false;
 
   constructor(readonly path: string) {}
 
@@ -63,10 +69,12 @@ export class Journal {
     const old = this.opened();
     await rename(this.path, this.foldingPath);
     this.foldingNow = true;
+    this.unsyncedDirectory = true;
+    // If the new file cannot be made, appends go on in the renamed one (both are read at restore).
     this.handle = await open(this.path, DURABLE_WRITES | constants.O_TRUNC, 0o600);
     this.length = 0;
-    await old.close();
-    await syncDirectory(dirname(this.path));
+    await old.close().catch(() => undefined);
+    await this.syncDirectory();
   }
 
   /** Ends a fold once the snapshot that holds its records is on disk: they are removed. */
@@ -74,19 +82,29 @@ export class Journal {
     await unlink(this.foldingPath).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
-    await syncDirectory(dirname(this.path));
+    this.unsyncedDirectory = true;
+    await this.syncDirectory();
     this.foldingNow = false;
+  }
+
+  /** Makes the directory's entries durable (a new or renamed journal file); tried again before the next append if it failed. */
+  private async syncDirectory(): Promise<void> {
+    await syncDirectory(dirname(this.path));
+    this.unsyncedDirectory = false;
   }
 
   /** Appends one record and resolves once it is on disk; on failure (ENOSPC...) the file is as it was and it throws. */
   async append(record: unknown): Promise<void> {
     const handle = this.opened();
     const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    // A record in a file whose name is not durable yet would not be durable either.
+    if (this.unsyncedDirectory) await this.syncDirectory();
     try {
       for (let done = 0; done < line.length;) {
         const { bytesWritten } = await handle.write(line, done, line.length - done, this.length + done);
         done += bytesWritten;
       }
+      if (!SYNCED_WRITES) await handle.datasync();
     } catch (err) {
       // A part of the record may be there: cut it, so the next record starts a line of its own.
       await handle.truncate(this.length).catch(() => undefined);

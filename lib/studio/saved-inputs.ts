@@ -96,14 +96,20 @@ export class SavedInputs {
     const last = this.pruned;
     if (last && last.size === keep.size && [...keep].every((id) => last.has(id))) return;
     let removed = false;
-    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+    let listed = true;
+    const names = await readdir(this.dir).catch(() => {
+      listed = false;
+      return [] as string[];
+    });
+    for (const name of names) {
       const m = /^(\d+)\.in(\.tmp)?$/.exec(name);
       if (!m || (keep.has(Number(m[1])) && !m[2])) continue;
       await rm(join(this.dir, name), { force: true });
       removed = true;
     }
     if (removed) await syncDirectory(this.dir);
-    this.pruned = new Set(keep);
+    // A listing that failed (EMFILE, EIO) is tried again by the next save.
+    if (listed) this.pruned = new Set(keep);
   }
 
   private fileOf(id: number): string {

@@ -54,6 +54,7 @@ export class StateSaver {
   private journalOpen = false;
   /** A snapshot being written in the background while changes go to a new journal file (Journal.beginFold). */
   private folding: Promise<void> = Promise.resolve();
+  private foldRunning = false;
   /** The chains changed since the last capture; the others are taken from `captured`. */
   private scope: ChangeScope = 'all';
   private readonly captured = new Map<Chain, CapturedChain>();
@@ -95,8 +96,11 @@ export class StateSaver {
       return false;
     }
     this.durable = parts;
-    // A fold a crash cut short: its snapshot is written now, before anything else is appended.
-    if (this.journal.folding) await this.compact();
+    // A fold a crash cut short: its snapshot is written now, before anything else is appended (or, on a full
+    // disk, later: both files are read again at the next restore).
+    if (this.journal.folding) {
+      await this.compact().catch((err: Error) => this.logger.warn(`state: finishing the fold of the journal into ${PROJECT_JSON} failed (both files keep every change): ${err.message}`));
+    }
     await restoreProject(this.project, state, this.inputs);
     this.logger.info(`state: project restored from ${this.state.path(PROJECT_JSON)}${replayed > 0 ? ` and ${replayed} later changes` : ''} (${state.chains.length} chains)`);
     return true;
@@ -121,11 +125,10 @@ export class StateSaver {
       this.widen(undefined);
     }
     this.dirty = true;
-    this.next ??= this.saving.catch(() => undefined).then(() => {
+    this.next ??= this.serialized(() => {
       this.next = undefined;
       return this.save();
     });
-    this.saving = this.next;
     return this.next;
   }
 
@@ -136,13 +139,28 @@ export class StateSaver {
     else await this.saving.catch(() => undefined);
   }
 
-  /** Saves what is pending, folds the journal into the snapshot and stops listening. */
+  /**
+   * Saves what is pending, folds the journal into the snapshot and closes it. In the save queue: a change
+   * committed meanwhile (the mount still serves until it is unmounted) is stored before the fold, or fails
+   * after it (the journal is closed), never acknowledged and then folded away.
+   */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
     clearTimeout(this.timer);
-    if (this.journal.size > 0) await this.compact().catch(() => undefined);
-    if (this.journalOpen) await this.journal.close();
+    await this.serialized(async () => {
+      if (this.journal.size > 0 || this.journal.folding) {
+        await this.compact().catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} at unmount failed (the journal keeps every change): ${err.message}`));
+      }
+      if (this.journalOpen) await this.journal.close();
+    });
+  }
+
+  /** Runs `f` after every save and fold queued so far; what is queued after waits for it. */
+  private serialized(f: () => Promise<void>): Promise<void> {
+    const p = this.saving.catch(() => undefined).then(f);
+    this.saving = p;
+    return p;
   }
 
   /** Adds a chain to what the next capture looks at (null: the root settings, always looked at; undefined: everything). */
@@ -188,22 +206,31 @@ export class StateSaver {
     }
     // What was acknowledged is in the journal already: the snapshot is written after this change is
     // acknowledged, while later ones go to a new journal file (the cost of a fold grows with the project).
-    if (this.journal.size > Math.max(COMPACT_BYTES, 2 * this.snapshotBytes) && !this.journal.folding) {
-      try {
-        await this.journal.beginFold();
-      } catch (err) {
-        this.logger.warn(`state: folding the journal into ${PROJECT_JSON} could not begin (the journal keeps every change): ${(err as Error).message}`);
-        return;
-      }
-      const durable = new Map(this.durable);
-      const seq = this.seq;
-      this.folding = (async () => {
-        const snapshot = { ...stateOf(durable), seq };
-        await this.state.saveJson(PROJECT_JSON, snapshot);
-        this.snapshotBytes = JSON.stringify(snapshot).length;
-        await this.journal.endFold();
-      })().catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} failed (the journal keeps every change; tried again at unmount): ${err.message}`));
+    if (this.journal.size <= Math.max(COMPACT_BYTES, 2 * this.snapshotBytes) || this.foldRunning) return;
+    if (this.journal.folding) {
+      // A fold that failed (a full disk): everything is folded again, in the save queue after this change.
+      this.foldRunning = true;
+      void this.serialized(() => this.compact())
+        .catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} failed again (the journal keeps every change): ${err.message}`))
+        .finally(() => (this.foldRunning = false));
+      return;
     }
+    try {
+      await this.journal.beginFold();
+    } catch (err) {
+      this.logger.warn(`state: folding the journal into ${PROJECT_JSON} could not begin (the journal keeps every change): ${(err as Error).message}`);
+      return;
+    }
+    const durable = new Map(this.durable);
+    const seq = this.seq;
+    this.foldRunning = true;
+    this.folding = (async () => {
+      const snapshot = { ...stateOf(durable), seq };
+      await this.state.saveJson(PROJECT_JSON, snapshot);
+      this.snapshotBytes = JSON.stringify(snapshot).length;
+      await this.journal.endFold();
+    })().catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} failed (the journal keeps every change; tried again as it grows and at unmount): ${err.message}`))
+      .finally(() => (this.foldRunning = false));
   }
 
   private async openJournal(): Promise<unknown[]> {
@@ -212,7 +239,7 @@ export class StateSaver {
     return records;
   }
 
-  /** Writes the snapshot of what is on disk, then empties the journal it now holds (after a fold under way). */
+  /** Writes the snapshot of what is on disk, then empties the journal it now holds (after a fold under way); in the save queue, or before serving. */
   private async compact(): Promise<void> {
     await this.folding;
     if (this.durable.size === 0) return;

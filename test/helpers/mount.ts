@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { launcherCommand } from '../../lib/cli/launcher.js';
 
 /** The repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -43,7 +44,8 @@ export async function mountAudiofs(options: { args?: string[]; env?: Record<stri
   // No sound card and a free HTTP port unless a test asks otherwise (tests run side by side).
   await writeFile(configFile, options.config ?? 'http: 127.0.0.1:0\ndevice: off\n');
   const PATH = [...(options.path ?? []), FIXTURE_BIN, process.env.PATH ?? '/usr/bin:/bin'].join(':');
-  const proc = spawn(join(ROOT, 'bin/audiofs'), ['mount', dir, '--config', configFile, ...(options.args ?? [])], {
+  const [node, ...launch] = launcherCommand(join(ROOT, 'bin/audiofs'));
+  const proc = spawn(node, [...launch, 'mount', dir, '--config', configFile, ...(options.args ?? [])], {
     cwd: tmp,
     env: { ...process.env, PATH, HOME: tmp, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_STATE_HOME: join(tmp, 'state'), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', ...(options.inheritFd !== undefined ? [...Array<'ignore'>(options.inheritFd - 3).fill('ignore'), 'pipe' as const] : [])],

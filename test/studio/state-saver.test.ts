@@ -13,13 +13,14 @@ import { PROJECT_JOURNAL, PROJECT_JSON, StateSaver } from '../../lib/studio/stat
 
 interface Saved { project: Project; saver: StateSaver; state: StateDir }
 
-async function open(root: string): Promise<Saved> {
-  const logger = new Logger({ level: 'warn' });
+async function open(root: string, before?: (state: StateDir) => void): Promise<Saved> {
+  const logger = new Logger({ level: 'error' });
   const project = new Project({ format: { rate: 44100, channels: 2 }, logger, cwd: root, path: process.env.PATH ?? '/usr/bin:/bin', env: {} });
   const state = await new StateDir(root).ensure();
   const inputs = new SavedInputs(join(state.spillDir, 'saved'));
   await inputs.ensure();
   const saver = new StateSaver(project, state, inputs, logger);
+  before?.(state);
   await saver.restore();
   project.onChange = () => saver.schedule();
   return { project, saver, state };
@@ -125,5 +126,97 @@ test('a change that starts a fold is acknowledged before the snapshot is written
     await a.saver.close();
     await a.project.shutdown();
     assert.equal(i + 1, a.project.chains.size);
+  });
+});
+
+/** Holds every snapshot write of `state` until released (or fails them while `fail` says so). */
+function holdSnapshots(state: StateDir): { release: () => void; written: () => number; fail: (on: boolean) => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const saveJson = state.saveJson.bind(state);
+  let written = 0;
+  let failing = false;
+  state.saveJson = async (name, value) => {
+    written++;
+    if (failing) throw Object.assign(new Error('ENOSPC: no space left on device (test)'), { code: 'ENOSPC' });
+    await gate;
+    return saveJson(name, value);
+  };
+  return { release, written: () => written, fail: (on) => (failing = on) };
+}
+
+/** Makes chains c0, c1, ... committing each, until `until` says so (at most 2,000). */
+async function grow(a: Saved, until: () => boolean, from = 0): Promise<number> {
+  let i = from;
+  while (!until()) {
+    assert.ok(i < from + 2000, 'within 2,000 chains');
+    await a.project.execRootLine(`c${i++} cat | cat | cat`);
+    await a.saver.commit();
+  }
+  return i;
+}
+
+test('a change committed while the mount closes is stored or refused, never acknowledged and then folded away', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    for (let i = 0; i < 5; i++) await a.project.execRootLine(`c${i} cat`);
+    await a.saver.commit();
+    const held = holdSnapshots(a.state);
+    const closing = a.saver.close();
+    while (held.written() === 0) await new Promise((r) => setTimeout(r, 5));
+    // The snapshot of the unmount is being written: a ctl line comes in.
+    await a.project.execRootLine('late cat');
+    const late = a.saver.commit().then(() => 'stored', () => 'refused');
+    held.release();
+    await closing;
+    const outcome = await late;
+    const b = await open(root);
+    assert.equal(b.project.chains.has('late'), outcome === 'stored', `the late change was ${outcome}`);
+    await b.saver.close();
+    for (const p of [a, b]) await p.project.shutdown();
+  });
+});
+
+test('close waits for a fold under way: the snapshot holds everything and no fold is left', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    const held = holdSnapshots(a.state);
+    const n = await grow(a, () => held.written() > 0);
+    const closing = a.saver.close();
+    setTimeout(held.release, 100);
+    await closing;
+    await assert.rejects(stat(a.state.path(`${PROJECT_JOURNAL}.folding`)), { code: 'ENOENT' });
+    assert.equal((await stat(a.state.path(PROJECT_JOURNAL))).size, 0);
+    assert.equal(JSON.parse(await readFile(a.state.path(PROJECT_JSON), 'utf8')).chains.length, n);
+    await a.project.shutdown();
+  });
+});
+
+test('a fold that failed (full disk) is tried again as the journal grows; a restore that cannot finish one still restores', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    const held = holdSnapshots(a.state);
+    held.release();
+    held.fail(true);
+    let n = await grow(a, () => held.written() > 0);
+    n = await grow(a, () => held.written() > 3, n);
+    assert.ok((await stat(a.state.path(`${PROJECT_JOURNAL}.folding`))).size > 0, 'the failed fold left its records beside the journal');
+    const want = chainLines(a.project).toString();
+    // A restore on the full disk: it cannot finish the fold, and serves the project anyway.
+    const b = await open(root, (state) => holdSnapshots(state).fail(true));
+    assert.equal(chainLines(b.project).toString(), want);
+    await b.saver.close();
+    await b.project.shutdown();
+    // Space again: the next fold takes everything, and the folded records go.
+    held.fail(false);
+    const before = held.written();
+    n = await grow(a, () => held.written() > before, n);
+    await a.saver.flush();
+    await a.saver.close();
+    await assert.rejects(stat(a.state.path(`${PROJECT_JOURNAL}.folding`)), { code: 'ENOENT' });
+    const c = await open(root);
+    assert.equal(c.project.chains.size, n);
+    await c.saver.close();
+    for (const p of [a, c]) await p.project.shutdown();
   });
 });
