@@ -416,7 +416,10 @@ export class FuseMount {
       size,
       // du counts what is stored, in 512-byte blocks.
       blocks: Math.ceil(size / 512),
-      blksize: 4096,
+      // The I/O size tools take from stat (cat, cp): a file only read (out, stream.mp3, status, err) is read
+      // 1 MiB a request; files written keep 4 KiB, so a writer's write(2) stays one request of what it wrote
+      // (a 1 MiB write held part-way by a full live `in` would leave stat at the size before it).
+      blksize: (node.mode & 0o222) === 0 ? READ_ONLY_IO : 4096,
       nlink: dir ? 2 : 1,
       uid: this.uid,
       gid: this.access.fileGid,
@@ -426,6 +429,9 @@ export class FuseMount {
     };
   }
 }
+
+/** st_blksize of read-only files: the kernel takes reads of up to 1 MiB in one request (FUSE_MAX_PAGES, patch 5). */
+const READ_ONLY_IO = 1024 * 1024;
 
 /** What the kernel keeps of a stat answer. */
 function attrsOf(st: Record<string, unknown>): Attrs {

@@ -297,19 +297,24 @@ test('/ctl, kept by the kernel, shows its new size to stat after each change, by
   }
 });
 
-test('a read of /status larger than 128 KiB is one request where the kernel takes 1 MiB requests (FUSE_MAX_PAGES), and gives the whole text', async () => {
+test('a read of /status larger than 128 KiB is one request where the kernel takes 1 MiB requests (FUSE_MAX_PAGES), and gives the whole text; st_blksize says 1 MiB', async () => {
   const m = await mountAudiofs({ args: ['--debug'] });
   try {
     await writeFile(m.path('ctl'), Array.from({ length: 300 }, (_, i) => `k${i} cat | cat | cat\n`).join(''));
     const fh = await open(m.path('status'), 'r');
     try {
-      const size = (await fh.stat()).size;
+      const { size, blksize } = await fh.stat();
       assert.ok(size > 128 * 1024 && size < 1024 * 1024, `/status of 300 chains is ${size} bytes`);
-      const before = m.output().split('\n').filter((l) => l.includes('fuse: read /status from')).length;
+      assert.equal(blksize, 1024 * 1024, 'st_blksize: what cat and cp size their reads by');
+      const traced = () => m.output().split('\n').filter((l) => l.includes('fuse: read /status from')).length;
+      const before = traced();
       const { bytesRead, buffer } = await fh.read(Buffer.alloc(1024 * 1024), 0, 1024 * 1024, 0);
       assert.equal(bytesRead, size, 'one read(2) gives the whole text');
       assert.match(buffer.subarray(0, bytesRead).toString(), /^transport: /);
-      const requests = m.output().split('\n').filter((l) => l.includes('fuse: read /status from')).length - before;
+      // The mount's trace comes through a pipe: wait for the first line, then for any late one.
+      await waitFor(() => traced() > before, 'the trace of the read');
+      await sleep(300);
+      const requests = traced() - before;
       assert.equal(requests, 1, `${requests} FUSE read requests for ${size} bytes (the kernel's default is 128 KiB a request)`);
     } finally {
       await fh.close();
