@@ -24,12 +24,9 @@ async function target(options: DaemonCommandOptions) {
   const mountDir = resolve(options.dir);
   const found = options.configFile === undefined ? await findDaemon(mountDir) : undefined;
   const configFile = options.configFile === undefined ? found?.configFile : resolve(options.configFile);
-  if (found) {
-    const command = [...launcherCommand(options.launcher), 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
-    return { mountDir, configFile, stateDir: found.stateDir, command };
-  }
-  const { config } = await loadConfig(configFile, { mountDir });
   const command = [...launcherCommand(options.launcher), 'mount', mountDir, ...(configFile ? ['--config', configFile] : [])];
+  if (found) return { mountDir, configFile, stateDir: found.stateDir, command };
+  const { config } = await loadConfig(configFile, { mountDir });
   return { mountDir, configFile, stateDir: config.stateDir, command };
 }
 

@@ -225,9 +225,7 @@ export class StateSaver {
     const seq = this.seq;
     this.foldRunning = true;
     this.folding = (async () => {
-      const snapshot = { ...stateOf(durable), seq };
-      await this.state.saveJson(PROJECT_JSON, snapshot);
-      this.snapshotBytes = JSON.stringify(snapshot).length;
+      await this.writeSnapshot(durable, seq);
       await this.journal.endFold();
     })().catch((err: Error) => this.logger.warn(`state: folding the journal into ${PROJECT_JSON} failed (the journal keeps every change; tried again as it grows and at unmount): ${err.message}`))
       .finally(() => (this.foldRunning = false));
@@ -243,9 +241,14 @@ export class StateSaver {
   private async compact(): Promise<void> {
     await this.folding;
     if (this.durable.size === 0) return;
-    const snapshot = { ...stateOf(this.durable), seq: this.seq };
+    await this.writeSnapshot(this.durable, this.seq);
+    await this.journal.reset();
+  }
+
+  /** Writes project.json: the project as `parts`, up to journal record `seq`. */
+  private async writeSnapshot(parts: ProjectParts, seq: number): Promise<void> {
+    const snapshot = { ...stateOf(parts), seq };
     await this.state.saveJson(PROJECT_JSON, snapshot);
     this.snapshotBytes = JSON.stringify(snapshot).length;
-    await this.journal.reset();
   }
 }

@@ -15,6 +15,9 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 /** Tiny real programs for tests. */
 export const FIXTURE_BIN = join(ROOT, 'fixtures/bin');
 
+/** The command that runs bin/audiofs (this Node, the launcher's options, the launcher); the CLI's arguments follow. */
+export const AUDIOFS: readonly string[] = launcherCommand(join(ROOT, 'bin/audiofs'));
+
 export const run = promisify(execFile);
 
 /** A mounted audiofs for one test. */
@@ -44,7 +47,7 @@ export async function mountAudiofs(options: { args?: string[]; env?: Record<stri
   // No sound card and a free HTTP port unless a test asks otherwise (tests run side by side).
   await writeFile(configFile, options.config ?? 'http: 127.0.0.1:0\ndevice: off\n');
   const PATH = [...(options.path ?? []), FIXTURE_BIN, process.env.PATH ?? '/usr/bin:/bin'].join(':');
-  const [node, ...launch] = launcherCommand(join(ROOT, 'bin/audiofs'));
+  const [node, ...launch] = AUDIOFS;
   const proc = spawn(node, [...launch, 'mount', dir, '--config', configFile, ...(options.args ?? [])], {
     cwd: tmp,
     env: { ...process.env, PATH, HOME: tmp, XDG_CONFIG_HOME: join(tmp, 'config'), XDG_STATE_HOME: join(tmp, 'state'), ...options.env },

@@ -16,6 +16,14 @@ async function recordsIn(file: string): Promise<unknown[]> {
   }
 }
 
+/** A journal at `file`, opened, with `records` appended. */
+async function journalWith(file: string, ...records: unknown[]): Promise<Journal> {
+  const j = new Journal(file);
+  await j.open();
+  for (const r of records) await j.append(r);
+  return j;
+}
+
 function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   return withTempDir('audiofs-journal', body);
 }
@@ -42,10 +50,7 @@ test('records come back in order after a reopen; reset empties the file', async 
 test('a torn last record is dropped and cut off, so the next record starts a line of its own', async () => {
   await withDir(async (dir) => {
     const file = join(dir, 'j');
-    const j = new Journal(file);
-    await j.open();
-    await j.append({ seq: 1 });
-    await j.append({ seq: 2 });
+    const j = await journalWith(file, { seq: 1 }, { seq: 2 });
     await j.close();
     const whole = (await stat(file)).size;
     for (const torn of ['{"seq":3,"se', '{"seq":3}', 'not json at all\n{"seq":4}\n']) {
@@ -66,10 +71,7 @@ test('a torn last record is dropped and cut off, so the next record starts a lin
 test('a fold moves the records aside and appends go on in a new file; a reopen mid-fold gives both in order; endFold removes them', async () => {
   await withDir(async (dir) => {
     const file = join(dir, 'j');
-    const j = new Journal(file);
-    await j.open();
-    await j.append({ seq: 1 });
-    await j.append({ seq: 2 });
+    const j = await journalWith(file, { seq: 1 }, { seq: 2 });
     await j.beginFold();
     assert.equal(j.folding, true);
     assert.equal(j.size, 0, 'the journal file is empty again');

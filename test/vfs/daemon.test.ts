@@ -5,15 +5,14 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { alive, clientsOf, FIXTURE_BIN, ROOT, waitFor } from '../helpers/mount.js';
-import { launcherCommand } from '../../lib/cli/launcher.js';
+import { alive, AUDIOFS, clientsOf, FIXTURE_BIN, waitFor } from '../helpers/mount.js';
 
 const exec = promisify(execFile);
 
 /** Runs the audiofs CLI; resolves with its exit code and output even when it fails. */
 async function audiofs(tmp: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [...launcherCommand(join(ROOT, 'bin/audiofs')).slice(1), ...args], {
+    const { stdout, stderr } = await exec(AUDIOFS[0], [...AUDIOFS.slice(1), ...args], {
       cwd: tmp,
       env: { ...process.env, HOME: tmp, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
     });

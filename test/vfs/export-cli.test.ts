@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clientsOf, FIXTURE_BIN, mountAudiofs, pipeline, ROOT, run, sleep, soxSignal, waitFor } from '../helpers/mount.js';
-import { launcherCommand } from '../../lib/cli/launcher.js';
+import { AUDIOFS, clientsOf, FIXTURE_BIN, mountAudiofs, pipeline, run, sleep, soxSignal, waitFor } from '../helpers/mount.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 
@@ -26,7 +25,7 @@ test('audiofs export of an archive renders the same bytes as the mount\'s export
       await waitFor(async () => new RegExp(`file: ${fromMount}\\n\\s+state: done`).test(await readFile(m.path('status'), 'utf8')), 'the mount\'s export');
       const fromCli = join(m.tmp, `cli.${ext}`);
       const t0 = Date.now();
-      const { stdout, stderr } = await run(process.execPath, [...launcherCommand(join(ROOT, 'bin/audiofs')).slice(1), 'export', archive, fromCli], {
+      const { stdout, stderr } = await run(AUDIOFS[0], [...AUDIOFS.slice(1), 'export', archive, fromCli], {
         cwd: m.tmp, env: { ...process.env, HOME: m.tmp, PATH: `${FIXTURE_BIN}:${process.env.PATH}` },
       });
       assert.deepEqual([stdout, stderr], ['', ''], 'no progress bar when stderr is not a terminal, nothing else printed');
@@ -59,7 +58,7 @@ test('a project with a loop, steps and a bypassed stage: the mount\'s and the CL
     const archive = join(m.tmp, 'p.tar');
     await run('tar', ['cf', archive, '-C', m.dir, '.']);
     const fromCli = join(m.tmp, 'cli.raw');
-    await run(process.execPath, [...launcherCommand(join(ROOT, 'bin/audiofs')).slice(1), 'export', archive, fromCli], {
+    await run(AUDIOFS[0], [...AUDIOFS.slice(1), 'export', archive, fromCli], {
       cwd: m.tmp, env: { ...process.env, HOME: m.tmp, PATH: `${FIXTURE_BIN}:${process.env.PATH}` }, timeout: 60_000,
     });
     const cli = await readFile(fromCli);
