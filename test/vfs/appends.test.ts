@@ -9,7 +9,9 @@ import { SHARED_MIDI } from '../helpers/shared.js';
 test('realtime: bytes appended with >> to a playing chain\'s in come out after what was stored, and the chain then ends by itself', async () => {
   const m = await mountAudiofs();
   try {
-    const first = await soxSignal(m.tmp, 'first.raw', ['2', 'sine', '220']);
+    // 4 s stored: the append, 1 s after play plus a shell's start, comes well before the chain would end (with
+    // 2 s, a loaded machine once started the append after the end: a full CI run).
+    const first = await soxSignal(m.tmp, 'first.raw', ['4', 'sine', '220']);
     const more = await soxSignal(m.tmp, 'more.raw', ['1', 'square', '330']);
     await m.ctl('a cat');
     await run('sh', ['-c', `cat '${first}' > '${m.path('a/in')}'`]);
