@@ -16,8 +16,11 @@ all: build
 
 deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built $(PUMP_ADDON)
 
+# Baselines only the benchmarks run against.
+BENCH_PACKAGES := ecasound
+
 debian:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	@missing=$$(for p in $(DEB_PACKAGES) $(EXTRA_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -52,7 +55,8 @@ test: build
 demo: build
 	bash fixtures/demo.sh
 
-bench: build
+bench:
+	$(MAKE) build EXTRA_PACKAGES="$(BENCH_PACKAGES)"
 	node dist/bench/run.js
 
 clean:

@@ -67,6 +67,14 @@ const STARTUP_MS = 10_000;
 /** How long a client that wrote nothing yet must idle as an event loop before it counts as waiting for the end of its input. */
 const IDLE_MS = 250;
 
+/**
+ * Export mode: each stage writes into a pipe of this size (its reader, the kernel or JavaScript, takes more
+ * a read and is woken less: a sox writes 8 KiB at a time), and the input is read 1 MiB at a time.
+ * Realtime keeps Node's socket pairs and 64 KiB: what waits in a pipe there is latency.
+ */
+const FILE_SPEED_PIPE: Bytes = 1024 * 1024;
+const FILE_SPEED_FEED: Bytes = 1024 * 1024;
+
 /** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
 export class ChainRun {
   /** Index of the stage the input enters at (the last stage with stored input, else 0). */
@@ -81,6 +89,8 @@ export class ChainRun {
   /** Stages out of the data path now (bypassed): follows the splices as they complete, not the mode bits. */
   private readonly outOfPath = new Set<Stage>();
   private readonly replacing = new Set<StageProcess>();
+  /** Processes leaving the data path, stopped: where their last output goes (ahead of what their splice holds). */
+  private readonly leaving = new Map<StageProcess, Target>();
   private feeder: Feeder | undefined;
   private feederDone = false;
   private readonly startedAt = Date.now();
@@ -148,6 +158,11 @@ export class ChainRun {
     this.junctions?.refresh();
   }
 
+  /** Export mode: no clock, every stage runs as fast as its neighbours let it. */
+  private get fileSpeed(): boolean {
+    return this.options.lossless && !this.options.pace;
+  }
+
   /** Bytes the kernel has moved between this run's stages. */
   get kernelBytes(): number {
     return this.junctions?.moved ?? 0;
@@ -213,10 +228,9 @@ export class ChainRun {
     const hold = new HoldTarget();
     this.holds.set(stage, hold);
     this.pathChanged();
-    await this.leave(stage, proc, why);
+    await this.leave(stage, proc, why, hold);
     this.outOfPath.add(stage);
-    this.holds.delete(stage);
-    hold.release(this.targetAtOrAfter(this.chain.stages.indexOf(stage)));
+    this.release(stage, proc, hold, () => this.targetAtOrAfter(this.chain.stages.indexOf(stage)));
     this.pathChanged();
     this.reconcileEnds();
   }
@@ -227,11 +241,15 @@ export class ChainRun {
    * had taken and given by then (for a stage that gives a byte for each it takes, the difference is what
    * it holds: back with it when a bypassed stage returns, gone with a process that ended).
    */
-  private async leave(stage: Stage, proc: StageProcess, why: Leaving): Promise<void> {
+  private async leave(stage: Stage, proc: StageProcess, why: Leaving, hold: HoldTarget): Promise<void> {
     const label = `${this.chain.name}/${stage.name}`;
     const output = this.pumps.get(stage)!;
     const options = this.options.rest ?? REST;
-    const rest = await stopAtRest(proc, output, options);
+    // Stopped, it writes no more: what it wrote goes ahead of what is held, without waiting for the reader.
+    const rest = await stopAtRest(proc, output, options, () => {
+      this.leaving.set(proc, hold.ahead);
+      this.pathChanged();
+    });
     let drained = rest.drained;
     if (why !== 'bypassed') {
       this.replacing.add(proc);
@@ -244,6 +262,13 @@ export class ChainRun {
     if (!rest.stopped || !drained) {
       this.options.log('warn', `${label}: ${rest.stopped ? 'its last output was not all handed on' : 'did not stop'} within ${options.drainMs} ms; the data path is joined anyway`);
     }
+  }
+
+  /** The splice of `stage` is made: what `leaving` (its process) gave last, then what was held, go to `target` (asked once the hold is gone). */
+  private release(stage: Stage, leaving: StageProcess, hold: HoldTarget, target: () => Target, aheadTarget = target): void {
+    this.holds.delete(stage);
+    hold.release(target(), aheadTarget());
+    this.leaving.delete(leaving);
   }
 
   /** The data path changed: every pump and the feeder stop waiting for a target that is no longer theirs. */
@@ -284,7 +309,7 @@ export class ChainRun {
         if (hold && old) {
           this.holds.set(stage, hold);
           this.pathChanged();
-          await this.leave(stage, old, 'replaced');
+          await this.leave(stage, old, 'replaced', hold);
         } else if (old) {
           this.replacing.add(old);
           await old.terminate();
@@ -292,10 +317,7 @@ export class ChainRun {
         if (this.ended) return;
         await this.spawn(stage);
       } finally {
-        if (hold) {
-          this.holds.delete(stage);
-          hold.release(this.ended ? DISCARD : this.targetAtOrAfter(i));
-        }
+        if (hold) this.release(stage, old!, hold, () => (this.ended ? DISCARD : this.targetAtOrAfter(i)), () => (this.ended ? DISCARD : this.targetAtOrAfter(i + 1)));
       }
       // A stage that had no command was passed through; with one, it joins the data path (unless bypassed).
       if (!old && !stage.bypassed) this.outOfPath.delete(stage);
@@ -386,6 +408,7 @@ export class ChainRun {
       linger: this.options.lossless ? undefined : () => this.stillPlaying(),
       from: from ?? region?.from,
       to: region?.to,
+      chunk: this.fileSpeed ? FILE_SPEED_FEED : undefined,
       onDone: () => {
         this.feederDone = true;
         this.reconcileEnds();
@@ -413,7 +436,7 @@ export class ChainRun {
       },
     });
     const proc = await StageProcess.spawn(
-      { file: stage.file, args: launch.args, env, cwd: options.cwd },
+      { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined },
       {
         onStderr: (chunk) => limit.take(launch.stderr(chunk)),
         onTerminate: () => launch.end(),
@@ -461,6 +484,8 @@ export class ChainRun {
   private routeOf(stage: Stage, proc: StageProcess): Target {
     const i = this.chain.stages.indexOf(stage);
     if (i < this.entry) return DISCARD;
+    const leaving = this.leaving.get(proc);
+    if (leaving) return leaving;
     if (proc !== stage.proc && this.outOfPath.has(stage)) return DISCARD;
     return this.targetAtOrAfter(i + 1);
   }
@@ -481,7 +506,7 @@ export class ChainRun {
    * not held back, no splice under way (a hold) and the run not ending.
    */
   private junctionCandidates(): Array<JunctionCandidate<Stage>> {
-    if (this.ended || this.holds.size > 0 || !this.options.lossless || this.options.pace) return [];
+    if (this.ended || this.holds.size > 0 || !this.fileSpeed) return [];
     const stages = this.chain.stages;
     const found: Array<JunctionCandidate<Stage>> = [];
     for (let i = this.entry; i < stages.length; i++) {

@@ -29,7 +29,7 @@ interface PumpAddon {
   start(src: number, dst: number, onFinish: (outcome: 'end' | 'error', moved: number, code?: string, op?: string) => void): object;
   stop(handle: object): PumpStop;
   stats(handle: object): { moved: number; taken: number };
-  pipe(): [number, number];
+  pipe(bytes?: number): [number, number];
   closeOnExec(fd: number): boolean;
   unread(fd: number): number;
 }
@@ -94,11 +94,14 @@ export function kernelPumpProblem(): string {
   return loadProblem;
 }
 
-/** A pipe (both ends close-on-exec), from the addon: for tests, and for spawning stages on real pipes. */
-export function makePipe(): { read: number; write: number } {
+/**
+ * A pipe (both ends close-on-exec), from the addon: for tests, and for spawning stages on real pipes. With
+ * `bytes`, its capacity is raised towards that (F_SETPIPE_SZ; as far as the system allows).
+ */
+export function makePipe(bytes?: Bytes): { read: number; write: number } {
   const a = pumpAddon();
   if (!a) throw new Error(`no kernel pump: ${loadProblem}`);
-  const [read, write] = a.pipe();
+  const [read, write] = bytes === undefined ? a.pipe() : a.pipe(bytes);
   return { read, write };
 }
 

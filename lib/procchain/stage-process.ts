@@ -1,6 +1,9 @@
 import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
 import { guardsReady } from './spawn-guard.js';
-import { unreadBytes } from './kernel-pump.js';
+import { makePipe, unreadBytes } from './kernel-pump.js';
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { Bytes } from '../base/units.js';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import { guardedStdio } from './spawn-guard.js';
@@ -12,6 +15,11 @@ export interface SpawnSpec {
   args: readonly string[];
   env: Record<string, string | undefined>;
   cwd: string;
+  /**
+   * Its stdout on a real pipe of (up to) this many bytes instead of Node's socket pair, where the addon can
+   * make one (export mode: a stage may run far ahead of its reader, and its reader takes more a read).
+   */
+  stdoutPipe?: Bytes;
 }
 
 /** Where a stage process reports. */
@@ -25,6 +33,15 @@ export interface StageProcessEvents {
 
 /** How long a stage's stderr may stay open after it exited (a descendant holding it) before the exit is reported. */
 const STDERR_AFTER_EXIT_MS = 500;
+
+/** A pipe of (up to) `bytes`, where the addon can make one; else the stage gets Node's socket pair. */
+function pipeIfPossible(bytes: Bytes): { read: number; write: number } | undefined {
+  try {
+    return makePipe(bytes);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The life of a stage's process: running, stopped (SIGSTOP), or exited with a code or signal. */
 export type ProcessState = 'running' | 'stopped' | 'exited';
@@ -52,11 +69,11 @@ export class StageProcess {
     return typeof fd === 'number' && fd >= 0 ? unreadBytes(fd) : undefined;
   }
 
-  private constructor(child: ResultPromise, private readonly events: StageProcessEvents) {
+  private constructor(child: ResultPromise, private readonly events: StageProcessEvents, stdout: Readable) {
     this.child = child;
     this.pid = child.pid!;
     this.stdin = child.stdin!;
-    this.stdout = child.stdout!;
+    this.stdout = stdout;
     // A stage that dies makes writes to its stdin fail with EPIPE: that is its exit, reported there.
     this.stdin.on('error', () => undefined);
     this.stdout.on('error', () => undefined);
@@ -96,24 +113,35 @@ export class StageProcess {
   static async spawn(spec: SpawnSpec, events: StageProcessEvents = {}): Promise<StageProcess> {
     await guardsReady();
     const lineage = newLineage();
-    const child = execa(spec.file, [...spec.args], {
-      cwd: spec.cwd,
-      env: { ...spec.env, [LINEAGE_VAR]: lineage },
-      extendEnv: false,
-      // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
-      stdio: guardedStdio() as unknown as Options['stdio'],
-      buffer: false,
-      detached: true,
-      reject: false,
-      cleanup: false,
-      stripFinalNewline: false,
-      encoding: 'buffer',
-    });
+    const pipe = spec.stdoutPipe === undefined ? undefined : pipeIfPossible(spec.stdoutPipe);
+    const stdio = guardedStdio();
+    if (pipe) stdio[1] = pipe.write as never;
+    let child: ResultPromise;
+    try {
+      child = execa(spec.file, [...spec.args], {
+        cwd: spec.cwd,
+        env: { ...spec.env, [LINEAGE_VAR]: lineage },
+        extendEnv: false,
+        // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
+        stdio: stdio as unknown as Options['stdio'],
+        buffer: false,
+        detached: true,
+        reject: false,
+        cleanup: false,
+        stripFinalNewline: false,
+        encoding: 'buffer',
+      });
+    } finally {
+      // The child has its own copy of the write end (dup2 clears close-on-exec there), or there is no child.
+      if (pipe) closeSync(pipe.write);
+    }
     if (child.pid === undefined) {
+      if (pipe) closeSync(pipe.read);
       const r = await child;
       throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
     }
-    const proc = new StageProcess(child, events);
+    const stdout = pipe ? new Socket({ fd: pipe.read, readable: true, writable: false }) : child.stdout!;
+    const proc = new StageProcess(child, events, stdout);
     proc.lineage = lineage;
     return proc;
   }

@@ -361,12 +361,22 @@ napi_value Stop(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-napi_value Pipe(napi_env env, napi_callback_info) {
+// pipe([bytes]): a pipe, both ends close-on-exec; with `bytes`, its capacity set to that (F_SETPIPE_SZ), or
+// as near as the system allows (the kernel's pipe-max-size for an unprivileged process), never below the default.
+napi_value Pipe(napi_env env, napi_callback_info info) {
 #if !PUMP_AVAILABLE
   return throwError(env, "pump.pipe: not available on this system");
 #else
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t bytes = 0;
+  if (argc == 1) napi_get_value_int32(env, argv[0], &bytes);
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return throwError(env, "pump.pipe: pipe2: " + errnoName(errno));
+  for (int32_t size = bytes; size > 65536; size /= 2) {
+    if (fcntl(fds[0], F_SETPIPE_SZ, size) >= 0) break;
+  }
   napi_value arr, a, b;
   napi_create_array_with_length(env, 2, &arr);
   napi_create_int32(env, fds[0], &a);

@@ -42,6 +42,9 @@ export const EXPORTS_DIR = 'exports';
 /** How an export ended: complete (renamed to its name), stopped, or failed; neither of the last two leaves a file. */
 export type ExportOutcome = { state: 'done' } | { state: 'stopped' } | { state: 'failed'; error: Error };
 
+/** PCM gathered before each write: one system call (and one wake of a pool thread) a MiB, not one per mix step. */
+const WRITE_BATCH: Bytes = 1024 * 1024;
+
 /** Renders the mix to a WAV, MP3 or raw file, written under a temporary name and renamed when complete. */
 export class FileExportSink implements Sink {
   readonly name: string;
@@ -98,7 +101,7 @@ export class FileExportSink implements Sink {
     return new FileExportSink(options.file, temp, kind, handle, options.format, encoder, note);
   }
 
-  /** Queues the period for the file; waits only while more than a second of audio waits to be written. */
+  /** Queues the period for the file; waits only while a batch is being written and another is full. */
   async write(pcm: Buffer): Promise<void> {
     if (this.failure) return this.fail(this.failure);
     this.received += pcm.length;
@@ -108,7 +111,7 @@ export class FileExportSink implements Sink {
       return;
     }
     this.append(pcm);
-    if (this.queuedBytes > this.maxBacklog) await this.flushing;
+    if (this.queuedBytes > WRITE_BATCH) await this.flushing;
     if (this.failure) return this.fail(this.failure);
   }
 
@@ -116,6 +119,7 @@ export class FileExportSink implements Sink {
   async end(): Promise<void> {
     try {
       if (this.encoder) await this.encoder.finish();
+      this.flushing ??= this.flush();
       await this.flushing;
       if (this.failure) throw this.failure;
       if (this.kind === 'wav') await this.handle.write(wavHeader(this.format, this.received), 0, WAV_HEADER_BYTES, 0);
@@ -156,7 +160,7 @@ export class FileExportSink implements Sink {
   private append(data: Buffer): void {
     this.queue.push(data);
     this.queuedBytes += data.length;
-    this.flushing ??= this.flush();
+    if (this.queuedBytes >= WRITE_BATCH) this.flushing ??= this.flush();
   }
 
   /** Writes the queue in as few system calls as it allows: one writev for all that came during the last write. */
