@@ -163,6 +163,9 @@ export class ChainRun {
     return this.options.lossless && !this.options.pace;
   }
 
+  /** Bytes of the stored input the kernel has fed (from a spill file) in this run. */
+  kernelFed: Bytes = 0;
+
   /** Bytes the kernel has moved between this run's stages. */
   get kernelBytes(): number {
     return this.junctions?.moved ?? 0;
@@ -409,6 +412,8 @@ export class ChainRun {
       from: from ?? region?.from,
       to: region?.to,
       chunk: this.fileSpeed ? FILE_SPEED_FEED : undefined,
+      kernelTarget: this.junctions && this.fileSpeed ? () => this.kernelFeedTarget() : undefined,
+      onKernelFed: (bytes) => (this.kernelFed += bytes),
       onDone: () => {
         this.feederDone = true;
         this.reconcileEnds();
@@ -488,6 +493,14 @@ export class ChainRun {
     if (leaving) return leaving;
     if (proc !== stage.proc && this.outOfPath.has(stage)) return DISCARD;
     return this.targetAtOrAfter(i + 1);
+  }
+
+  /** The entry's stdin when the kernel may feed it from a spill file: export mode, no splice under way, its process running. */
+  private kernelFeedTarget(): StdinTarget | undefined {
+    if (this.ended || this.holds.size > 0 || this.junctions?.changing !== false) return undefined;
+    const target = this.targetAtOrAfter(this.entry);
+    for (const [stage, t] of this.targets) if (t === target && stage.proc?.state === 'running') return t;
+    return undefined;
   }
 
   private targetAtOrAfter(i: number): Target {

@@ -1,6 +1,7 @@
 import type { Bytes } from '../base/units.js';
 import type { InputStore } from './input-store.js';
-import type { Target } from './target.js';
+import { KernelFeed } from './kernel-feed.js';
+import type { StdinTarget, Target } from './target.js';
 
 /** Options of a Feeder. */
 export interface FeederOptions {
@@ -19,6 +20,13 @@ export interface FeederOptions {
   chunk?: Bytes;
   /** Called once when everything has been fed and the target ended. */
   onDone?: () => void;
+  /**
+   * Export mode: the target when it is a process's stdin the kernel may write now (nothing else writes it
+   * meanwhile); then a spilled store with nothing more coming is fed by a kernel pump from its file.
+   */
+  kernelTarget?: () => StdinTarget | undefined;
+  /** Bytes a kernel pump gave the target, each time one stops. */
+  onKernelFed?: (bytes: Bytes) => void;
 }
 
 /** How often a lingering feeder asks again whether the chain still plays. */
@@ -31,6 +39,10 @@ export class Feeder {
   private rerouted: (() => void) | undefined;
   private cancelled = false;
   private running = false;
+  /** The kernel pump feeding now, if one is. */
+  private kernel: KernelFeed | undefined;
+  /** A kernel feed failed (the process is gone): JavaScript feeds from then on. */
+  private kernelFailed = false;
   /** Everything was fed and nothing more is coming, but the target stays open for appends (see linger). */
   lingering = false;
 
@@ -52,6 +64,7 @@ export class Feeder {
 
   /** More data was written, or the writer closed: look again. */
   poke(): void {
+    this.kernel?.stop();
     const w = this.wake;
     this.wake = undefined;
     w?.();
@@ -59,6 +72,7 @@ export class Feeder {
 
   /** The target changed (a splice): stop waiting for the old one to take more. */
   reroute(): void {
+    this.kernel?.stop();
     const r = this.rerouted;
     this.rerouted = undefined;
     r?.();
@@ -76,6 +90,7 @@ export class Feeder {
     while (!this.cancelled) {
       const end = Math.min(this.store.size, this.options.to ?? Infinity);
       if (this.offset < end) {
+        if (end === this.store.size && await this.feedByKernel()) continue;
         const data = await this.store.read(this.offset, Math.min(chunk, end - this.offset));
         if (this.cancelled) return;
         if (data.length === 0) continue;
@@ -107,5 +122,32 @@ export class Feeder {
       this.options.onDone?.();
       return;
     }
+  }
+
+  /**
+   * Has the kernel feed the rest of a spilled store with nothing more coming, until it is done or stopped
+   * (poke, reroute, cancel); false when it cannot. The bytes it gave count as fed and as taken by the target.
+   */
+  private async feedByKernel(): Promise<boolean> {
+    if (this.kernelFailed || this.store.growing || this.options.to !== undefined) return false;
+    const path = this.store.spillFile?.();
+    const target = path === undefined ? undefined : this.options.kernelTarget?.();
+    const feed = target && KernelFeed.start(path!, this.offset, target.stdin);
+    if (!feed) return false;
+    this.kernel = feed;
+    const asked = new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.rerouted = resolve;
+    });
+    const finish = await Promise.race([feed.finished, asked.then(() => undefined)]);
+    this.wake = this.rerouted = undefined;
+    this.kernel = undefined;
+    const given = feed.stop();
+    this.offset += given;
+    target.taken += given;
+    this.options.onKernelFed?.(given);
+    this.lingering = false;
+    if (finish?.outcome === 'error') this.kernelFailed = true;
+    return true;
   }
 }

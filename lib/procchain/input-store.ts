@@ -14,6 +14,8 @@ export interface InputStore {
   readonly growing?: boolean;
   /** A writer opened (+1) or closed (-1) the file this store is behind. */
   countWriter?(delta: 1 | -1): void;
+  /** The file that holds the bytes at their offsets while one does (a spilled store): the kernel may feed from it. */
+  spillFile?(): string | undefined;
 }
 
 /** A store kept in memory (the sequencer's StoredInput spills to disk; this one is for small inputs and tests). */

@@ -65,6 +65,11 @@ export class KernelJunctions<K> {
     return this.engaged.size;
   }
 
+  /** Whether the data path is changing (between freeze() and thaw()). */
+  get changing(): boolean {
+    return this.frozen > 0;
+  }
+
   /** Every junction back to JavaScript until thaw(): the data path is about to change. */
   freeze(): void {
     this.frozen++;

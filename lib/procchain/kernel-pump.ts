@@ -26,7 +26,7 @@ export interface PumpStop {
 
 interface PumpAddon {
   available: boolean;
-  start(src: number, dst: number, onFinish: (outcome: 'end' | 'error', moved: number, code?: string, op?: string) => void): object;
+  start(src: number, dst: number, onFinish: (outcome: 'end' | 'error', moved: number, code?: string, op?: string) => void, from?: number): object;
   stop(handle: object): PumpStop;
   stats(handle: object): { moved: number; taken: number };
   pipe(bytes?: number): [number, number];
@@ -117,16 +117,20 @@ export class KernelPump {
   private resolveFinish!: (f: PumpFinish) => void;
   private stopped: PumpStop | undefined;
 
-  private constructor(private readonly addon: PumpAddon, src: number, dst: number) {
+  private constructor(private readonly addon: PumpAddon, src: number, dst: number, from?: Bytes) {
     this.finished = new Promise((r) => (this.resolveFinish = r));
-    this.handle = addon.start(src, dst, (outcome, moved, code, op) => this.resolveFinish({ outcome, moved, code, op }));
+    const onFinish = (outcome: 'end' | 'error', moved: number, code?: string, op?: string) => this.resolveFinish({ outcome, moved, code, op });
+    this.handle = from === undefined ? addon.start(src, dst, onFinish) : addon.start(src, dst, onFinish, from);
   }
 
-  /** Starts a pump from `src` to `dst`; throws when kernel pumps are not available. */
-  static start(src: number, dst: number): KernelPump {
+  /**
+   * Starts a pump from `src` to `dst`; `from`: src is a regular file, read from that byte to its end. Throws
+   * when kernel pumps are not available.
+   */
+  static start(src: number, dst: number, from?: Bytes): KernelPump {
     const a = pumpAddon();
     if (!a) throw new Error(`no kernel pump: ${loadProblem}`);
-    return new KernelPump(a, src, dst);
+    return new KernelPump(a, src, dst, from);
   }
 
   /** Bytes written to the destination so far. */

@@ -15,7 +15,7 @@ export class StdinTarget implements Target {
   /** Bytes handed to the process (its pipe and what waits for it here). */
   taken: Bytes = 0;
 
-  constructor(private readonly stdin: Writable) {}
+  constructor(readonly stdin: Writable) {}
 
   write(chunk: Buffer): boolean {
     if (this.dead) return true;

@@ -70,6 +70,11 @@ export class StoredInput {
     return this.length;
   }
 
+  /** The spill file, once the contents live there (they do not come back to memory). */
+  spillFile(): string | undefined {
+    return this.filePath ?? undefined;
+  }
+
   /** True once the contents live in the spill file. */
   get spilled(): boolean {
     return this.file !== null;

@@ -18,7 +18,8 @@ export class Throttle {
       this.run();
       return;
     }
-    this.timer = setTimeout(() => this.run(), wait);
+    // Timers count whole milliseconds of a clock read once per loop turn: one more, so it is never early.
+    this.timer = setTimeout(() => this.run(), Math.ceil(wait) + 1);
     this.timer.unref();
   }
 

@@ -269,17 +269,21 @@ Pump* unwrap(napi_env env, napi_value v) {
 }
 
 napi_value Start(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   int32_t src, dst;
+  double from = -1;
   napi_valuetype cbType;
   if (argc < 3 || napi_get_value_int32(env, argv[0], &src) != napi_ok || napi_get_value_int32(env, argv[1], &dst) != napi_ok ||
-      napi_typeof(env, argv[2], &cbType) != napi_ok || cbType != napi_function)
-    return throwError(env, "pump.start: expected (srcFd, dstFd, onFinish)");
+      napi_typeof(env, argv[2], &cbType) != napi_ok || cbType != napi_function ||
+      (argc == 4 && (napi_get_value_double(env, argv[3], &from) != napi_ok || from < 0)))
+    return throwError(env, "pump.start: expected (srcFd, dstFd, onFinish[, fromByte of a regular file])");
 #if !PUMP_AVAILABLE
   return throwError(env, "pump.start: splice(2) is not available on this system");
 #else
+  // A regular file is read from `from` to its end of file (splice from a file uses and moves its offset).
+  if (from >= 0 && lseek(src, static_cast<off_t>(from), SEEK_SET) < 0) return throwError(env, "pump.start: lseek: " + errnoName(errno));
   if (!setNonblocking(src) || !setNonblocking(dst)) return throwError(env, "pump.start: fcntl: " + errnoName(errno));
   Pump* p = new Pump();
   p->src = src;

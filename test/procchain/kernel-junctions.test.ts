@@ -12,6 +12,7 @@ import { ChainRun } from '../../lib/procchain/chain-run.js';
 import { Chain } from '../../lib/procchain/chain.js';
 import { kernelPumpAvailable, kernelPumpProblem } from '../../lib/procchain/kernel-pump.js';
 import { Stage } from '../../lib/procchain/stage.js';
+import { StoredInput } from '../../lib/sequencer/stored-input.js';
 import { pipeline, soxSignal } from '../helpers/mount.js';
 import { readStream, tapFor } from '../helpers/stream-read.js';
 
@@ -25,7 +26,7 @@ const sox = (effect: string) => new Stage({ name: effect.split(' ')[0], argv: ['
 /** Copies stdin to stdout 32 KiB at a time with a short sleep after each: an export that lasts. */
 const paced = () => new Stage({
   name: 'paced',
-  argv: ['python3', '-c', 'import sys,time\ni=sys.stdin.buffer\no=sys.stdout.buffer\nwhile True:\n b=i.read1(32768)\n if not b: break\n o.write(b); o.flush(); time.sleep(0.0004)'],
+  argv: ['python3', '-c', 'import sys,time\ni=sys.stdin.buffer\no=sys.stdout.buffer\nwhile True:\n b=i.read1(32768)\n if not b: break\n o.write(b); o.flush(); time.sleep(0.0008)'],
   file: which('python3'),
 });
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,12 +73,16 @@ test('sox | sox | sox with kernel junctions gives the bytes of the shell pipelin
   }
 });
 
-async function chaos(options: { bypass: boolean; kernel: boolean }): Promise<void> {
+async function chaos(options: { bypass: boolean; kernel: boolean; spilled?: boolean }): Promise<void> {
   const input = randomBytes(48 * MiB);
-  const chain = new Chain('x');
-  chain.stages = [paced(), cat('cat1'), cat('cat2'), cat('cat3')];
+  // Spilled: the input is in a file the kernel feeds the first stage from, and that stage is bypassed too.
+  const spillDir = options.spilled ? await mkdtemp(join(tmpdir(), 'kernel-feed-')) : undefined;
+  const store = spillDir ? new StoredInput({ spillDir, memoryLimit: 0 }) : undefined;
+  await store?.write(0, input);
+  const chain = new Chain('x', store);
+  chain.stages = options.spilled ? [cat('cat0'), paced(), cat('cat2'), cat('cat3')] : [paced(), cat('cat1'), cat('cat2'), cat('cat3')];
   const log: string[] = [];
-  const run = newRun(chain, input, options.kernel, log);
+  const run = newRun(chain, store ? Buffer.alloc(0) : input, options.kernel, log);
   const out = readAll(chain.out);
   let done = false;
   void out.finally(() => (done = true)).catch(() => undefined);
@@ -105,7 +110,10 @@ async function chaos(options: { bypass: boolean; kernel: boolean }): Promise<voi
     assert.ok(got.equals(input), 'every byte once, in order');
   } finally {
     await run.stop();
+    await store?.dispose();
+    if (spillDir) await rm(spillDir, { recursive: true, force: true });
   }
+  if (options.spilled) assert.ok(run.kernelFed > 0 && run.kernelFed <= input.length, `the kernel fed ${run.kernelFed} bytes of the input`);
   // Every tap got a stretch of the stream, whole.
   let tapped = 0;
   for (const t of taps) {
@@ -114,10 +122,11 @@ async function chaos(options: { bypass: boolean; kernel: boolean }): Promise<voi
     assert.ok(at >= 0 && input.subarray(at, at + t.length).equals(t), `a tap of ${t.length} bytes is a stretch of the input`);
     tapped++;
   }
-  assert.ok(tapped >= 20, `only ${tapped} taps got data`);
+  // Enough to have opened taps throughout (a run with many bypasses, each a few ms of settling, has fewer).
+  assert.ok(tapped >= 10, `only ${tapped} taps got data`);
   if (options.kernel) assert.ok(run.kernelBytes > 0, 'the kernel moved some of it');
   else assert.equal(run.kernelBytes, 0);
-  console.log(`# ${taps.length} taps (${tapped} with data), ${bypasses} bypasses; the kernel moved ${run.kernelBytes} bytes (3 junctions x ${input.length})`);
+  console.log(`# ${taps.length} taps (${tapped} with data), ${bypasses} bypasses; the kernel moved ${run.kernelBytes} bytes (3 junctions x ${input.length}) and fed ${run.kernelFed}`);
 }
 
 test('taps opened and closed at random moments during an export: the output is the input, every tap a whole stretch of it', { skip }, async () => {
@@ -127,6 +136,10 @@ test('taps opened and closed at random moments during an export: the output is t
 // A splice waits until the stopped stage's output is handed on (issue 13): nothing it wrote is lost.
 test('taps and bypasses at random moments during an export: the output is the input', { skip }, async () => {
   await chaos({ bypass: true, kernel: true });
+});
+
+test('the input fed by the kernel from its spill file, with taps and bypasses of every stage (the first too) at random moments: the output is the input', { skip }, async () => {
+  await chaos({ bypass: true, kernel: true, spilled: true });
 });
 
 // Before: in 1 run of 8 beside two CPU hogs, the output was the input reordered: a cat bypassed right after it was
