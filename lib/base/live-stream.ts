@@ -244,6 +244,19 @@ export class LiveReader {
     });
   }
 
+  /**
+   * read(), copied straight into `target` (a FUSE reply's buffer) instead of a buffer of its own: the bytes
+   * given, 0 at end of file.
+   */
+  async readInto(target: Buffer, signal?: AbortSignal): Promise<number> {
+    if (this.queued === 0 || signal?.aborted) return (await this.read(target.length, signal))?.copy(target) ?? 0;
+    this.lastReadAt = Date.now();
+    let n = 0;
+    for (const part of this.takeParts(target.length)) n += part.copy(target, n);
+    this.stream.wakeWriters();
+    return n;
+  }
+
   /** Ends this reader after its queued data (the run ended). */
   finish(): void {
     this.done = true;
@@ -295,6 +308,12 @@ export class LiveReader {
   }
 
   private take(max: number): Buffer {
+    const parts = this.takeParts(max);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** The queued chunks (the last one cut) that make up the next `max` bytes at most, taken off the queue. */
+  private takeParts(max: number): Buffer[] {
     const parts: Buffer[] = [];
     let n = 0;
     while (this.queue.length > 0 && n < max) {
@@ -311,6 +330,6 @@ export class LiveReader {
       }
     }
     this.queued -= n;
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
+    return parts;
   }
 }

@@ -199,7 +199,12 @@ export class FuseMount {
         cb(0, this.remember(handle, t.resolve(p, 'create'), p));
       }),
       read: (p: string, fd: number, buf: Buffer, len: number, pos: number, cb: Cb) => this.run('read', this.pathOf(fd, p), cb, async (cb, { signal }) => {
-        const data = await this.file(fd, 'read').handle.read(pos, len, signal);
+        const handle = this.file(fd, 'read').handle;
+        if (handle.readInto) {
+          cb(await handle.readInto(pos, buf.subarray(0, len), signal));
+          return;
+        }
+        const data = await handle.read(pos, len, signal);
         data.copy(buf, 0, 0, Math.min(len, data.length));
         cb(Math.min(len, data.length));
       }),

@@ -25,6 +25,7 @@ export class StreamFile implements FileNode {
     const reader = this.openReader({ nonblocking: mode.nonblocking || mode.nofollow });
     return {
       read: async (_position, length, signal) => (await reader.read(length, signal)) ?? Buffer.alloc(0),
+      readInto: (_position, target, signal) => reader.readInto(target, signal),
       write: async () => { throw new AudiofsError('EBADF', 'write', '', 'a live stream is read-only'); },
       flush: async () => undefined,
       release: async () => reader.close(),

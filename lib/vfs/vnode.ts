@@ -24,6 +24,8 @@ export interface OpenMode {
 export interface FileHandle {
   /** Up to `length` bytes at `position`; an empty buffer is end of file. */
   read(position: Bytes, length: Bytes, signal?: AbortSignal): Promise<Buffer>;
+  /** read(), into `target` (a FUSE reply's buffer, its length the request's): the bytes given. For streams, saving a copy. */
+  readInto?(position: Bytes, target: Buffer, signal?: AbortSignal): Promise<Bytes>;
   /** Writes and returns how many bytes were taken. */
   write(position: Bytes, data: Buffer, signal?: AbortSignal): Promise<Bytes>;
   /** close(2): whatever is pending is applied; an error here fails the close. */

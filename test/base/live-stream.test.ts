@@ -75,3 +75,27 @@ test('in lossless mode an interrupted reader still holds the writer back until i
   await waiting;
   assert.equal(r.lost, 0);
 });
+
+test('readInto gives the bytes read() would, copied into the caller\'s buffer: across chunks, cut at its length, waiting, then 0 at the end', async () => {
+  const stream = new LiveStream();
+  const r = stream.openReader();
+  const oracle = stream.openReader();
+  for (const s of ['abc', 'defgh', 'ij']) stream.write(Buffer.from(s));
+  const target = Buffer.alloc(6, '.');
+  assert.equal(await r.readInto(target), 6);
+  assert.equal(target.toString(), 'abcdef');
+  assert.equal((await oracle.read(6))?.toString(), 'abcdef');
+  assert.equal(await r.readInto(target), 4, 'what is left, not more');
+  assert.equal(target.subarray(0, 4).toString(), 'ghij');
+  const waiting = r.readInto(target);
+  stream.write(Buffer.from('klmnopq'));
+  assert.equal(await waiting, 6, 'a waiting read takes what comes, up to its length');
+  assert.equal(target.toString(), 'klmnop');
+  stream.end();
+  assert.equal(await r.readInto(target), 1);
+  assert.equal(target.subarray(0, 1).toString(), 'q');
+  assert.equal(await r.readInto(target), 0, 'end of file');
+  const ac = new AbortController();
+  ac.abort();
+  await assert.rejects(stream.openReader().readInto(target, ac.signal), isEintr);
+});
