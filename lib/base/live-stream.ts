@@ -160,8 +160,13 @@ export class LiveStream {
 }
 
 /** One reader of a LiveStream: read() resolves with the next data, or null at end of file. */
+/** How long a read in export mode waits for more to fill its buffer (readInto). */
+const GATHER_MS = 2;
+
 export class LiveReader {
   private queue: Buffer[] = [];
+  /** Called as data is queued or the reader ends, while a read gathers (readInto). */
+  private arrived: (() => void) | undefined;
   private queued: Bytes = 0;
   private waiting: Array<{ max: number; resolve: (b: Buffer | null) => void }> = [];
   private done = false;
@@ -249,7 +254,18 @@ export class LiveReader {
    * given, 0 at end of file.
    */
   async readInto(target: Buffer, signal?: AbortSignal): Promise<number> {
-    if (this.queued === 0 || signal?.aborted) return (await this.read(target.length, signal))?.copy(target) ?? 0;
+    if (this.queued === 0 || signal?.aborted) {
+      const first = await this.read(target.length, signal);
+      if (first === null) return 0;
+      // Export mode: a chain writes a few KiB at a time; the read is filled with what comes within GATHER_MS
+      // (a reader of `out` then makes one request where it made dozens). Realtime answers at once.
+      if (!this.stream.isLossless || first.length === target.length) return first.copy(target);
+      this.push(first, true);
+    }
+    if (this.stream.isLossless && this.queued < target.length && !this.done) {
+      await this.gather(target.length, signal);
+      if (signal?.aborted) throw interruptedError(signal, 'read');
+    }
     this.lastReadAt = Date.now();
     let n = 0;
     for (const part of this.takeParts(target.length)) n += part.copy(target, n);
@@ -260,6 +276,7 @@ export class LiveReader {
   /** Ends this reader after its queued data (the run ended). */
   finish(): void {
     this.done = true;
+    this.arrived?.();
     this.stream.detach(this);
     for (const w of this.waiting.splice(0)) w.resolve(this.queued > 0 ? this.take(w.max) : null);
   }
@@ -301,10 +318,28 @@ export class LiveReader {
     }
   }
 
-  private push(b: Buffer): void {
+  private push(b: Buffer, front = false): void {
     if (b.length === 0) return;
-    this.queue.push(b);
+    if (front) this.queue.unshift(b);
+    else this.queue.push(b);
     this.queued += b.length;
+    this.arrived?.();
+  }
+
+  /** Waits until `bytes` are queued, the stream ended, the signal fired or GATHER_MS passed. */
+  private gather(bytes: Bytes, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.arrived = undefined;
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, GATHER_MS);
+      signal?.addEventListener('abort', done, { once: true });
+      this.arrived = () => { if (this.queued >= bytes || this.done) done(); };
+      this.arrived();
+    });
   }
 
   private take(max: number): Buffer {

@@ -99,3 +99,29 @@ test('readInto gives the bytes read() would, copied into the caller\'s buffer: a
   ac.abort();
   await assert.rejects(stream.openReader().readInto(target, ac.signal), isEintr);
 });
+
+test('in export mode (lossless) a read fills its buffer with what comes within a few ms; in realtime it returns with the first chunk', async () => {
+  for (const lossless of [true, false]) {
+    const stream = new LiveStream();
+    stream.setLossless(lossless);
+    const r = stream.openReader();
+    const target = Buffer.alloc(1 << 20);
+    const t0 = performance.now();
+    const reading = r.readInto(target);
+    stream.write(Buffer.from('abc'));
+    setImmediate(() => stream.write(Buffer.from('def')));
+    const n = await reading;
+    const ms = performance.now() - t0;
+    if (lossless) {
+      assert.equal(target.subarray(0, n).toString(), 'abcdef', 'what came meanwhile, in one read');
+      assert.ok(ms < 100, `and it returned without the buffer full (${ms.toFixed(1)} ms)`);
+    } else {
+      assert.equal(target.subarray(0, n).toString(), 'abc', 'realtime: at once');
+    }
+    // A full buffer returns at once, the rest stays queued.
+    stream.write(Buffer.alloc((1 << 20) + 5, 1));
+    assert.equal(await r.readInto(target), 1 << 20);
+    stream.end();
+    assert.equal(await r.readInto(target), lossless ? 5 : 8);
+  }
+});
