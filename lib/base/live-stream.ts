@@ -160,11 +160,27 @@ export class LiveStream {
 }
 
 /** One reader of a LiveStream: read() resolves with the next data, or null at end of file. */
+/** Resolves when `p` does; rejects with EINTR at once if the signal fires first. */
+function untilOrAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(interruptedError(signal, 'read'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(interruptedError(signal, 'read'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
 /** How long a read in export mode waits for more to fill its buffer (readInto). */
 const GATHER_MS = 2;
 
 export class LiveReader {
   private queue: Buffer[] = [];
+  /** The readInto before this one: the next waits for it. */
+  private readTurn: Promise<void> = Promise.resolve();
   /** Called as data is queued or the reader ends, while a read gathers (readInto). */
   private arrived: (() => void) | undefined;
   private queued: Bytes = 0;
@@ -253,7 +269,18 @@ export class LiveReader {
    * read(), copied straight into `target` (a FUSE reply's buffer) instead of a buffer of its own: the bytes
    * given, 0 at end of file.
    */
-  async readInto(target: Buffer, signal?: AbortSignal): Promise<number> {
+  readInto(target: Buffer, signal?: AbortSignal): Promise<number> {
+    // Two reads in flight on one open (threads sharing it) take turns: each gathers whole, in order.
+    const turn = this.readTurn;
+    const mine = (async () => {
+      await untilOrAborted(turn, signal);
+      return this.readIntoNow(target, signal);
+    })();
+    this.readTurn = mine.then(() => undefined, () => undefined);
+    return mine;
+  }
+
+  private async readIntoNow(target: Buffer, signal?: AbortSignal): Promise<number> {
     if (this.queued === 0 || signal?.aborted) {
       const first = await this.read(target.length, signal);
       if (first === null) return 0;

@@ -248,11 +248,12 @@ export class ChainRun {
     const label = `${this.chain.name}/${stage.name}`;
     const output = this.pumps.get(stage)!;
     const options = this.options.rest ?? REST;
-    // Stopped, it writes no more: what it wrote goes ahead of what is held, without waiting for the reader.
-    const rest = await stopAtRest(proc, output, options, () => {
+    // Export mode: stopped, it writes no more; what it wrote goes ahead of what is held, without waiting for
+    // the reader. Realtime hands it on at the clock's pace as before (taken at once, the next stage would starve).
+    const rest = await stopAtRest(proc, output, options, this.fileSpeed ? () => {
       this.leaving.set(proc, hold.ahead);
       this.pathChanged();
-    });
+    } : undefined);
     let drained = rest.drained;
     if (why !== 'bypassed') {
       this.replacing.add(proc);

@@ -139,7 +139,11 @@ export class Feeder {
       this.wake = resolve;
       this.rerouted = resolve;
     });
+    // Anything else writing this stdin (a stopped stage's last output after a splice that timed out) stops the
+    // kernel first, so their bytes never interleave.
+    target.kernelWriter = () => this.poke();
     const finish = await Promise.race([feed.finished, asked.then(() => undefined)]);
+    target.kernelWriter = undefined;
     this.wake = this.rerouted = undefined;
     this.kernel = undefined;
     const given = feed.stop();
@@ -147,7 +151,8 @@ export class Feeder {
     target.taken += given;
     this.options.onKernelFed?.(given);
     this.lingering = false;
-    if (finish?.outcome === 'error') this.kernelFailed = true;
+    // An error (EPIPE), or an end with nothing given (the file shorter than the store says): JavaScript from now on.
+    if (finish?.outcome === 'error' || (finish?.outcome === 'end' && given === 0)) this.kernelFailed = true;
     return true;
   }
 }

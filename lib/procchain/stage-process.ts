@@ -131,6 +131,9 @@ export class StageProcess {
         stripFinalNewline: false,
         encoding: 'buffer',
       });
+    } catch (err) {
+      if (pipe) closeSync(pipe.read);
+      throw err;
     } finally {
       // The child has its own copy of the write end (dup2 clears close-on-exec there), or there is no child.
       if (pipe) closeSync(pipe.write);

@@ -17,8 +17,12 @@ export class StdinTarget implements Target {
 
   constructor(readonly stdin: Writable) {}
 
+  /** Set while the kernel writes this stdin (a feed): a write from JavaScript stops it first. */
+  kernelWriter: (() => void) | undefined;
+
   write(chunk: Buffer): boolean {
     if (this.dead) return true;
+    this.kernelWriter?.();
     this.taken += chunk.length;
     return this.stdin.write(chunk);
   }

@@ -70,6 +70,7 @@ struct Pump {
   int src = -1, dst = -1;
   int mid[2] = {-1, -1};  // intermediate pipe, when neither src nor dst is a pipe
   int wake = -1;          // eventfd: stop() writes it
+  int ownDst = -1;        // a duplicate of dst the pump owns (a feed from a file), closed when it is joined
   std::atomic<uint64_t> moved{0};  // bytes written to dst
   std::atomic<uint64_t> taken{0};  // bytes taken from src
   std::atomic<bool> stopping{false};
@@ -210,6 +211,10 @@ std::vector<char> halt(Pump* p) {
   (void)w;
   p->thread.join();
   p->joined = true;
+  if (p->ownDst >= 0) {
+    close(p->ownDst);
+    p->ownDst = -1;
+  }
   if (p->mid[0] >= 0) {
     char buf[65536];
     for (;;) {
@@ -288,10 +293,23 @@ napi_value Start(napi_env env, napi_callback_info info) {
   Pump* p = new Pump();
   p->src = src;
   p->dst = dst;
+  // A feed writes a process's stdin, which Node closes when the process exits: the pump writes its own
+  // duplicate, so a descriptor number reused meanwhile never receives the bytes.
+  if (from >= 0) {
+    p->ownDst = fcntl(dst, F_DUPFD_CLOEXEC, 0);
+    if (p->ownDst < 0) {
+      int e = errno;
+      delete p;
+      return throwError(env, "pump.start: fcntl(F_DUPFD_CLOEXEC): " + errnoName(e));
+    }
+    p->dst = p->ownDst;
+  }
   if (!isPipe(src) && !isPipe(dst)) {
     if (pipe2(p->mid, O_CLOEXEC | O_NONBLOCK) != 0) {
+      int e = errno;
+      if (p->ownDst >= 0) close(p->ownDst);
       delete p;
-      return throwError(env, "pump.start: pipe2: " + errnoName(errno));
+      return throwError(env, "pump.start: pipe2: " + errnoName(e));
     }
     // The default 16 slots: what stop() hands back stays small (a slot can hold a socket's 32 KiB frag).
   }
@@ -299,6 +317,7 @@ napi_value Start(napi_env env, napi_callback_info info) {
   if (p->wake < 0) {
     int e = errno;
     if (p->mid[0] >= 0) { close(p->mid[0]); close(p->mid[1]); }
+    if (p->ownDst >= 0) close(p->ownDst);
     delete p;
     return throwError(env, "pump.start: eventfd: " + errnoName(e));
   }
@@ -307,6 +326,7 @@ napi_value Start(napi_env env, napi_callback_info info) {
   if (napi_create_threadsafe_function(env, argv[2], nullptr, name, 0, 1, nullptr, nullptr, nullptr, callFinish, &p->tsfn) != napi_ok) {
     close(p->wake);
     if (p->mid[0] >= 0) { close(p->mid[0]); close(p->mid[1]); }
+    if (p->ownDst >= 0) close(p->ownDst);
     delete p;
     return throwError(env, "pump.start: cannot create the thread-safe function");
   }

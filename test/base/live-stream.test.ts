@@ -126,3 +126,30 @@ test('in export mode (lossless) a read fills its buffer with what comes within a
     assert.equal(await r.readInto(target), lossless ? 5 : 8);
   }
 });
+
+test('two reads in flight on one open take turns: each gathers whole, and what they return is the stream in order', async () => {
+  const stream = new LiveStream();
+  stream.setLossless(true);
+  const r = stream.openReader();
+  const a = Buffer.alloc(6);
+  const b = Buffer.alloc(6);
+  const first = r.readInto(a);
+  const second = r.readInto(b);
+  stream.write(Buffer.from('abc'));
+  stream.write(Buffer.from('def'));
+  stream.write(Buffer.from('ghi'));
+  stream.end();
+  const [na, nb] = await Promise.all([first, second]);
+  assert.equal(a.subarray(0, na).toString() + b.subarray(0, nb).toString(), 'abcdefghi');
+  // An aborted read waiting its turn ends at once, taking nothing.
+  const s2 = new LiveStream();
+  s2.setLossless(true);
+  const r2 = s2.openReader();
+  const waiting = r2.readInto(Buffer.alloc(4));
+  const ac = new AbortController();
+  const queuedBehind = r2.readInto(Buffer.alloc(4), ac.signal);
+  ac.abort();
+  await assert.rejects(queuedBehind, isEintr);
+  s2.write(Buffer.from('wxyz'));
+  assert.equal(await waiting, 4);
+});

@@ -58,3 +58,19 @@ test('the end of the upstream is held too, and passed on after the held data; a 
   assert.deepEqual(next.got, ['u1']);
   assert.equal(next.ended, true);
 });
+
+test('what the leaving stage gives ahead is held in memory up to a bound; past it its writer waits for the release', async () => {
+  const hold = new HoldTarget();
+  const mib = Buffer.alloc(1 << 20);
+  let accepted = 0;
+  while (hold.ahead.write(mib)) accepted++;
+  assert.equal(accepted, 3, 'the fourth MiB reaches the bound');
+  let woken = false;
+  const waiting = hold.ahead.whenWritable().then(() => { woken = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(woken, false);
+  const next = collector();
+  hold.release(next);
+  await waiting;
+  assert.equal(next.got.length, 4, 'all of it handed on at the release');
+});

@@ -95,6 +95,31 @@ test('a Feeder over a spilled store: the kernel feeds it, pokes and reroutes at 
   }
 });
 
+test('another write to the stdin while the kernel feeds it stops the kernel first: its bytes come whole, between two stretches of the input', { skip }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kernel-feed-'));
+  const store = new StoredInput({ spillDir: dir, memoryLimit: 0 });
+  try {
+    const data = randomBytes(32 * MiB);
+    await store.write(0, data);
+    const c = cat();
+    const target = new StdinTarget(c.stdin);
+    const done = new Promise<void>((resolve) => {
+      new Feeder(store, { target: () => target, kernelTarget: () => target, onDone: resolve }).start();
+    });
+    await new Promise((r) => setTimeout(r, 3));
+    const other = Buffer.from(`another writer ${'x'.repeat(100)}`);
+    target.write(other);
+    await done;
+    const got = await c.out;
+    const at = got.indexOf(other);
+    assert.ok(at >= 0, 'the other bytes are there, whole');
+    assert.ok(Buffer.concat([got.subarray(0, at), got.subarray(at + other.length)]).equals(data), `around them (at ${at}), the input once, in order`);
+  } finally {
+    await store.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a Feeder whose process is gone: the kernel feed fails once (EPIPE) and JavaScript finishes, the target ended', { skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kernel-feed-'));
   const store = new StoredInput({ spillDir: dir, memoryLimit: 0 });
