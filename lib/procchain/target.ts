@@ -34,14 +34,19 @@ export class StdinTarget implements Target {
 
   whenWritable(): Promise<void> {
     if (this.dead || !this.stdin.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
+    // One wait per drain, however many ask (a feeder rerouted by each splice asks again each time).
+    this.drained ??= new Promise((resolve) => {
       const done = () => {
         this.stdin.off('drain', done).off('close', done).off('error', done);
+        this.drained = undefined;
         resolve();
       };
       this.stdin.on('drain', done).on('close', done).on('error', done);
     });
+    return this.drained;
   }
+
+  private drained: Promise<void> | undefined;
 
   end(): void {
     if (!this.dead && !this.stdin.writableEnded) this.stdin.end();

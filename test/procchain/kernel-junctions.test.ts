@@ -122,8 +122,9 @@ async function chaos(options: { bypass: boolean; kernel: boolean; spilled?: bool
     assert.ok(at >= 0 && input.subarray(at, at + t.length).equals(t), `a tap of ${t.length} bytes is a stretch of the input`);
     tapped++;
   }
-  // Enough to have opened taps throughout (a run with many bypasses, each a few ms of settling, has fewer).
-  assert.ok(tapped >= 10, `only ${tapped} taps got data`);
+  // Taps opened throughout: a run with many bypasses (each a few ms of settling, and a tap on a stopped stage
+  // gets nothing) has fewer; 9 of 32 in the slowest of about 40 runs.
+  assert.ok(tapped >= 5, `only ${tapped} taps got data`);
   if (options.kernel) assert.ok(run.kernelBytes > 0, 'the kernel moved some of it');
   else assert.equal(run.kernelBytes, 0);
   console.log(`# ${taps.length} taps (${tapped} with data), ${bypasses} bypasses; the kernel moved ${run.kernelBytes} bytes (3 junctions x ${input.length}) and fed ${run.kernelFed}`);
