@@ -159,7 +159,6 @@ export class LiveStream {
   }
 }
 
-/** One reader of a LiveStream: read() resolves with the next data, or null at end of file. */
 /** Resolves when `p` does; rejects with EINTR at once if the signal fires first. */
 function untilOrAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
   if (!signal) return p;
@@ -177,6 +176,7 @@ function untilOrAborted(p: Promise<void>, signal?: AbortSignal): Promise<void> {
 /** How long a read in export mode waits for more to fill its buffer (readInto). */
 const GATHER_MS = 2;
 
+/** One reader of a LiveStream: read() resolves with the next data, or null at end of file. */
 export class LiveReader {
   private queue: Buffer[] = [];
   /** The readInto before this one: the next waits for it. */

@@ -90,7 +90,7 @@ export class Feeder {
     while (!this.cancelled) {
       const end = Math.min(this.store.size, this.options.to ?? Infinity);
       if (this.offset < end) {
-        if (end === this.store.size && await this.feedByKernel()) continue;
+        if (await this.feedByKernel()) continue;
         const data = await this.store.read(this.offset, Math.min(chunk, end - this.offset));
         if (this.cancelled) return;
         if (data.length === 0) continue;

@@ -1,13 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Bytes } from '../base/units.js';
-import { KernelPump, type PumpFinish } from './kernel-pump.js';
-
-/** The descriptor under a Node stream made on one (a child's stdin), or undefined. */
-function descriptorOf(stream: Writable): number | undefined {
-  const fd = (stream as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
-}
+import { descriptorOf, KernelPump, type PumpFinish } from './kernel-pump.js';
 
 /**
  * A stored input fed to a process's stdin by the kernel (export mode): a kernel pump reads the store's spill

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Readable, Writable } from 'node:stream';
 import type { Bytes } from '../base/units.js';
 
 /** How a pump finished: its source's end of file (everything delivered), an error, or stop(). */
@@ -55,6 +56,12 @@ function pumpAddon(): PumpAddon | undefined {
   const a = nativeAddon();
   if (a && !a.available) loadProblem = 'splice(2) is not available on this system';
   return a?.available ? a : undefined;
+}
+
+/** The descriptor under a Node stream made on one (a child's stdio, a net.Socket on a pipe), or undefined. */
+export function descriptorOf(stream: Readable | Writable): number | undefined {
+  const fd = (stream as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
 import { guardsReady } from './spawn-guard.js';
-import { makePipe, unreadBytes } from './kernel-pump.js';
+import { descriptorOf, makePipe, unreadBytes } from './kernel-pump.js';
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Bytes } from '../base/units.js';
@@ -65,8 +65,8 @@ export class StageProcess {
    * undefined where the system cannot tell.
    */
   stdinUnread(): number | undefined {
-    const fd = (this.stdin as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-    return typeof fd === 'number' && fd >= 0 ? unreadBytes(fd) : undefined;
+    const fd = descriptorOf(this.stdin);
+    return fd === undefined ? undefined : unreadBytes(fd);
   }
 
   private constructor(child: ResultPromise, private readonly events: StageProcessEvents, stdout: Readable) {

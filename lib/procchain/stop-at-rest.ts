@@ -26,8 +26,9 @@ export interface Rest {
  * Stops a stage whose input is held back upstream, at rest: lets it finish what it was given (bounded: it has
  * read its stdin, where the system can tell, and its output was quiet for quietMs since),
  * SIGSTOPs its group, waits until it is really stopped (then calls `whenStopped`, which may route what
- * it wrote last somewhere that takes it at once), then until its pump has handed on every byte it wrote. Its output keeps flowing to the next stage throughout, so nothing it gave is lost and
- * nothing held upstream can overtake it.
+ * it wrote last somewhere that takes it at once), then until its pump has handed on every byte it wrote.
+ * Its output keeps flowing to the next stage throughout, so nothing it gave is lost and nothing held
+ * upstream can overtake it.
  */
 export async function stopAtRest(proc: StageProcess, output: PumpState, options: RestOptions, whenStopped?: () => void): Promise<Rest> {
   const settled = await settle(proc, output, options);

@@ -232,6 +232,14 @@ std::vector<char> halt(Pump* p) {
   return residue;
 }
 
+// A pump whose start failed before its thread ran: what it had opened is closed.
+void discard(Pump* p) {
+  for (int fd : {p->mid[0], p->mid[1], p->wake, p->ownDst}) {
+    if (fd >= 0) close(fd);
+  }
+  delete p;
+}
+
 #endif  // PUMP_AVAILABLE
 
 void finalizePump(napi_env, void* data, void*) {
@@ -299,7 +307,7 @@ napi_value Start(napi_env env, napi_callback_info info) {
     p->ownDst = fcntl(dst, F_DUPFD_CLOEXEC, 0);
     if (p->ownDst < 0) {
       int e = errno;
-      delete p;
+      discard(p);
       return throwError(env, "pump.start: fcntl(F_DUPFD_CLOEXEC): " + errnoName(e));
     }
     p->dst = p->ownDst;
@@ -307,8 +315,7 @@ napi_value Start(napi_env env, napi_callback_info info) {
   if (!isPipe(src) && !isPipe(dst)) {
     if (pipe2(p->mid, O_CLOEXEC | O_NONBLOCK) != 0) {
       int e = errno;
-      if (p->ownDst >= 0) close(p->ownDst);
-      delete p;
+      discard(p);
       return throwError(env, "pump.start: pipe2: " + errnoName(e));
     }
     // The default 16 slots: what stop() hands back stays small (a slot can hold a socket's 32 KiB frag).
@@ -316,18 +323,13 @@ napi_value Start(napi_env env, napi_callback_info info) {
   p->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (p->wake < 0) {
     int e = errno;
-    if (p->mid[0] >= 0) { close(p->mid[0]); close(p->mid[1]); }
-    if (p->ownDst >= 0) close(p->ownDst);
-    delete p;
+    discard(p);
     return throwError(env, "pump.start: eventfd: " + errnoName(e));
   }
   napi_value name;
   napi_create_string_utf8(env, "audiofs-pump", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, argv[2], nullptr, name, 0, 1, nullptr, nullptr, nullptr, callFinish, &p->tsfn) != napi_ok) {
-    close(p->wake);
-    if (p->mid[0] >= 0) { close(p->mid[0]); close(p->mid[1]); }
-    if (p->ownDst >= 0) close(p->ownDst);
-    delete p;
+    discard(p);
     return throwError(env, "pump.start: cannot create the thread-safe function");
   }
   napi_value handle;

@@ -25,6 +25,19 @@ function cat() {
   return { stdin: child.stdin, out };
 }
 
+/** Runs `body` with a store that holds `data` in its spill file; removes both after. */
+async function withSpilledStore(data: Buffer, body: (store: StoredInput) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'kernel-feed-'));
+  const store = new StoredInput({ spillDir: dir, memoryLimit: 0 });
+  try {
+    await store.write(0, data);
+    await body(store);
+  } finally {
+    await store.dispose();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 test('KernelFeed gives a process a file from a byte to its end; stopped midway it says how much it gave, exactly', { skip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kernel-feed-'));
   try {
@@ -58,11 +71,8 @@ test('KernelFeed gives a process a file from a byte to its end; stopped midway i
 });
 
 test('a Feeder over a spilled store: the kernel feeds it, pokes and reroutes at random moments hand over to JavaScript and back, nothing lost or repeated', { skip }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'kernel-feed-'));
-  const store = new StoredInput({ spillDir: dir, memoryLimit: 0 });
-  try {
-    const data = randomBytes(32 * MiB);
-    await store.write(0, data);
+  const data = randomBytes(32 * MiB);
+  await withSpilledStore(data, async (store) => {
     assert.ok(store.spillFile(), 'the store is spilled');
     const c = cat();
     const target = new StdinTarget(c.stdin);
@@ -89,18 +99,12 @@ test('a Feeder over a spilled store: the kernel feeds it, pokes and reroutes at 
     assert.equal(target.taken, data.length, 'the target counts what the kernel gave as taken');
     assert.ok(fed > 0 && fed < data.length, `the kernel fed ${fed} bytes, JavaScript the rest`);
     console.log(`# ${handovers} handovers; the kernel fed ${fed} of ${data.length} bytes`);
-  } finally {
-    await store.dispose();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('another write to the stdin while the kernel feeds it stops the kernel first: its bytes come whole, between two stretches of the input', { skip }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'kernel-feed-'));
-  const store = new StoredInput({ spillDir: dir, memoryLimit: 0 });
-  try {
-    const data = randomBytes(32 * MiB);
-    await store.write(0, data);
+  const data = randomBytes(32 * MiB);
+  await withSpilledStore(data, async (store) => {
     const c = cat();
     const target = new StdinTarget(c.stdin);
     const done = new Promise<void>((resolve) => {
@@ -114,17 +118,11 @@ test('another write to the stdin while the kernel feeds it stops the kernel firs
     const at = got.indexOf(other);
     assert.ok(at >= 0, 'the other bytes are there, whole');
     assert.ok(Buffer.concat([got.subarray(0, at), got.subarray(at + other.length)]).equals(data), `around them (at ${at}), the input once, in order`);
-  } finally {
-    await store.dispose();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a Feeder whose process is gone: the kernel feed fails once (EPIPE) and JavaScript finishes, the target ended', { skip }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'kernel-feed-'));
-  const store = new StoredInput({ spillDir: dir, memoryLimit: 0 });
-  try {
-    await store.write(0, randomBytes(4 * MiB));
+  await withSpilledStore(randomBytes(4 * MiB), async (store) => {
     const child = spawn('head', ['-c', '1000'], { stdio: ['pipe', 'ignore', 'inherit'] });
     child.stdin.on('error', () => undefined);
     const target = new StdinTarget(child.stdin);
@@ -133,8 +131,5 @@ test('a Feeder whose process is gone: the kernel feed fails once (EPIPE) and Jav
     });
     await done;
     assert.ok(child.stdin.writableEnded || child.stdin.destroyed, 'the target is ended');
-  } finally {
-    await store.dispose();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
