@@ -17,6 +17,7 @@ const HELP = `audiofs: a FUSE filesystem that makes a directory into an audio st
 ${USAGE}
 
   mount DIR      mount in the foreground; SIGINT, SIGTERM or SIGHUP unmounts cleanly and ends every client
+                 (so does fusermount -u DIR, or umount DIR)
   start DIR      mount as a daemon (pid and log files in the state directory)
   stop DIR       unmount the daemon cleanly
   restart DIR    stop, then start
@@ -100,7 +101,7 @@ async function mountForeground(dir: string, options: { debug: boolean; configFil
     debug: options.debug,
     echo: (line) => process.stderr.write(line),
   });
-  await stopped;
+  await Promise.race([stopped, served.takenAway]);
   await served.close();
   return 0;
 }

@@ -9,6 +9,8 @@ declare module 'fuse-native' {
     debug?: boolean;
     fsname?: string;
     timeout?: number | false | Record<string, number | false>;
+    /** The session ended and the mount is gone, unmounted by unmount() or from outside (patch 6). */
+    ended?: () => void;
   }
   /** Who asked for the operation whose handler runs now (vendor/fuse-native/PATCHED.md, patch 4). */
   interface FuseContext {

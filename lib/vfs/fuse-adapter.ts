@@ -87,6 +87,15 @@ export class FuseMount {
   private readonly cache: KernelCache;
   private checkedVersion: number;
   private poll: NodeJS.Timeout | undefined;
+  /** unmount() was called: the end of the session that follows is ours. */
+  private unmounting = false;
+  private ended = false;
+  private taken: () => void = () => undefined;
+  /**
+   * Resolves when the mount is taken away from outside (`fusermount -u`, `umount`, an abort through
+   * /sys/fs/fuse/connections) instead of by unmount(): the process should then end as at SIGTERM.
+   */
+  readonly takenAway = new Promise<void>((resolve) => (this.taken = resolve));
 
   constructor(readonly mountpoint: string, private readonly tree: Tree, private readonly logger: Logger, private readonly options: MountOptions = {}) {
     this.access = options.access ?? new Access({ ownerUid: this.uid, ownerGid: this.gid, group: null });
@@ -112,6 +121,7 @@ export class FuseMount {
       // looked up and not found is never kept (negative_timeout=0), so a chain a ctl line makes is there at once.
       fsname: `audiofs,direct_io,big_writes,atomic_o_trunc,hard_remove,nopath,attr_timeout=${KERNEL_CACHE_S},entry_timeout=${KERNEL_CACHE_S},negative_timeout=0`,
       timeout: { default: 60_000, read: false },
+      ended: () => this.sessionEnded(),
     });
   }
 
@@ -130,11 +140,21 @@ export class FuseMount {
     }
   }
 
-  /** Unmounts (every pending read must have been answered first). */
+  /** Unmounts (every pending read must have been answered first); nothing to do once the mount was taken away. */
   async unmount(): Promise<void> {
+    this.unmounting = true;
     clearInterval(this.poll);
     this.cache.close();
+    if (this.ended) return;
     await new Promise<void>((resolve, reject) => this.fuse.unmount((err) => (err ? reject(err) : resolve())));
+  }
+
+  /** fuse-native's session loop returned: the mount is gone. */
+  private sessionEnded(): void {
+    this.ended = true;
+    if (this.unmounting) return;
+    this.logger.warn(`fuse: ${this.mountpoint} was unmounted from outside (fusermount -u, umount); ending every client and saving the project, as at SIGTERM`);
+    this.taken();
   }
 
   private operations(): Record<string, (...args: any[]) => void> {

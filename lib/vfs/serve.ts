@@ -41,6 +41,8 @@ export interface ServeOptions {
 /** A running audiofs: the project, its tree and the mount. */
 export interface Served {
   project: Project;
+  /** Resolves when the mount is taken away from outside (fusermount -u, umount): close() then ends the rest. */
+  takenAway: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ async function serveLocked(options: ServeOptions, logger: Logger, state: StateDi
   let closing: Promise<void> | undefined;
   return {
     project,
+    takenAway: fuse.takenAway,
     close: () => (closing ??= (async () => {
       logger.info('unmounting');
       live.close();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFile, open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
+import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { alive, clientsOf, exists, mountAudiofs, run, soxSignal, waitFor, type TestMount, openReader } from '../helpers/mount.js';
 
@@ -312,6 +313,62 @@ test('SIGTERM to the mount process while chains run unmounts cleanly and leaves 
   for (const p of pids) assert.equal(await alive(p), false, `pid ${p} is gone`);
   assert.deepEqual(await clientsOf(tmp), []);
   assert.match(m.output(), /info unmounting\n/);
+});
+
+/** Resolves with the mount process's exit code once it exits; rejects if it is still running after `ms`. */
+function exitOf(m: TestMount, ms: number): Promise<number | null> {
+  if (m.proc.exitCode !== null) return Promise.resolve(m.proc.exitCode);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`audiofs at ${m.dir} still runs ${ms} ms after its mount was taken away`)), ms);
+    m.proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+test('fusermount -u from outside ends the mount process as SIGTERM does: clients ended, project saved, exit code 0', async () => {
+  const m = await mountAudiofs();
+  const tmp = m.tmp;
+  try {
+    await m.ctl('a never-exits | flooder');
+    await m.ctl('b slow-writer | passthrough');
+    await m.ctl('play');
+    await waitFor(async () => (await pidsOf(m)).length === 4, 'four processes');
+    const pids = await pidsOf(m);
+    await run('fusermount', ['-u', m.dir], { timeout: 10_000 });
+    assert.equal(await exitOf(m, 10_000), 0, 'exit code 0');
+    for (const p of pids) assert.equal(await alive(p), false, `pid ${p} is gone`);
+    assert.deepEqual(await clientsOf(tmp), []);
+    assert.match(m.output(), /warn fuse: .* was unmounted from outside/);
+    assert.match(m.output(), /info unmounting\n/);
+    const stateDir = join(tmp, 'state', 'audiofs');
+    const [name] = await readdir(stateDir);
+    const saved = JSON.parse(await readFile(join(stateDir, name, 'project.json'), 'utf8'));
+    assert.deepEqual(saved.chains.map((c: { name: string }) => c.name), ['a', 'b'], 'the project was folded into its snapshot');
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
+});
+
+test('a lazy unmount (fusermount -uz) while a reader holds out open: the reader reads on, and the mount process ends once it closes', async () => {
+  const m = await mountAudiofs();
+  try {
+    await m.ctl('a slow-writer');
+    await m.ctl('play');
+    const r = reader(['timeout', '20', 'cat', m.path('a', 'out')]);
+    await waitFor(() => r.sofar().length > 0, 'the reader getting bytes');
+    await run('fusermount', ['-uz', m.dir], { timeout: 10_000 });
+    const at = r.sofar().length;
+    await waitFor(() => r.sofar().length > at, 'the reader getting more after the lazy unmount');
+    assert.equal(m.proc.exitCode, null, 'the mount serves its open file');
+    r.child.kill('SIGTERM');
+    await r.done;
+    assert.equal(await exitOf(m, 10_000), 0, 'exit code 0 once the last open file closed');
+    assert.deepEqual(await clientsOf(m.tmp), []);
+  } finally {
+    assert.equal(await m.close(), 0);
+  }
 });
 
 test('--debug traces FUSE operations and spawned command lines', async () => {

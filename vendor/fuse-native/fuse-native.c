@@ -131,6 +131,8 @@ static const uint32_t op_rmdir = 33;
 static const uint32_t op_interrupt = 34;
 // audiofs: not a libfuse operation: the notifier sent the invalidations up to a ticket (kernel-names.h).
 static const uint32_t op_invalidated = 35;
+// audiofs: not a libfuse operation: the session ended (unmounted, by JS or from outside: fusermount -u, umount).
+static const uint32_t op_ended = 36;
 
 // audiofs: how often a worker waiting for JS's answer asks libfuse whether its request was interrupted.
 #define INTERRUPT_POLL_MS 20
@@ -145,7 +147,7 @@ typedef struct {
   napi_ref malloc;
 
   // Operation handlers
-  napi_ref handlers[36];
+  napi_ref handlers[37];
 
   // audiofs: the kernel's names and the notifier (kernel-names.h).
   void *names;
@@ -159,6 +161,9 @@ typedef struct {
   uv_async_t async;
   uv_mutex_t mut;
   uv_sem_t sem;
+
+  // audiofs: sent once the session loop has returned and the mount is gone (op_ended).
+  uv_async_t ended_async;
 } fuse_thread_t;
 
 typedef struct {
@@ -996,7 +1001,18 @@ static void* start_fuse_thread (void *data) {
   fuse_session_remove_chan(ft->ch);
   fuse_destroy(ft->fuse);
 
+  // audiofs: JS learns that the mount is gone, whoever took it away.
+  uv_async_send(&(ft->ended_async));
   return NULL;
+}
+
+// audiofs: main thread: the session loop returned (see start_fuse_thread).
+static void fuse_native_dispatch_ended (uv_async_t* handle) {
+  fuse_thread_t *ft = (fuse_thread_t *) handle->data;
+  if (ft->handlers[op_ended] == NULL) return;
+  FUSE_NATIVE_CALLBACK(ft->handlers[op_ended], {
+    NAPI_MAKE_CALLBACK(env, NULL, ctx, callback, 0, NULL, NULL)
+  })
 }
 
 NAPI_METHOD(fuse_native_mount) {
@@ -1010,7 +1026,7 @@ NAPI_METHOD(fuse_native_mount) {
   napi_value handlers = argv[5];
   NAPI_ARGV_BUFFER_CAST(uint32_t *, implemented, 6)
 
-  for (int i = 0; i < 36; i++) {
+  for (int i = 0; i < 37; i++) {
     ft->handlers[i] = NULL;
   }
 
@@ -1108,6 +1124,11 @@ NAPI_METHOD(fuse_native_mount) {
     napi_throw_error(env, "fuse failed", "fuse failed");
     return NULL;
   }
+
+  // Unreferenced: it never keeps the process alive by itself.
+  uv_async_init(uv_default_loop(), &(ft->ended_async), (uv_async_cb) fuse_native_dispatch_ended);
+  ft->ended_async.data = ft;
+  uv_unref((uv_handle_t *) &(ft->ended_async));
 
   kn_start(names);
   pthread_attr_init(&(ft->attr));
@@ -1222,4 +1243,5 @@ NAPI_INIT() {
   NAPI_EXPORT_UINT32(op_rmdir)
   NAPI_EXPORT_UINT32(op_interrupt)
   NAPI_EXPORT_UINT32(op_invalidated)
+  NAPI_EXPORT_UINT32(op_ended)
 }

@@ -234,7 +234,7 @@ class Fuse extends Nanoresource {
 
   _makeHandlerArray () {
     const self = this
-    const handlers = new Array(binding.op_invalidated + 1)
+    const handlers = new Array(binding.op_ended + 1)
 
     for (const [name, { op, defaults }] of OpcodesAndDefaults) {
       const nativeSignal = binding[`fuse_native_signal_${name}`]
@@ -251,6 +251,11 @@ class Fuse extends Nanoresource {
     // audiofs: the invalidations asked with invalidate() were sent up to ticket `done`.
     handlers[binding.op_invalidated] = function (done) {
       self._invalidated(done)
+    }
+
+    // audiofs: the session loop returned: the mount is gone (unmounted by close() or from outside).
+    handlers[binding.op_ended] = function () {
+      if (self.opts.ended) self.opts.ended()
     }
 
     return handlers
