@@ -53,8 +53,11 @@ export interface ProjectState {
 const ROOT_PART = 'root';
 const chainPart = (name: string): string => `chain/${name}`;
 
-/** One chain as last captured: its part's text and the saved inputs it names. */
+/** One chain as last captured: its name and part's name then, its part's text and the saved inputs it names. */
 export interface CapturedChain {
+  name: string;
+  /** chainPart(name), made once: a save of a large project looks up every part by it. */
+  key: string;
   text: string;
   ids: number[];
 }
@@ -89,7 +92,7 @@ export async function captureProject(project: Project, inputs: SavedInputs, opti
   const allIds = new Set<number>();
   for (const chain of project.chains.values()) {
     let captured = scope !== 'all' && !scope.has(chain) ? cache.get(chain) : undefined;
-    if (!captured) {
+    if (captured?.name !== chain.name) {
       ids = [];
       const stages: StageState[] = [];
       for (const s of chain.stages) {
@@ -105,10 +108,10 @@ export async function captureProject(project: Project, inputs: SavedInputs, opti
         stages,
         files: await files(chain),
       };
-      captured = { text: JSON.stringify(state), ids };
+      captured = { name: chain.name, key: chainPart(chain.name), text: JSON.stringify(state), ids };
       cache.set(chain, captured);
     }
-    parts.set(chainPart(chain.name), captured.text);
+    parts.set(captured.key, captured.text);
     for (const id of captured.ids) allIds.add(id);
   }
   for (const chain of cache.keys()) if (project.chains.get(chain.name) !== chain) cache.delete(chain);
@@ -213,7 +216,8 @@ export function diffParts(before: ProjectParts, after: ProjectParts, seq: number
       changed = true;
     }
   }
-  const del = [...before.keys()].filter((key) => !after.has(key));
+  const del: string[] = [];
+  for (const key of before.keys()) if (!after.has(key)) del.push(key);
   return changed || del.length > 0 ? { seq, set, del } : undefined;
 }
 

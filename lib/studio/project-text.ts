@@ -16,8 +16,15 @@ export function projectLines(project: Project): string {
 /** The chain lines of /ctl (what changes only when the project's version moves). */
 export function chainLines(project: Project): string {
   let text = '';
-  for (const chain of project.chains.values()) text += chainLine(chain);
+  for (const chain of project.chains.values()) text += chainLine(chain).line;
   return text;
+}
+
+/** The bytes chainLines() would give, without making the text (a stat of /ctl after each change). */
+export function chainLinesBytes(project: Project): number {
+  let bytes = 0;
+  for (const chain of project.chains.values()) bytes += chainLine(chain).bytes;
+  return bytes;
 }
 
 /** A chain's line of /ctl as made last, with what it was made from (the stages and their argv, by identity). */
@@ -26,22 +33,25 @@ interface MadeLine {
   argv: readonly StageArgv[];
   names: readonly string[];
   line: string;
+  /** The line's length in UTF-8. */
+  bytes: number;
 }
 
 const madeLines = new WeakMap<Chain, MadeLine>();
 
 /** One chain's line with its newline ('' when its directories say more than a line can); made again only when its stages changed. */
-function chainLine(chain: Chain): string {
+function chainLine(chain: Chain): MadeLine {
   const stages = chain.stages;
   const made = madeLines.get(chain);
-  if (made && made.stages.length === stages.length && stages.every((s, i) => s === made.stages[i] && s.argv === made.argv[i] && s.name === made.names[i])) return made.line;
+  if (made && made.stages.length === stages.length && stages.every((s, i) => s === made.stages[i] && s.argv === made.argv[i] && s.name === made.names[i])) return made;
   let line = '';
   if (stages.length > 0 && stages.every((s) => s.argv.length > 0)) {
     const names = stageNames(stages.map((s) => s.argv), CHAIN_FILES);
     if (names.every((n, i) => n === stages[i].name)) line = `${quoteWord(chain.name)} ${chain.definition}\n`;
   }
-  madeLines.set(chain, { stages: [...stages], argv: stages.map((s) => s.argv), names: stages.map((s) => s.name), line });
-  return line;
+  const now = { stages: [...stages], argv: stages.map((s) => s.argv), names: stages.map((s) => s.name), line, bytes: Buffer.byteLength(line) };
+  madeLines.set(chain, now);
+  return now;
 }
 
 /** The /ctl lines of the transport settings that differ from a new mount's (realtime off, loop, steps, collect, trace). */

@@ -43,6 +43,8 @@ export interface LineFileOptions {
   undeletable?: string;
   /** Report size 0 (the text changes by itself). */
   volatile?: boolean;
+  /** The size of what read() gives, without making the text (/ctl: a stat after each change of a large project). */
+  size?: () => Bytes;
   /** Its text changes without a change of the project (/config, when its file is edited): see FileNode.live. */
   live?: boolean;
   /** Its text changes with nearly every change of the project (/ctl): see FileNode.versioned. */
@@ -77,6 +79,7 @@ export class LineFile implements FileNode {
     // A reader's fstat reaches here by path: the text it opened, while it reads it.
     const opened = this.readers.size();
     if (opened !== undefined) return opened;
+    if (this.options.size) return this.options.size();
     const text = this.options.read();
     return typeof text === 'string' ? Buffer.byteLength(text) : text.length;
   }

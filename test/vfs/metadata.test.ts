@@ -43,11 +43,16 @@ test('/ctl, /status and /log have the size of what a read gives, right after eac
     await waitFor(async () => (await readFile(m.path('log'), 'utf8')).includes('audiofs mounted at'), 'the start-up line in /log');
     const log = await open(m.path('log'), 'r');
     try {
-      for (const name of ['xa', 'xb', 'xc']) {
+      // A transport line and a name outside ASCII: the size is counted in bytes, the transport's lines included.
+      await m.ctl('loop 1 3');
+      for (const name of ['xa', 'xé♪', 'xc']) {
         const before = (await log.stat()).size;
         await m.ctl(`${name} cat`);
+        // Asked before any read makes the text: the size is summed from the lines, not measured from the text.
+        const size = (await stat(m.path('ctl'))).size;
         const ctl = await readFile(m.path('ctl'), 'utf8');
-        assert.ok(ctl.endsWith(`${name} cat\n`), `/ctl ends with the new chain: ${ctl}`);
+        assert.ok(ctl.startsWith('loop 1 3\n') && ctl.endsWith(`${name} cat\n`), `/ctl holds the loop and ends with the new chain: ${ctl}`);
+        assert.equal(size, Buffer.byteLength(ctl));
         assert.equal((await stat(m.path('ctl'))).size, Buffer.byteLength(ctl));
         const status = await readFile(m.path('status'), 'utf8');
         assert.match(status, new RegExp(`\\n  ${name}:\\n`));
