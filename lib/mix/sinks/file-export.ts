@@ -5,7 +5,7 @@ import { AudiofsError } from '../../base/errors.js';
 import { bytesPerSecond, type PcmFormat } from '../../base/pcm-format.js';
 import type { Bytes } from '../../base/units.js';
 import type { Sink, SinkLayout } from '../sink.js';
-import { lameEncoderFactory, type Mp3Encoder, type Mp3EncoderFactory } from './mp3-encoder.js';
+import { FILE_BLOCK_FRAMES, lameEncoderFactory, type Mp3Encoder, type Mp3EncoderFactory } from './mp3-encoder.js';
 import { WAV_HEADER_BYTES, wavHeader } from './wav-header.js';
 
 /** What an export file holds, from its extension. */
@@ -95,7 +95,7 @@ export class FileExportSink implements Sink {
       throw err;
     });
     const encoder = kind === 'mp3'
-      ? (options.encoderFactory ?? lameEncoderFactory)({ format: options.format, bitrate: options.bitrate ?? 192 })
+      ? (options.encoderFactory ?? lameEncoderFactory)({ format: options.format, bitrate: options.bitrate ?? 192, blockFrames: FILE_BLOCK_FRAMES })
       : undefined;
     if (kind === 'wav') await handle.write(wavHeader(options.format, 0), 0, WAV_HEADER_BYTES, 0);
     return new FileExportSink(options.file, temp, kind, handle, options.format, encoder, note);
@@ -106,8 +106,9 @@ export class FileExportSink implements Sink {
     if (this.failure) return this.fail(this.failure);
     this.received += pcm.length;
     if (this.encoder) {
-      const encoded = this.encoder.encode(Buffer.from(pcm));
-      if (this.encoder.backlog > this.maxBacklog) await encoded;
+      void this.encoder.encode(Buffer.from(pcm));
+      // The blocks sent, not this PCM: it may wait in a block that only the next writes fill.
+      if (this.encoder.backlog > this.maxBacklog) await this.encoder.settled();
       return;
     }
     this.append(pcm);
