@@ -4,7 +4,8 @@
 // with the state directory on the disk (as deployed) and again on tmpfs (the mount's own work, without the
 // disk's fsync). The bench process is not the one serving the mount, so synchronous calls are safe here.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountAudiofs, type TestMount } from '../test/helpers/mount.js';
 
@@ -146,11 +147,57 @@ for (const chains of SIZES) {
     await m.close();
   }
 }
+rows.push(...await roundTripFloor());
 console.log('Small operations: the mount (N chains of 3 stages, transport stopped) against the same tree on tmpfs (/dev/shm), in the same run.');
 console.log('Rates over at least ' + SECONDS + ' s each; `ls -R` spawns ls each time; stat and /status use synchronous calls from the bench process; /status is read as `cat` reads it (reads of max(st_blksize, 128 KiB)).\n');
 console.log('| chains | operation | audiofs | tmpfs | audiofs / tmpfs | goal |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
+
+/** open(O_APPEND) + write of an empty line + close, `n` times: ms each. */
+function emptyLines(path: string, n = 3000): number[] {
+  const line = Buffer.from('\n');
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const fd = openSync(path, 'a');
+    writeSync(fd, line);
+    closeSync(fd);
+    ms.push(performance.now() - t);
+  }
+  return ms;
+}
+
+/**
+ * The same 4 requests (open, write, flush, release) that change nothing, on the mount's /ctl and on libfuse's
+ * own C example built here (bench/hello-fuse.c): what a FUSE round trip costs on this machine without JavaScript.
+ */
+async function roundTripFloor(): Promise<string[]> {
+  const include = join(process.cwd(), 'node_modules/fuse-shared-library-linux/libfuse/include');
+  const dir = mkdtempSync(join(tmpdir(), 'audiofs-hello-'));
+  const mnt = join(dir, 'mnt');
+  mkdirSync(mnt);
+  const m = await mountAudiofs();
+  try {
+    const ours = emptyLines(m.path('ctl'));
+    const built = spawnSync('gcc', ['-O2', '-D_FILE_OFFSET_BITS=64', `-I${include}`, '-o', join(dir, 'hello'), join(process.cwd(), 'bench/hello-fuse.c'), '-l:libfuse.so.2', '-lpthread'], { encoding: 'utf8' });
+    let theirs = 'not built';
+    if (built.status === 0 && spawnSync(join(dir, 'hello'), [mnt, '-o', 'direct_io,attr_timeout=30,entry_timeout=30']).status === 0) {
+      try {
+        const ms = emptyLines(join(mnt, 'ctl'));
+        theirs = `${f2(quantile(ms, 0.5))} / ${f2(quantile(ms, 0.99))}`;
+      } finally {
+        spawnSync('fusermount', ['-u', mnt]);
+      }
+    } else if (built.status !== 0) {
+      theirs = `not built (${built.stderr.split('\n')[0]})`;
+    }
+    return [`| - | an empty ctl line (open, write, flush, release: nothing changes), p50 / p99 ms | ${f2(quantile(ours, 0.5))} / ${f2(quantile(ours, 0.99))} | libfuse's C example, the same requests: ${theirs} | | the floor of a ctl line |`];
+  } finally {
+    await m.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
