@@ -37,7 +37,9 @@ try {
     await m.ctl('play');
     await waitFor(async () => (await status(m)).transport === 'playing', 'the transport playing', 60_000);
     const waited = await runQueueWait(pid);
-    const gcs = Number((await status(m)).memory?.full_gcs ?? NaN);
+    const memory = (await status(m)).memory ?? {};
+    const gcs = Number(memory.full_gcs ?? NaN);
+    const longPauses = Number(memory.gc_pauses_over_50ms ?? NaN);
     await sleep(SECONDS * 1000);
     const st = await status(m);
     const waitedNow = await runQueueWait(pid);
@@ -46,7 +48,7 @@ try {
     await m.ctl('stop');
     const ok = xruns === 0 && st.late_skips === 0 && perChain.length === CHAINS;
     if (ok) passed++;
-    rows.push(`| ${t} | ${st.position} s | ${xruns} | ${Math.max(...perChain)} | ${st.late_skips} | ${(waitedNow - waited).toFixed(2)} s | ${Number(st.memory?.full_gcs ?? NaN) - gcs} | ${ok ? 'pass' : 'FAIL'} |`);
+    rows.push(`| ${t} | ${st.position} s | ${xruns} | ${Math.max(...perChain)} | ${st.late_skips} | ${(waitedNow - waited).toFixed(2)} s | ${Number(st.memory?.full_gcs ?? NaN) - gcs} | ${Number(st.memory?.gc_pauses_over_50ms ?? NaN) - longPauses} | ${ok ? 'pass' : 'FAIL'} |`);
     // What the mount said about a failed trial (the engine's late skips and what it was doing).
     if (!ok) notes.push(`trial ${t}:\n${m.output().split('\n').filter((l) => / (warn|error) /.test(l)).slice(-10).join('\n')}`);
   }
@@ -55,8 +57,8 @@ try {
   await m.close();
 }
 console.log(`Realtime mode, period ${PERIOD} frames, ${CHAINS} chains \`sox -n synth sine F | sox lowpass 2000\`, ${TRIALS} trials of ${SECONDS} s, ${HOGS} \`yes > /dev/null\` hogs in a session of their own beside them.\n`);
-console.log('| trial | position at read | xruns (sum over chains) | max xruns of one chain | engine late skips | engine thread run-queue wait | full GCs of the mount | result |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| trial | position at read | xruns (sum over chains) | max xruns of one chain | engine late skips | engine thread run-queue wait | full GCs of the mount | its GC pauses over 50 ms | result |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\n**${passed} of ${TRIALS}** trials with zero xruns and zero late skips.`);
 for (const n of notes) console.log(`\n${n}`);

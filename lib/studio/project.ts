@@ -24,7 +24,7 @@ import { cwdOf, type CommandContext } from './caller.js';
 import { textLines } from '../base/text-lines.js';
 import { resolve as resolvePath } from 'node:path';
 import { dispose, UserFiles } from './user-files.js';
-import { fullGcs } from '../base/full-gcs.js';
+import { gcStats } from '../base/gc-stats.js';
 
 /** What a project needs from the process hosting it. */
 export interface ProjectOptions {
@@ -78,7 +78,7 @@ export class Project {
   persist: (options?: { store?: InputStore }) => Promise<void> = async () => undefined;
 
   constructor(readonly options: ProjectOptions) {
-    fullGcs(); // counted from here
+    gcStats(); // counted from here
     this.userFiles = new UserFiles({ makeStore: () => this.newStore(), changed: () => this.onChange() });
     this.engine = new Engine({ format: options.format, period: options.period, logger: options.logger });
     this.outputs = new Outputs(this.engine, options.logger, options.format);
@@ -145,12 +145,17 @@ export class Project {
   }
 
   /**
-   * What the mount holds in memory: its resident size, its full garbage collections so far, and every stored input of the process not disposed
-   * (chains' and stages' `in` and the user's files; one dropped without being disposed stays counted).
+   * What the mount holds in memory: its resident size, its garbage collections so far (full ones, pauses over
+   * LONG_PAUSE_MS, the longest pause), and every stored input of the process not disposed (chains' and stages'
+   * `in` and the user's files; one dropped without being disposed stays counted).
    */
-  memory(): { rss_bytes: number; full_gcs: number; inputs: number; inputs_in_memory_bytes: number; inputs_spilled: number } {
+  memory(): { rss_bytes: number; full_gcs: number; gc_pauses_over_50ms: number; gc_longest_pause_ms: number; inputs: number; inputs_in_memory_bytes: number; inputs_spilled: number } {
     const inputs = StoredInput.census();
-    return { rss_bytes: process.memoryUsage.rss(), full_gcs: fullGcs(), inputs: inputs.inputs, inputs_in_memory_bytes: inputs.memoryBytes, inputs_spilled: inputs.spilled };
+    const gc = gcStats();
+    return {
+      rss_bytes: process.memoryUsage.rss(), full_gcs: gc.full, gc_pauses_over_50ms: gc.longPauses, gc_longest_pause_ms: Math.round(gc.longestMs),
+      inputs: inputs.inputs, inputs_in_memory_bytes: inputs.memoryBytes, inputs_spilled: inputs.spilled,
+    };
   }
 
   /** An empty store for an `in` or a file of the user's (spilled to the state directory when large). */

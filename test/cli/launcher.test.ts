@@ -9,7 +9,7 @@ import { withTempDir } from '../helpers/temp-dir.js';
 
 test('bin/audiofs runs with this Node and the options of its first line', () => {
   const launcher = join(ROOT, 'bin/audiofs');
-  assert.deepEqual(launcherCommand(launcher), [process.execPath, '--initial-old-space-size=64', launcher]);
+  assert.deepEqual(launcherCommand(launcher), [process.execPath, '--initial-old-space-size=64', '--single-threaded-gc', launcher]);
 });
 
 test('a launcher with no options runs as it is; one whose first line is not `#!/usr/bin/env [-S] node [OPTIONS]` is refused, naming what was expected', async () => {
