@@ -7,6 +7,7 @@ import { readFileSync, watch } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { mountAudiofs, run, type TestMount } from '../test/helpers/mount.js';
+import { median } from './stats.js';
 
 const SECONDS = Number(process.env.EXPORT_BENCH_SECONDS ?? 300);
 const RUNS = Number(process.env.EXPORT_BENCH_RUNS ?? 9);
@@ -45,7 +46,6 @@ async function timeExport(m: TestMount, file: string): Promise<Timing> {
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const has = (tool: string) => { try { execFileSync('sh', ['-c', `command -v ${tool}`]); return true; } catch { return false; } };
 
 const m = await mountAudiofs();

@@ -9,6 +9,7 @@ import { Chain } from '../lib/procchain/chain.js';
 import { kernelPumpAvailable, kernelPumpProblem } from '../lib/procchain/kernel-pump.js';
 import { Stage } from '../lib/procchain/stage.js';
 import { mountAudiofs, run, type TestMount } from '../test/helpers/mount.js';
+import { median } from './stats.js';
 
 const MiB = 1024 * 1024;
 const CAT_BYTES = Number(process.env.JUNCTIONS_BENCH_MIB ?? 256) * MiB;
@@ -70,7 +71,6 @@ async function timeRun(kernelJunctions: boolean): Promise<Timing> {
     t.js.push(await timeRun(false));
     t.kernel.push(await timeRun(true));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const cell = (k: 'js' | 'kernel') => {
     const s = median(t[k].map((x) => x.seconds));
     return `${s.toFixed(2)} s, ${(CAT_BYTES / 1e6 / s).toFixed(0)} MB/s | ${(median(t[k].map((x) => x.cpu!)) / (CAT_BYTES / 1e9)).toFixed(2)}`;
@@ -94,7 +94,6 @@ try {
     { what: '3 `cat` stages', stages: CAT3, input: zeros, shell: `cat ${zeros} | cat | cat | cat | cat` },
     { what: `3 sox stages, ${SOX_SECONDS / 60} min of audio`, stages: SOX_CHAIN, input: audio, shell: `cat ${audio} | ${SOX_CHAIN.join(' | ')} | cat` },
   ];
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rows: string[] = [];
   for (const c of cases) {
     const t: Record<'shell' | 'js' | 'kernel', Timing[]> = { shell: [], js: [], kernel: [] };

@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mountAudiofs, type TestMount } from '../test/helpers/mount.js';
+import { mountAudiofs, ROOT, type TestMount } from '../test/helpers/mount.js';
+import { quantile } from './stats.js';
 
 const SIZES = (process.env.META_CHAINS ?? '50,1000').split(',').map(Number);
 const SECONDS = Number(process.env.META_SECONDS ?? 1.5);
@@ -36,11 +37,6 @@ function latencies(f: () => void, max = 100_000): number[] {
     ms.push(performance.now() - t);
   }
   return ms;
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 
 /** Every path under `dir` (depth first, as readdir gives them). */
@@ -173,14 +169,14 @@ function emptyLines(path: string, n = 3000): number[] {
  * own C example built here (bench/hello-fuse.c): what a FUSE round trip costs on this machine without JavaScript.
  */
 async function roundTripFloor(): Promise<string[]> {
-  const include = join(process.cwd(), 'node_modules/fuse-shared-library-linux/libfuse/include');
+  const include = join(ROOT, 'node_modules/fuse-shared-library-linux/libfuse/include');
   const dir = mkdtempSync(join(tmpdir(), 'audiofs-hello-'));
   const mnt = join(dir, 'mnt');
   mkdirSync(mnt);
   const m = await mountAudiofs();
   try {
     const ours = emptyLines(m.path('ctl'));
-    const built = spawnSync('gcc', ['-O2', '-D_FILE_OFFSET_BITS=64', `-I${include}`, '-o', join(dir, 'hello'), join(process.cwd(), 'bench/hello-fuse.c'), '-l:libfuse.so.2', '-lpthread'], { encoding: 'utf8' });
+    const built = spawnSync('gcc', ['-O2', '-D_FILE_OFFSET_BITS=64', `-I${include}`, '-o', join(dir, 'hello'), join(ROOT, 'bench/hello-fuse.c'), '-l:libfuse.so.2', '-lpthread'], { encoding: 'utf8' });
     let theirs = 'not built';
     if (built.status === 0 && spawnSync(join(dir, 'hello'), [mnt, '-o', 'direct_io,attr_timeout=30,entry_timeout=30']).status === 0) {
       try {

@@ -5,6 +5,7 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { mountAudiofs, run, sleep, type TestMount } from '../test/helpers/mount.js';
+import { median } from './stats.js';
 
 const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
@@ -48,7 +49,6 @@ async function timeExport(m: TestMount, file: string): Promise<number> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const size = async (f: string) => (await stat(f)).size;
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 

@@ -7,17 +7,13 @@ import { DEFAULT_FORMAT, bytesToFrames, framesToSeconds } from '../lib/base/pcm-
 import { Engine } from '../lib/mix/engine.js';
 import { FifoSource } from '../lib/mix/fifo-source.js';
 import { BLOCK_FRAMES, FILE_BLOCK_FRAMES, LameMp3Encoder } from '../lib/mix/sinks/mp3-encoder.js';
+import { median } from './stats.js';
 
 const SECONDS = 180;
 const REPEATS = 5;
 const SOURCES = 8;
 const dir = mkdtempSync(join(tmpdir(), 'audiofs-bench-'));
 const raw = ['-r', '44100', '-c', '2', '-b', '16', '-e', 'signed-integer', '-L', '-t', 'raw'];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function seconds(f: () => void): number {
   const t = process.hrtime.bigint();

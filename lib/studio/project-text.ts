@@ -6,11 +6,12 @@ import type { Chain } from '../procchain/chain.js';
 import type { Stage } from '../procchain/stage.js';
 
 /**
- * What reading /ctl gives: the lines that rebuild the project, in order. A chain whose stage names
- * are what its line would give is one line; other chains (made with mkdir) come back from their directories.
+ * What reading /ctl gives is transportText() then chainLines(): the lines that rebuild the project, in order.
+ * A chain whose stage names are what its line would give is one line; other chains (made with mkdir) come
+ * back from their directories.
  */
-export function projectLines(project: Project): string {
-  return transportLines(project).map((l) => `${l}\n`).join('') + chainLines(project);
+export function transportText(project: Project): string {
+  return transportLines(project).map((l) => `${l}\n`).join('');
 }
 
 /** The chain lines of /ctl (what changes only when the project's version moves). */
