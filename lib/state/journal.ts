@@ -95,8 +95,13 @@ export class Journal {
 
   /** Appends one record and resolves once it is on disk; on failure (ENOSPC...) the file is as it was and it throws. */
   async append(record: unknown): Promise<void> {
+    await this.appendJson(JSON.stringify(record));
+  }
+
+  /** append() of a record given as its JSON text (one line: JSON.stringify's, with no newline in it). */
+  async appendJson(json: string): Promise<void> {
     const handle = this.opened();
-    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    const line = Buffer.from(`${json}\n`);
     // A record in a file whose name is not durable yet would not be durable either.
     if (this.unsyncedDirectory) await this.syncDirectory();
     try {

@@ -53,8 +53,12 @@ export class StateDir {
 
   /** Saves a value as JSON, atomically (a crash leaves the old or the new file); saves of one file land in call order. */
   async saveJson(name: string, value: unknown): Promise<void> {
+    await this.saveText(name, `${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** saveJson() of a JSON text made by the caller. */
+  async saveText(name: string, text: string): Promise<void> {
     const p = this.path(name);
-    const text = `${JSON.stringify(value, null, 2)}\n`;
     const previous = this.saving.get(p) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => writeFileAtomic(p, text));
     this.saving.set(p, next);

@@ -21,11 +21,41 @@ export function chainLines(project: Project): string {
   return text;
 }
 
-/** The bytes chainLines() would give, without making the text (a stat of /ctl after each change). */
-export function chainLinesBytes(project: Project): number {
-  let bytes = 0;
-  for (const chain of project.chains.values()) bytes += chainLine(chain).bytes;
-  return bytes;
+/**
+ * The bytes chainLines() gives, kept without making the text (a stat of /ctl comes after each change): after
+ * a change, only the lines of the chains it touched are looked at again.
+ */
+export class ChainLinesBytes {
+  private version = -1;
+  private total = 0;
+  private readonly bytes = new Map<Chain, number>();
+
+  constructor(private readonly project: Project) {}
+
+  get(): number {
+    const project = this.project;
+    if (this.version === project.version) return this.total;
+    const changed = project.changedSince(this.version);
+    if (changed === 'all') {
+      this.bytes.clear();
+      this.total = 0;
+      for (const chain of project.chains.values()) this.count(chain);
+    } else {
+      for (const chain of changed) {
+        this.total -= this.bytes.get(chain) ?? 0;
+        this.bytes.delete(chain);
+        if (project.chains.get(chain.name) === chain) this.count(chain);
+      }
+    }
+    this.version = project.version;
+    return this.total;
+  }
+
+  private count(chain: Chain): void {
+    const bytes = chainLine(chain).bytes;
+    this.bytes.set(chain, bytes);
+    this.total += bytes;
+  }
 }
 
 /** A chain's line of /ctl as made last, with what it was made from (the stages and their argv, by identity). */
@@ -44,7 +74,7 @@ const madeLines = new WeakMap<Chain, MadeLine>();
 function chainLine(chain: Chain): MadeLine {
   const stages = chain.stages;
   const made = madeLines.get(chain);
-  if (made && made.stages.length === stages.length && stages.every((s, i) => s === made.stages[i] && s.argv === made.argv[i] && s.name === made.names[i])) return made;
+  if (made && sameStages(made, stages)) return made;
   let line = '';
   if (stages.length > 0 && stages.every((s) => s.argv.length > 0)) {
     const names = stageNames(stages.map((s) => s.argv), CHAIN_FILES);
@@ -53,6 +83,16 @@ function chainLine(chain: Chain): MadeLine {
   const now = { stages: [...stages], argv: stages.map((s) => s.argv), names: stages.map((s) => s.name), line, bytes: Buffer.byteLength(line) };
   madeLines.set(chain, now);
   return now;
+}
+
+/** Whether `stages` are those `made` was made from, as they were (a loop: this runs for every chain at each stat of /ctl). */
+function sameStages(made: MadeLine, stages: readonly Stage[]): boolean {
+  if (made.stages.length !== stages.length) return false;
+  for (let i = 0; i < stages.length; i++) {
+    const s = stages[i];
+    if (s !== made.stages[i] || s.argv !== made.argv[i] || s.name !== made.names[i]) return false;
+  }
+  return true;
 }
 
 /** The /ctl lines of the transport settings that differ from a new mount's (realtime off, loop, steps, collect, trace). */

@@ -50,6 +50,9 @@ export interface ProjectOptions {
 /** The most lines a stage's sched file holds (nice, rt and cpu: a few lines say all there is). */
 export const MAX_SCHED_LINES = 16;
 
+/** How many of the last changes Project.changedSince() can name (more than come between two stats of /ctl). */
+const RECENT_CHANGES = 256;
+
 export class Project {
   readonly chains = new Map<string, Chain>();
   readonly strips = new Map<Chain, StripSettings>();
@@ -62,6 +65,9 @@ export class Project {
   readonly userFiles: UserFiles;
   /** Counts changes: what is made from the project (the /ctl text, /status) is made again when it moves. */
   version = 0;
+  /** Each chain's place in `chains` (a later chain has a larger one): a save names a chain's place without listing every chain. */
+  private readonly places = new WeakMap<Chain, number>();
+  private lastPlace = 0;
   private listener: (chain?: Chain | null) => void = () => undefined;
   /**
    * A change: to `chain` alone when given, to the root settings alone (transport, master, comments) when null,
@@ -69,8 +75,12 @@ export class Project {
    */
   private readonly changed = (chain?: Chain | null): void => {
     this.version++;
+    this.recent.push(chain);
+    if (this.recent.length > RECENT_CHANGES) this.recent.splice(0, this.recent.length - RECENT_CHANGES / 2);
     this.listener(chain);
   };
+  /** What the last changes touched, oldest first: the last is the change that made `version`. */
+  private readonly recent: (Chain | null | undefined)[] = [];
   /**
    * Stores every change made so far (and `store`, even while a writer holds it), resolving once it is on disk:
    * a write is acknowledged only after. Set by the host (the state saver); without one there is nothing to wait for.
@@ -259,8 +269,7 @@ export class Project {
     if (!chain) return this.createChain(name, stages, where);
     if (how.rewrite) {
       // A whole /ctl written anew says the chains' order too (cp -a may have made their directories first).
-      this.chains.delete(name);
-      this.chains.set(name, chain);
+      this.putLast(chain);
       this.onChange(chain);
     }
     const names = stageNames(stages, CHAIN_FILES);
@@ -304,10 +313,38 @@ export class Project {
     const chain = new Chain(name, this.options.makeStore?.());
     const names = stageNames(stages, CHAIN_FILES);
     chain.stages = stages.map((argv, i) => this.newStage(names[i], argv, files[i]));
-    this.chains.set(name, chain);
+    this.putLast(chain);
     this.logger.info(`chain ${name} made: ${chain.definition || '(empty)'}`);
     this.onChange(chain);
     return chain;
+  }
+
+  /**
+   * The chains changed since the project was at `version` (what is made from a few chains is kept up to date
+   * without looking at all of them), or 'all' when a change named none or that is too long ago. The root
+   * settings' changes (null) touch no chain.
+   */
+  changedSince(version: number): Set<Chain> | 'all' {
+    const count = this.version - version;
+    if (count < 0 || count > this.recent.length) return 'all';
+    const chains = new Set<Chain>();
+    for (let i = this.recent.length - count; i < this.recent.length; i++) {
+      const c = this.recent[i];
+      if (c === undefined) return 'all';
+      if (c !== null) chains.add(c);
+    }
+    return chains;
+  }
+
+  /** Where `chain` stands among the chains: larger is later (0 for a chain not in the project). */
+  placeOf(chain: Chain): number {
+    return this.places.get(chain) ?? 0;
+  }
+
+  private putLast(chain: Chain): void {
+    this.chains.delete(chain.name);
+    this.chains.set(chain.name, chain);
+    this.places.set(chain, ++this.lastPlace);
   }
 
   /** Ends a chain's processes and forgets it. */

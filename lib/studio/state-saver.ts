@@ -3,7 +3,7 @@ import { Journal } from '../state/journal.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { Project } from './project.js';
 import {
-  applyRecord, captureProject, diffParts, isJournalRecord, isProjectState, partsOf, restoreProject, stateOf,
+  applyChanges, applyRecord, captureChanges, isJournalRecord, isProjectState, partsOf, recordText, restoreProject, snapshotText, stateOf,
   type CapturedChain, type ChangeScope, type ProjectParts,
 } from './project-state.js';
 import type { Chain } from '../procchain/chain.js';
@@ -83,7 +83,8 @@ export class StateSaver {
         break;
       }
       if (record.seq <= this.seq) continue;
-      parts = applyRecord(parts ?? new Map(), record);
+      parts ??= new Map();
+      applyRecord(parts, record);
       this.seq = record.seq;
       replayed++;
     }
@@ -108,8 +109,9 @@ export class StateSaver {
 
   /** A change happened (to `chain` alone, or to the root settings alone when null): it is saved by the next commit (at the latest after the quiet time). */
   schedule(chain?: Chain | null): void {
-    if (this.closed) return;
+    // Also once closed: a commit then (the mount still serves until it is unmounted) must see what changed.
     this.widen(chain);
+    if (this.closed) return;
     this.dirty = true;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.commit().catch(() => undefined), this.options.debounceMs ?? 100);
@@ -188,16 +190,16 @@ export class StateSaver {
     const scope = this.scope;
     this.scope = new Set();
     try {
-      const { parts, current, ids } = await captureProject(this.project, this.inputs, { forced, cache: this.captured, scope });
-      const record = diffParts(this.durable, parts, this.seq + 1);
-      if (record) {
+      const changes = await captureChanges(this.project, this.inputs, this.durable, { forced, cache: this.captured, scope });
+      const record = recordText(changes, this.seq + 1);
+      if (record !== undefined) {
         if (!this.journalOpen) await this.openJournal();
-        await this.journal.append(record);
-        this.durable = parts;
-        this.seq = record.seq;
+        await this.journal.appendJson(record);
+        applyChanges(this.durable, changes);
+        this.seq++;
       }
-      await this.inputs.prune(ids);
-      if (!current) this.retry();
+      if (changes.ids) await this.inputs.prune(changes.ids);
+      if (!changes.current) this.retry();
     } catch (err) {
       for (const s of forced) this.forced.add(s);
       this.retry();
@@ -247,8 +249,8 @@ export class StateSaver {
 
   /** Writes project.json: the project as `parts`, up to journal record `seq`. */
   private async writeSnapshot(parts: ProjectParts, seq: number): Promise<void> {
-    const snapshot = { ...stateOf(parts), seq };
-    await this.state.saveJson(PROJECT_JSON, snapshot);
-    this.snapshotBytes = JSON.stringify(snapshot).length;
+    const text = snapshotText(parts, seq);
+    await this.state.saveText(PROJECT_JSON, text);
+    this.snapshotBytes = text.length;
   }
 }

@@ -5,7 +5,7 @@ import type { InputStore } from '../procchain/input-store.js';
 import { LineFile } from './line-file.js';
 import type { Project } from '../studio/project.js';
 import { CachedText } from './cached-text.js';
-import { chainLines, chainLinesBytes, transportText } from '../studio/project-text.js';
+import { chainLines, ChainLinesBytes, transportText } from '../studio/project-text.js';
 import { statusText } from './status-text.js';
 import { CopyMadeDirs } from './copy-made-dirs.js';
 import { StoreFile } from './store-file.js';
@@ -340,8 +340,8 @@ class RootDir extends Dir {
     const version = () => project.version;
     // The transport's lines are a few flags read as they are; the chains' lines are made once per change.
     const chainText = new CachedText(() => chainLines(project), { version });
-    // A stat of /ctl comes after each change (the kernel was told to forget its size): the size alone is summed.
-    let chainBytes = { version: -1, bytes: 0 };
+    // A stat of /ctl comes after each change (the kernel was told to forget its size): the size alone is kept.
+    const chainBytes = new ChainLinesBytes(project);
     const status = new CachedText(() => statusText(project), { version, maxAgeMs: STATUS_MAX_AGE_MS, costFactor: STATUS_COST_FACTOR });
     const channels = new CachedText(() => project.channelsText(), { version, maxAgeMs: STATUS_MAX_AGE_MS });
     this.files = {
@@ -354,11 +354,7 @@ class RootDir extends Dir {
           const head = transportText(project);
           return head === '' ? chainText.get() : Buffer.concat([Buffer.from(head), chainText.get()]);
         },
-        size: () => {
-          const v = project.version;
-          if (chainBytes.version !== v) chainBytes = { version: v, bytes: chainLinesBytes(project) };
-          return Buffer.byteLength(transportText(project)) + chainBytes.bytes;
-        },
+        size: () => Buffer.byteLength(transportText(project)) + chainBytes.get(),
         apply: (l, how) => project.execRootLine(l, how),
         replace: (text) => project.execRootText(text),
       }),

@@ -4,12 +4,25 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { launcherCommand } from '../../lib/cli/launcher.js';
-import { ROOT } from '../helpers/mount.js';
+import { mountAudiofs, ROOT } from '../helpers/mount.js';
 import { withTempDir } from '../helpers/temp-dir.js';
+import { threadsOf } from '../helpers/threads.js';
 
-test('bin/audiofs runs with this Node and the options of its first line', () => {
+test('bin/audiofs runs with this Node and the environment and options of its first line', () => {
   const launcher = join(ROOT, 'bin/audiofs');
-  assert.deepEqual(launcherCommand(launcher), [process.execPath, '--initial-old-space-size=64', '--single-threaded-gc', launcher]);
+  assert.deepEqual(launcherCommand(launcher), ['/usr/bin/env', 'UV_THREADPOOL_SIZE=16', process.execPath, '--initial-old-space-size=64', '--single-threaded-gc', launcher]);
+});
+
+test('the environment of the first line is there before Node starts: the mount runs 16 libuv pool threads, not 4', async () => {
+  const m = await mountAudiofs();
+  try {
+    // The pool's threads all wait on one condition variable: the largest group of threads asleep on one.
+    const waits = new Map<string, number>();
+    for (const t of await threadsOf(m.proc.pid!)) if (t.cond) waits.set(t.cond, (waits.get(t.cond) ?? 0) + 1);
+    assert.equal(Math.max(...waits.values()), 16, `threads asleep on one condition variable, by variable: ${JSON.stringify([...waits])}`);
+  } finally {
+    await m.close();
+  }
 });
 
 test('a launcher with no options runs as it is; one whose first line is not `#!/usr/bin/env [-S] node [OPTIONS]` is refused, naming what was expected', async () => {
@@ -19,6 +32,6 @@ test('a launcher with no options runs as it is; one whose first line is not `#!/
     assert.deepEqual(launcherCommand(plain), [process.execPath, plain], 'no options is a launcher too');
     const bad = join(dir, 'bad');
     await writeFile(bad, '#!/bin/sh\nexec node "$@"\n');
-    assert.throws(() => launcherCommand(bad), /expected '#!\/usr\/bin\/env -S node OPTIONS'/);
+    assert.throws(() => launcherCommand(bad), /expected '#!\/usr\/bin\/env -S \[NAME=VALUE \.\.\.\] node OPTIONS'/);
   });
 });

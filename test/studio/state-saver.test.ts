@@ -1,6 +1,7 @@
 // Saving without a mount: each commit appends what changed to the journal; a new project restores snapshot + journal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +23,8 @@ async function open(root: string, before?: (state: StateDir) => void): Promise<S
   const saver = new StateSaver(project, state, inputs, logger);
   before?.(state);
   await saver.restore();
-  project.onChange = () => saver.schedule();
+  // As the mount does (serve.ts): a change names the chain it touched, and only that chain is captured again.
+  project.onChange = (chain) => saver.schedule(chain);
   return { project, saver, state };
 }
 
@@ -66,17 +68,50 @@ test('a commit stores only what changed; a project that was never closed (a cras
   });
 });
 
+test('a new chain adds a record of its own size to the journal, in a project of 1 or 1,000 chains; the chains come back in their order, also after /ctl is written anew', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    const journalBytes = async () => (await stat(a.state.path(PROJECT_JOURNAL))).size;
+    const recordOf = async (line: string) => {
+      const before = existsSync(a.state.path(PROJECT_JOURNAL)) ? await journalBytes() : 0;
+      await a.project.execRootLine(line);
+      await a.saver.commit();
+      return (await journalBytes()) - before;
+    };
+    const first = await recordOf('x1 cat | cat');
+    for (let i = 0; i < 1000; i++) await a.project.execRootLine(`c${i} cat | cat`);
+    await a.saver.commit();
+    const later = await recordOf('x2 cat | cat');
+    // The same record but for its number and the chain's place (a few more digits).
+    assert.ok(later - first <= 8, `a record for a new chain: ${first} bytes in a project of none, ${later} in one of 1,001`);
+    // /ctl written anew in another order (as cp -a and tar do after mkdir): the order is what is saved.
+    const lines = chainLines(a.project).toString().split('\n').filter((l) => l !== '');
+    const reordered = [...lines.slice(500), ...lines.slice(0, 500)].join('\n') + '\n';
+    await a.project.execRootText(reordered);
+    await a.saver.commit();
+    assert.equal(chainLines(a.project).toString(), reordered, 'the project took the order');
+    const b = await open(root);
+    assert.equal(chainLines(b.project).toString(), reordered, 'journal alone (no snapshot yet)');
+    await b.saver.close();
+    const c = await open(root);
+    assert.equal(chainLines(c.project).toString(), reordered, 'the snapshot written at close');
+    const snapshot = JSON.parse(await readFile(c.state.path(PROJECT_JSON), 'utf8'));
+    assert.deepEqual(snapshot.chains.map((ch: { name: string }) => ch.name), reordered.split('\n').filter((l) => l !== '').map((l) => l.split(' ')[0]), 'project.json lists the chains in order');
+    await c.saver.close();
+    await a.saver.close();
+    for (const p of [a, b, c]) await p.project.shutdown();
+  });
+});
+
 test('the journal is folded into the snapshot when it grows and at close; removed chains stay removed across the fold', async () => {
   await withRoot(async (root) => {
     const a = await open(root);
-    for (let i = 0; i < 400; i++) {
-      await a.project.execRootLine(`c${i} cat | cat | cat`);
-      await a.saver.commit();
-    }
+    // A record holds the chain a line made, not the project: the journal reaches its size after some hundreds.
+    const n = await grow(a, () => existsSync(a.state.path(PROJECT_JSON)));
     const snapshot = JSON.parse(await readFile(a.state.path(PROJECT_JSON), 'utf8'));
     assert.ok(snapshot.seq > 0 && snapshot.chains.length > 0, 'folded while it grew');
     assert.ok((await stat(a.state.path(PROJECT_JOURNAL))).size < 2 * (await stat(a.state.path(PROJECT_JSON))).size + 256 * 1024);
-    for (let i = 0; i < 400; i += 2) await a.project.removeChain(a.project.chains.get(`c${i}`)!);
+    for (let i = 0; i < n; i += 2) await a.project.removeChain(a.project.chains.get(`c${i}`)!);
     await a.saver.commit();
     const want = chainLines(a.project).toString();
     const b = await open(root);
@@ -98,12 +133,12 @@ test('a change that starts a fold is acknowledged before the snapshot is written
     // The snapshot's write waits on a gate: the fold is under way as long as the test holds it.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const saveJson = a.state.saveJson.bind(a.state);
+    const saveText = a.state.saveText.bind(a.state);
     let snapshots = 0;
-    a.state.saveJson = async (name, value) => {
+    a.state.saveText = async (name, value) => {
       snapshots++;
       await gate;
-      return saveJson(name, value);
+      return saveText(name, value);
     };
     let i = 0;
     while (snapshots === 0) {
@@ -133,14 +168,14 @@ test('a change that starts a fold is acknowledged before the snapshot is written
 function holdSnapshots(state: StateDir): { release: () => void; written: () => number; fail: (on: boolean) => void } {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const saveJson = state.saveJson.bind(state);
+  const saveText = state.saveText.bind(state);
   let written = 0;
   let failing = false;
-  state.saveJson = async (name, value) => {
+  state.saveText = async (name, value) => {
     written++;
     if (failing) throw Object.assign(new Error('ENOSPC: no space left on device (test)'), { code: 'ENOSPC' });
     await gate;
-    return saveJson(name, value);
+    return saveText(name, value);
   };
   return { release, written: () => written, fail: (on) => (failing = on) };
 }
