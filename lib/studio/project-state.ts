@@ -34,8 +34,9 @@ export interface ChainState {
   stages: StageState[];
   files?: FileState[];
   /**
-   * In a chain's part: its place among the chains (the parts are put in order by it, so that a change saves
-   * the chains it touched and no list of them all). Not in a snapshot, whose `chains` are in order.
+   * Its place among the chains: the parts are put in order by it, so that a change saves the chains it touched
+   * and no list of them all. A restored chain keeps it, and chains made later come after it (Project.placeOf).
+   * Absent in what versions before places saved (a snapshot's `chains` are in order anyway).
    */
   place?: number;
 }
@@ -107,17 +108,20 @@ export async function captureChanges(project: Project, inputs: SavedInputs, part
   };
   const set = new Map<string, string>();
   const del = new Set<string>();
+  /** A chain the project no longer has (or has another of the same name): its capture goes, and its part with no chain of its name. */
+  const forget = (chain: Chain): void => {
+    const before = cache.get(chain);
+    cache.delete(chain);
+    if (before && before.ids.length > 0) idsMoved = true;
+    const key = chainPart(chain.name);
+    if (project.chains.get(chain.name) === undefined) {
+      set.delete(key);
+      if (parts.has(key)) del.add(key);
+    }
+  };
   const look = async (chain: Chain): Promise<void> => {
     const before = cache.get(chain);
-    if (project.chains.get(chain.name) !== chain) {
-      // Removed (or replaced by a chain of the same name, which is looked at on its own).
-      if (before) {
-        cache.delete(chain);
-        if (before.ids.length > 0) idsMoved = true;
-        if (project.chains.get(chain.name) === undefined && parts.has(before.key)) del.add(before.key);
-      }
-      return;
-    }
+    if (project.chains.get(chain.name) !== chain) return forget(chain);
     ids = [];
     const stages: StageState[] = [];
     for (const s of chain.stages) {
@@ -134,6 +138,8 @@ export async function captureChanges(project: Project, inputs: SavedInputs, part
       files: await files(chain),
       place: project.placeOf(chain),
     };
+    // Removed while its stores were being saved (rm -r during the copy of a large in).
+    if (project.chains.get(chain.name) !== chain) return forget(chain);
     const captured: CapturedChain = { name: chain.name, key: chainPart(chain.name), text: JSON.stringify(state), ids };
     if (!before || before.ids.length !== ids.length || before.ids.some((id, i) => id !== ids[i])) idsMoved = true;
     cache.set(chain, captured);
@@ -204,6 +210,7 @@ export async function restoreProject(project: Project, state: ProjectState, inpu
   for (const c of state.chains) {
     await attempt(`chain ${c.name}`, async () => {
       const chain = await project.createChain(c.name, [], '/state');
+      if (c.place !== undefined) project.restorePlace(chain, c.place);
       chain.mode = c.mode;
       chain.inputType = c.type;
       if (c.live) await project.execChainLine(chain, 'realtime on');
@@ -238,12 +245,12 @@ export interface JournalRecord {
   del: string[];
 }
 
-/** The parts of a snapshot: the root, and each chain with its place (its index in the snapshot). */
+/** The parts of a snapshot: the root, and each chain with its place (its index in the snapshot when it has none). */
 export function partsOf(state: ProjectState): ProjectParts {
   const { chains, seq, ...root } = state;
   void seq; // the snapshot's, not a part's
   const parts: ProjectParts = new Map([[ROOT_PART, JSON.stringify(root)]]);
-  chains.forEach((c, i) => parts.set(chainPart(c.name), JSON.stringify({ ...c, place: i + 1 })));
+  chains.forEach((c, i) => parts.set(chainPart(c.name), JSON.stringify({ ...c, place: c.place ?? i + 1 })));
   return parts;
 }
 
@@ -267,7 +274,7 @@ export function stateOf(parts: ProjectParts): ProjectState {
     for (const [key, text] of parts) if (key.startsWith(CHAIN_PART)) chains.push(JSON.parse(text) as ChainState);
     chains.sort((a, b) => (a.place ?? 0) - (b.place ?? 0));
   }
-  const state = { ...root, chains: chains.map(({ place, ...c }) => (void place, c)) };
+  const state = { ...root, chains };
   if (!isProjectState(state)) throw new Error('expected a version 1 project, got something else');
   return state;
 }
@@ -290,7 +297,7 @@ export function snapshotText(parts: ProjectParts, seq: number): string {
     if (!key.startsWith(CHAIN_PART)) continue;
     const m = PLACE_AT_END.exec(text);
     if (!m) return JSON.stringify({ ...stateOf(parts), seq });
-    chains.push({ place: Number(m[1]), text: `${text.slice(0, m.index)}}` });
+    chains.push({ place: Number(m[1]), text });
   }
   chains.sort((a, b) => a.place - b.place);
   const root = rootText.slice(0, rootText.lastIndexOf('}'));

@@ -341,6 +341,15 @@ export class Project {
     return this.places.get(chain) ?? 0;
   }
 
+  /**
+   * Gives a restored chain the place it was saved with: what is saved later goes on from the places on disk
+   * (a chain made after the restore comes after every one of them).
+   */
+  restorePlace(chain: Chain, place: number): void {
+    this.places.set(chain, place);
+    if (place > this.lastPlace) this.lastPlace = place;
+  }
+
   private putLast(chain: Chain): void {
     this.chains.delete(chain.name);
     this.chains.set(chain.name, chain);
