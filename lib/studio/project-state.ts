@@ -203,6 +203,10 @@ export async function restoreProject(project: Project, state: ProjectState, inpu
       });
     }
   };
+  // The places saved, when they say the order the chains come in (not a mix of a snapshot's places and chains
+  // an older version's records added without one): then what is saved later goes on from them. Otherwise the
+  // chains are numbered afresh, and the first save writes every chain's part again.
+  const keepPlaces = placesInOrder(state.chains);
   for (const line of state.transport) await attempt(`'${line}'`, () => project.execRootLine(line));
   await restoreFiles(project, state.files, '');
   await attempt('/mixer', () => project.applyMixer(state.master));
@@ -210,7 +214,7 @@ export async function restoreProject(project: Project, state: ProjectState, inpu
   for (const c of state.chains) {
     await attempt(`chain ${c.name}`, async () => {
       const chain = await project.createChain(c.name, [], '/state');
-      if (c.place !== undefined) project.restorePlace(chain, c.place);
+      if (keepPlaces) project.restorePlace(chain, c.place!);
       chain.mode = c.mode;
       chain.inputType = c.type;
       if (c.live) await project.execChainLine(chain, 'realtime on');
@@ -245,12 +249,18 @@ export interface JournalRecord {
   del: string[];
 }
 
-/** The parts of a snapshot: the root, and each chain with its place (its index in the snapshot when it has none). */
+/** Whether every chain has a place and they rise in the chains' order (what a version before places saved has none). */
+function placesInOrder(chains: readonly ChainState[]): boolean {
+  return chains.every((c, i) => c.place !== undefined && (i === 0 || c.place > chains[i - 1].place!));
+}
+
+/** The parts of a snapshot: the root, and each chain with its place (all numbered by their order when some have none). */
 export function partsOf(state: ProjectState): ProjectParts {
   const { chains, seq, ...root } = state;
   void seq; // the snapshot's, not a part's
   const parts: ProjectParts = new Map([[ROOT_PART, JSON.stringify(root)]]);
-  chains.forEach((c, i) => parts.set(chainPart(c.name), JSON.stringify({ ...c, place: c.place ?? i + 1 })));
+  const placed = placesInOrder(chains);
+  chains.forEach((c, i) => parts.set(chainPart(c.name), JSON.stringify({ ...c, place: placed ? c.place : i + 1 })));
   return parts;
 }
 

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '../../lib/base/logger.js';
@@ -100,6 +100,37 @@ test('a new chain adds a record of its own size to the journal, in a project of 
     await c.saver.close();
     await a.saver.close();
     for (const p of [a, b, c]) await p.project.shutdown();
+  });
+});
+
+test('a state directory saved before chains had places (the root part lists them) comes back in its order, and chains made after it come after', async () => {
+  await withRoot(async (root) => {
+    const a = await open(root);
+    await a.project.execRootLine('a1 cat');
+    await a.project.execRootLine('a2 cat | cat');
+    await a.saver.close();
+    // As the version before wrote them: chains without places, and a record whose root part lists the chains.
+    const snapshot = JSON.parse(await readFile(a.state.path(PROJECT_JSON), 'utf8'));
+    for (const c of snapshot.chains) delete c.place;
+    await writeFile(a.state.path(PROJECT_JSON), JSON.stringify(snapshot));
+    const { chains, seq, ...rootPart } = snapshot;
+    const c3 = { ...chains[0], name: 'c3' };
+    const record = { seq: seq + 1, set: { root: { ...rootPart, chains: ['c3', 'a1', 'a2'] }, 'chain/c3': c3 }, del: [] };
+    await writeFile(a.state.path(PROJECT_JOURNAL), `${JSON.stringify(record)}\n`);
+    const b = await open(root);
+    assert.equal(chainLines(b.project).toString(), 'c3 cat\na1 cat\na2 cat | cat\n', 'the order the record listed');
+    await b.project.execRootLine('n4 cat');
+    await b.saver.commit();
+    // Not closed (kill -9), then closed and opened again.
+    const c = await open(root);
+    assert.equal(chainLines(c.project).toString(), 'c3 cat\na1 cat\na2 cat | cat\nn4 cat\n', 'after a crash');
+    await c.project.execRootLine('n5 cat');
+    await c.saver.close();
+    const d = await open(root);
+    assert.equal(chainLines(d.project).toString(), 'c3 cat\na1 cat\na2 cat | cat\nn4 cat\nn5 cat\n', 'after a close');
+    await d.saver.close();
+    await b.saver.close();
+    for (const p of [a, b, c, d]) await p.project.shutdown();
   });
 });
 
