@@ -222,6 +222,10 @@ export class ChainRun {
     const proc = stage.proc;
     if (this.outOfPath.has(stage)) return;
     if (!proc || proc.state === 'exited' || this.ended) {
+      // An exited process may have left output in its stdout (a pipe of up to 1 MiB in export mode): it goes
+      // on along the path as it is before the stage leaves it. Out of the path at once, it was dropped (a
+      // bypass just after the first stage ended lost up to the input's last MiB).
+      if (proc && !this.ended) await this.pumps.get(stage)?.drained((this.options.rest ?? REST).drainMs);
       this.outOfPath.add(stage);
       this.pathChanged();
       this.reconcileEnds();

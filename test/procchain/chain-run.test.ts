@@ -375,3 +375,35 @@ test('a stage bypassed before it has read its stdin is stopped once it has: the 
     await run.stop();
   }
 });
+
+test('a first stage bypassed after it ended, while its last output still sits in its stdout, hands that output on: the output is the input', async () => {
+  // 900 KiB through cat into a reader that takes 32 KiB every 20 ms: cat has read everything and ended long
+  // before its stdout pipe (1 MiB in export mode) is empty.
+  const input = randomBytes(900 * 1024);
+  const chain = new Chain('ended');
+  const slow = stage('slow', ['python3', '-c', 'import sys,time\ni=sys.stdin.buffer\no=sys.stdout.buffer\nwhile True:\n b=i.read1(32768)\n if not b: break\n o.write(b); o.flush(); time.sleep(0.02)'], '/usr/bin/python3');
+  chain.stages = [stage('cat0', ['cat'], '/bin/cat'), slow];
+  const first = chain.stages[0];
+  chain.input.write(0, input);
+  const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: () => undefined });
+  chain.run = run;
+  const out = readAll(chain.out);
+  try {
+    await run.start();
+    for (let i = 0; first.proc?.state !== 'exited'; i++) {
+      assert.ok(i < 500, 'cat ended within 5 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.ok(chain.out.written < input.length / 2, `most of it still on its way (${chain.out.written} bytes out)`);
+    first.mode = 0o155;
+    await run.spliceOut(first);
+    first.mode = 0o755;
+    await run.spliceIn(first);
+    const got = await out;
+    await run.done;
+    assert.equal(got.length, input.length);
+    assert.ok(got.equals(input), `the output is the input in order (first difference at ${firstDifference(got, input)})`);
+  } finally {
+    await run.stop();
+  }
+});
