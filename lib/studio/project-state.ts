@@ -60,15 +60,6 @@ const ROOT_PART = 'root';
 const CHAIN_PART = 'chain/';
 const chainPart = (name: string): string => `${CHAIN_PART}${name}`;
 
-/** One chain as last captured: its name and part's name then, its part's text and the saved inputs it names. */
-export interface CapturedChain {
-  name: string;
-  /** chainPart(name), made once. */
-  key: string;
-  text: string;
-  ids: number[];
-}
-
 /** Which chains changed since the last capture: a set of them, or 'all' (a change that named none). */
 export type ChangeScope = Set<Chain> | 'all';
 
@@ -85,12 +76,12 @@ export interface ProjectChanges {
 /**
  * Takes what changed in the project since `parts` (the project as saved), saving each changed stored input on
  * the way. Only the chains in `scope` are looked at (a change names the chain it touched) and the root part,
- * so a change costs the same in a project of 1,000 chains as in one of 10; `cache` holds each chain's last
- * capture and is kept to the project's chains.
+ * so a change costs the same in a project of 1,000 chains as in one of 10. `inputsOf` holds the saved inputs
+ * each chain named at its last capture, and is kept to the project's chains.
  */
-export async function captureChanges(project: Project, inputs: SavedInputs, parts: ProjectParts, options: { forced?: ReadonlySet<InputStore>; cache: Map<Chain, CapturedChain>; scope: ChangeScope }): Promise<ProjectChanges> {
+export async function captureChanges(project: Project, inputs: SavedInputs, parts: ProjectParts, options: { forced?: ReadonlySet<InputStore>; inputsOf: Map<Chain, readonly number[]>; scope: ChangeScope }): Promise<ProjectChanges> {
   const forced = options.forced ?? new Set();
-  const { cache, scope } = options;
+  const { inputsOf, scope } = options;
   let current = true;
   let idsMoved = false;
   let ids: number[] = [];
@@ -110,9 +101,9 @@ export async function captureChanges(project: Project, inputs: SavedInputs, part
   const del = new Set<string>();
   /** A chain the project no longer has (or has another of the same name): its capture goes, and its part with no chain of its name. */
   const forget = (chain: Chain): void => {
-    const before = cache.get(chain);
-    cache.delete(chain);
-    if (before && before.ids.length > 0) idsMoved = true;
+    const before = inputsOf.get(chain);
+    inputsOf.delete(chain);
+    if (before && before.length > 0) idsMoved = true;
     const key = chainPart(chain.name);
     if (project.chains.get(chain.name) === undefined) {
       set.delete(key);
@@ -120,7 +111,7 @@ export async function captureChanges(project: Project, inputs: SavedInputs, part
     }
   };
   const look = async (chain: Chain): Promise<void> => {
-    const before = cache.get(chain);
+    const before = inputsOf.get(chain);
     if (project.chains.get(chain.name) !== chain) return forget(chain);
     ids = [];
     const stages: StageState[] = [];
@@ -140,17 +131,18 @@ export async function captureChanges(project: Project, inputs: SavedInputs, part
     };
     // Removed while its stores were being saved (rm -r during the copy of a large in).
     if (project.chains.get(chain.name) !== chain) return forget(chain);
-    const captured: CapturedChain = { name: chain.name, key: chainPart(chain.name), text: JSON.stringify(state), ids };
-    if (!before || before.ids.length !== ids.length || before.ids.some((id, i) => id !== ids[i])) idsMoved = true;
-    cache.set(chain, captured);
-    if (parts.get(captured.key) !== captured.text) set.set(captured.key, captured.text);
-    del.delete(captured.key);
+    const key = chainPart(chain.name);
+    const text = JSON.stringify(state);
+    if (!before || before.length !== ids.length || before.some((id, i) => id !== ids[i])) idsMoved = true;
+    inputsOf.set(chain, ids);
+    if (parts.get(key) !== text) set.set(key, text);
+    del.delete(key);
   };
   if (scope !== 'all') for (const chain of scope) await look(chain);
   // Everything when asked, and when the chains captured are not the project's (a chain made or removed by a
   // change that did not name it): the count tells.
-  const all = scope === 'all' || cache.size !== project.chains.size;
-  if (all) for (const chain of new Set([...project.chains.values(), ...cache.keys()])) await look(chain);
+  const all = scope === 'all' || inputsOf.size !== project.chains.size;
+  if (all) for (const chain of new Set([...project.chains.values(), ...inputsOf.keys()])) await look(chain);
   if (all) {
     // Parts of chains the project no longer has (a restore's leftovers, or a removal whose save failed).
     for (const key of parts.keys()) if (key.startsWith(CHAIN_PART) && !project.chains.has(key.slice(CHAIN_PART.length))) del.add(key);
@@ -165,7 +157,7 @@ export async function captureChanges(project: Project, inputs: SavedInputs, part
   let allIds: Set<number> | undefined;
   if (idsMoved || all) {
     allIds = new Set(ids);
-    for (const c of cache.values()) for (const id of c.ids) allIds.add(id);
+    for (const chainIds of inputsOf.values()) for (const id of chainIds) allIds.add(id);
   }
   return { set, del: [...del], current, ids: allIds };
 }

@@ -4,7 +4,7 @@ import type { StateDir } from '../state/state-dir.js';
 import type { Project } from './project.js';
 import {
   applyChanges, applyRecord, captureChanges, isJournalRecord, isProjectState, partsOf, recordText, restoreProject, snapshotText, stateOf,
-  type CapturedChain, type ChangeScope, type ProjectParts,
+  type ProjectParts,
 } from './project-state.js';
 import type { Chain } from '../procchain/chain.js';
 import type { SavedInputs } from './saved-inputs.js';
@@ -55,9 +55,12 @@ export class StateSaver {
   /** A snapshot being written in the background while changes go to a new journal file (Journal.beginFold). */
   private folding: Promise<void> = Promise.resolve();
   private foldRunning = false;
-  /** The chains changed since the last capture; the others are taken from `captured`. */
-  private scope: ChangeScope = 'all';
-  private readonly captured = new Map<Chain, CapturedChain>();
+  /** The next capture looks at every chain (the first, and after a save that failed or found a store busy). */
+  private everything = true;
+  /** The project's version when the last capture began: the chains changed since are the ones looked at. */
+  private capturedVersion = 0;
+  /** The saved inputs each chain named at its last capture. */
+  private readonly inputsOf = new Map<Chain, readonly number[]>();
 
   constructor(private readonly project: Project, private readonly state: StateDir, private readonly inputs: SavedInputs,
     private readonly logger: Logger, private readonly options: StateSaverOptions = {}) {
@@ -107,10 +110,8 @@ export class StateSaver {
     return true;
   }
 
-  /** A change happened (to `chain` alone, or to the root settings alone when null): it is saved by the next commit (at the latest after the quiet time). */
-  schedule(chain?: Chain | null): void {
-    // Also once closed: a commit then (the mount still serves until it is unmounted) must see what changed.
-    this.widen(chain);
+  /** A change happened (Project.changedSince says to what): it is saved by the next commit (at the latest after the quiet time). */
+  schedule(): void {
     if (this.closed) return;
     this.dirty = true;
     clearTimeout(this.timer);
@@ -124,7 +125,7 @@ export class StateSaver {
   commit(options: { store?: InputStore } = {}): Promise<void> {
     if (options.store) {
       this.forced.add(options.store);
-      this.widen(undefined);
+      this.everything = true;
     }
     this.dirty = true;
     this.next ??= this.serialized(() => {
@@ -165,17 +166,10 @@ export class StateSaver {
     return p;
   }
 
-  /** Adds a chain to what the next capture looks at (null: the root settings, always looked at; undefined: everything). */
-  private widen(chain: Chain | null | undefined): void {
-    if (this.scope === 'all' || chain === null) return;
-    if (chain) this.scope.add(chain);
-    else this.scope = 'all';
-  }
-
   /** A store was busy (a writer open) or changed while it was copied, or the save failed: try again later. */
   private retry(): void {
     if (this.closed) return;
-    this.widen(undefined);
+    this.everything = true;
     this.dirty = true;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.commit().catch(() => undefined), RETRY_MS);
@@ -187,10 +181,11 @@ export class StateSaver {
     this.dirty = false;
     const forced = new Set(this.forced);
     this.forced.clear();
-    const scope = this.scope;
-    this.scope = new Set();
+    const scope = this.everything ? 'all' : this.project.changedSince(this.capturedVersion);
+    this.everything = false;
+    this.capturedVersion = this.project.version;
     try {
-      const changes = await captureChanges(this.project, this.inputs, this.durable, { forced, cache: this.captured, scope });
+      const changes = await captureChanges(this.project, this.inputs, this.durable, { forced, inputsOf: this.inputsOf, scope });
       const record = recordText(changes, this.seq + 1);
       if (record !== undefined) {
         if (!this.journalOpen) await this.openJournal();

@@ -100,7 +100,7 @@ async function serveLocked(options: ServeOptions, logger: Logger, state: StateDi
   await project.outputs.apply(config);
   saver = new StateSaver(project, state, inputs, logger);
   await saver.restore();
-  project.onChange = (chain) => saver?.schedule(chain);
+  project.onChange = () => saver?.schedule();
   project.persist = (options) => saver?.commit(options) ?? Promise.resolve();
   // Watched before the mount is ready, so an edit made once ctl appears is never taken for the initial text.
   if (options.configFile) live.watch(options.configFile);

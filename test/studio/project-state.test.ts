@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Logger } from '../../lib/base/logger.js';
 import type { Chain } from '../../lib/procchain/chain.js';
 import { Project } from '../../lib/studio/project.js';
-import { applyChanges, captureChanges, snapshotText, stateOf, type CapturedChain, type ProjectParts } from '../../lib/studio/project-state.js';
+import { applyChanges, captureChanges, snapshotText, stateOf, type ProjectParts } from '../../lib/studio/project-state.js';
 import { SavedInputs } from '../../lib/studio/saved-inputs.js';
 
 test('snapshotText puts project.json together from the parts as parsing them would (chains in their order, seq); an older root part that lists the chains is read too', async () => {
@@ -23,7 +23,7 @@ test('snapshotText puts project.json together from the parts as parsing them wou
     // /ctl written anew puts b last.
     await project.execRootText("'x é\"♪' cat\na cat\nb cat | cat\n");
     const parts: ProjectParts = new Map();
-    applyChanges(parts, await captureChanges(project, inputs, parts, { cache: new Map<Chain, CapturedChain>(), scope: 'all' }));
+    applyChanges(parts, await captureChanges(project, inputs, parts, { inputsOf: new Map<Chain, readonly number[]>(), scope: 'all' }));
     const parsed = { ...stateOf(parts), seq: 7 };
     assert.deepEqual(parsed.chains.map((c) => c.name), ['x é"♪', 'a', 'b']);
     assert.deepEqual(JSON.parse(snapshotText(parts, 7)), parsed);

@@ -122,8 +122,8 @@ async function open(root: string, options: { beforeSave?: (store: InputStore) =>
   });
   for (const m of ['beginFold', 'reset'] as const) killable(journal, m);
   await saver.restore();
-  // As the mount does (serve.ts): a change names the chain it touched.
-  project.onChange = (chain) => saver.schedule(chain);
+  // As the mount does (serve.ts): a save looks again at the chains the project says changed (Project.changedSince).
+  project.onChange = () => saver.schedule();
   opened.folds = opened.foldsEnded = opened.recordsAfterFold = 0;
   opened.bytes = new ChainLinesBytes(project);
   return opened;

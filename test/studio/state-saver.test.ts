@@ -23,8 +23,8 @@ async function open(root: string, before?: (state: StateDir) => void): Promise<S
   const saver = new StateSaver(project, state, inputs, logger);
   before?.(state);
   await saver.restore();
-  // As the mount does (serve.ts): a change names the chain it touched, and only that chain is captured again.
-  project.onChange = (chain) => saver.schedule(chain);
+  // As the mount does (serve.ts): a save looks again at the chains the project says changed (Project.changedSince).
+  project.onChange = () => saver.schedule();
   return { project, saver, state };
 }
 
