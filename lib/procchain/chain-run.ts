@@ -16,6 +16,7 @@ import { kernelPumpAvailable } from './kernel-pump.js';
 import { stopAtRest, type RestOptions } from './stop-at-rest.js';
 import { Pacer, type PaceClock } from './pacer.js';
 import type { Bytes } from '../base/units.js';
+import { spawnTurn } from './spawn-turns.js';
 
 /** A splice lets a stage finish what it was given for up to 3 s (output quiet 50 ms), then 5 s for its output to be handed on. */
 const REST: RestOptions = { quietMs: 50, settleMs: 3000, drainMs: 5000 };
@@ -145,6 +146,8 @@ export class ChainRun {
     const streams: LiveStream[] = [chain.out, ...stages.map((s) => s.out)];
     for (const s of streams) { s.setLossless(this.options.lossless); s.start(); }
     try {
+      // The chain's stages are forked in one turn of the event loop (a stage's output finds the next stage there).
+      await spawnTurn();
       for (const stage of stages) {
         if (hasCommand(stage)) await this.spawn(stage);
         else this.options.log('warn', `${chain.name}/${stage.name}: no command yet (expected one in ${chain.name}/${stage.name}/cmd); passed through as if bypassed`);

@@ -407,3 +407,37 @@ test('a first stage bypassed after it ended, while its last output still sits in
     await run.stop();
   }
 });
+
+test('chains started together fork in turns of the event loop: what waits is served between two chains, not after every fork', async () => {
+  // A fork holds the thread while the kernel copies the page tables: a play of 50 chains of 3 stages held every
+  // FUSE request of the mount for 0.42 s when every stage was forked back to back.
+  const chains = Array.from({ length: 20 }, (_, i) => {
+    const chain = new Chain(`c${i}`);
+    chain.stages = [1, 2, 3].map((n) => stage(`cat${n}`, ['cat'], '/bin/cat'));
+    chain.input.write(0, Buffer.from('x'));
+    return chain;
+  });
+  const runs = chains.map((chain) => new ChainRun(chain, { lossless: true, env: process.env, cwd: '/', log: () => undefined }));
+  let last = performance.now();
+  let longest = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    ticks++;
+  }, 1);
+  try {
+    const t0 = performance.now();
+    last = t0;
+    await Promise.all(runs.map((r) => r.start()));
+    const total = performance.now() - t0;
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    assert.ok(longest < total / 2, `the longest the thread was held while 20 chains started: ${longest.toFixed(1)} ms of ${total.toFixed(1)} ms (${ticks} timer ticks between); expected under half`);
+    for (const c of chains) for (const s of c.stages) assert.ok(s.proc?.pid, `${c.name}/${s.name} started`);
+  } finally {
+    clearInterval(timer);
+    await Promise.all(runs.map((r) => r.stop()));
+  }
+});
