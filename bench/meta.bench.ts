@@ -2,9 +2,9 @@
 // open+read+close of /status, and the latency of a ctl line that makes a chain, for projects of 50 and 1,000
 // chains of 3 stages. A ctl line is acknowledged once the project is saved and fsynced: its latency is measured
 // with the state directory on the disk (as deployed) and again on tmpfs (the mount's own work, without the
-// disk's fsync). A p99 needs hundreds of lines: a project of 50 chains is built in 10 fresh mounts, and the first
-// line after each mount (the mount's code run for the first time) is reported on its own. The bench process is
-// not the one serving the mount, so synchronous calls are safe here.
+// disk's fsync). A p99 needs hundreds of lines: a project of 50 chains is built in as many fresh mounts as 500
+// lines take (11), and the first line after each mount (the mount's code run for the first time) is reported on
+// its own. The bench process is not the one serving the mount, so synchronous calls are safe here.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,7 +92,7 @@ function makeChains(m: TestMount, chains: number): number[] {
   return ms;
 }
 
-/** The ctl lines of at least CTL_SAMPLES timed lines: the first line after each mount apart (code run for the first time). */
+/** How many ctl lines are timed at least, for each project size (the first line after each mount apart). */
 const CTL_SAMPLES = 500;
 interface Builds { first: number[]; rest: number[]; last: number[] }
 
