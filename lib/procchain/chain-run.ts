@@ -135,6 +135,22 @@ export class ChainRun {
 
   /** Spawns every stage (bypassed ones stopped at once), wires the pipes and starts feeding. */
   async start(): Promise<void> {
+    // The chain's stages are forked in one turn of the event loop of their own (spawn-turns.ts; a stage's output
+    // finds the next stage there). Until then: a splice asked for (a chmod) waits for the run to have started,
+    // input stored in a stage is taken as the chain starts, and a stop (rm -r) leaves nothing to start.
+    let started!: () => void;
+    this.splices = new Promise<void>((resolve) => (started = resolve));
+    try {
+      await spawnTurn();
+      if (this.ended) return;
+      this.begun = true;
+      await this.begin();
+    } finally {
+      started();
+    }
+  }
+
+  private async begin(): Promise<void> {
     const { chain } = this;
     const stages = chain.stages;
     for (let i = stages.length - 1; i > 0; i--) {
@@ -146,8 +162,6 @@ export class ChainRun {
     const streams: LiveStream[] = [chain.out, ...stages.map((s) => s.out)];
     for (const s of streams) { s.setLossless(this.options.lossless); s.start(); }
     try {
-      // The chain's stages are forked in one turn of the event loop (a stage's output finds the next stage there).
-      await spawnTurn();
       for (const stage of stages) {
         if (hasCommand(stage)) await this.spawn(stage);
         else this.options.log('warn', `${chain.name}/${stage.name}: no command yet (expected one in ${chain.name}/${stage.name}/cmd); passed through as if bypassed`);
@@ -160,6 +174,9 @@ export class ChainRun {
     this.startFeeder(this.entryStore());
     this.junctions?.refresh();
   }
+
+  /** The run has begun starting its stages (after its turn to fork). */
+  private begun = false;
 
   /** Export mode: no clock, every stage runs as fast as its neighbours let it. */
   private get fileSpeed(): boolean {
@@ -339,6 +356,8 @@ export class ChainRun {
 
   /** Input written to a stage's `in` during the run: the chain continues from that stage. */
   inject(stage: Stage): void {
+    // Before the run begins, the entry is found from the stored inputs as it does.
+    if (!this.begun) return;
     const i = this.chain.stages.indexOf(stage);
     if (i === this.entry) { this.feeder?.poke(); return; }
     // An `in` emptied (truncated or unlinked, as rm -r does before rmdir) gives nothing to continue from.
