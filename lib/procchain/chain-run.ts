@@ -356,7 +356,7 @@ export class ChainRun {
 
   /** Input written to a stage's `in` during the run: the chain continues from that stage. */
   inject(stage: Stage): void {
-    // Before the run begins, the entry is found from the stored inputs as it does.
+    // Before the run begins there is nothing to continue: begin() finds the entry from the stored inputs.
     if (!this.begun) return;
     const i = this.chain.stages.indexOf(stage);
     if (i === this.entry) { this.feeder?.poke(); return; }

@@ -7,7 +7,7 @@ import { Chain } from '../../lib/procchain/chain.js';
 import { Stage } from '../../lib/procchain/stage.js';
 import type { LiveStream } from '../../lib/base/live-stream.js';
 import { FIXTURE_BIN, pipeline, soxSignal } from '../helpers/mount.js';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readStream } from '../helpers/stream-read.js';
 import { randomBytes } from 'node:crypto';
@@ -429,7 +429,7 @@ test('a stage bypassed while the chain waits for its turn to fork: the run start
     const tmp = await mkdtemp(join(tmpdir(), 'audiofs-run-'));
     try {
       const file = join(tmp, 'in.raw');
-      await import('node:fs/promises').then((fs) => fs.writeFile(file, input));
+      await writeFile(file, input);
       assert.ok(out.equals(await pipeline(`sox ${SOX_ARGS(['vol', '0.5']).join(' ')}`, file)), `the output (${out.length} bytes) is the pipeline without the bypassed stage`);
     } finally {
       await rm(tmp, { recursive: true, force: true });
