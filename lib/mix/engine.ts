@@ -19,11 +19,16 @@ interface Entry {
   /** Read each period: the strip's one home is whoever added the source (NAME/mixer is the studio's). */
   strip: () => StripSettings;
   meter: Meter;
+  /** What the mixer gets of this source each period (filled again every period). */
+  input: { pcm: Buffer; strip: StripSettings; meter: Meter };
   xruns: number;
   unsubscribe: () => void;
   /** Where it mixes and which trace channels it gets: sources are kept in this order, not in the order they came. */
   rank: number;
 }
+
+/** A source's PCM when it has none this period. */
+const NO_PCM = Buffer.alloc(0);
 
 /** The mixing engine: takes a period from every source, mixes it and hands it to every sink. */
 export class Engine extends EventEmitter {
@@ -51,6 +56,8 @@ export class Engine extends EventEmitter {
   /** Xruns of each source by name since the engine was made (a source's own count is since the run started or it was added). */
   private readonly xrunTotals = new Map<string, number>();
   private readonly passEnd = new PassEnd();
+  /** The mixer's inputs of the period being mixed. */
+  private readonly inputs: Array<Entry['input']> = [];
 
   constructor(options: EngineOptions = {}) {
     super();
@@ -70,7 +77,8 @@ export class Engine extends EventEmitter {
     const rank = options.rank ?? Math.max(-1, ...[...this.entries.values()].map((e) => e.rank)) + 1;
     const given = options.strip ?? defaultStrip();
     const strip = typeof given === 'function' ? given : () => given;
-    this.entries.set(source.name, { source, strip, meter: new Meter(), xruns: 0, unsubscribe, rank });
+    const meter = new Meter();
+    this.entries.set(source.name, { source, strip, meter, input: { pcm: NO_PCM, strip: strip(), meter }, xruns: 0, unsubscribe, rank });
     this.entries = new Map([...this.entries].sort(([, a], [, b]) => a.rank - b.rank));
     this.drainedSaid = false;
     this.emit('layout', this.channelMap());
@@ -301,18 +309,24 @@ export class Engine extends EventEmitter {
 
   private async mixOnce(frames: Frames, options: { awaitSinks: boolean }): Promise<void> {
     const want = framesToBytes(frames, this.format);
-    const inputs: MixInput[] = [];
+    // The inputs are the entries' own records, filled again each period (a period allocates no bookkeeping).
+    const inputs = this.inputs;
+    inputs.length = 0;
     for (const e of this.entries.values()) {
       const complete = isComplete(e.source);
-      const pcm = e.source.available() > 0 ? e.source.take(want) : Buffer.alloc(0);
+      const pcm = e.source.available() > 0 ? e.source.take(want) : NO_PCM;
       // A source with nothing to say (a live input nobody writes to) gives silence, not an xrun.
       if (pcm.length < want && !complete && this.currentMode === 'realtime' && !(pcm.length === 0 && e.source.quiet?.())) {
         e.xruns++;
         this.xrunTotals.set(e.source.name, (this.xrunTotals.get(e.source.name) ?? 0) + 1);
       }
-      inputs.push({ pcm, strip: e.strip(), meter: e.meter });
+      e.input.pcm = pcm;
+      e.input.strip = e.strip();
+      inputs.push(e.input);
     }
     const mixed = this.mixer.mix(inputs, frames, { trace: this.tracing });
+    // The sources' PCM is not held past the period (the sinks have what they keep).
+    for (const input of inputs) input.pcm = NO_PCM;
     const result: MixResult = {
       mix: this.passEnd.fadeSeams(mixed.mix, this.format.channels, this.pos),
       ...(mixed.trace ? { trace: this.passEnd.fadeSeams(mixed.trace, mixed.trace.length / framesToBytes(frames, { ...this.format, channels: 1 }), this.pos) } : {}),

@@ -2,6 +2,8 @@ import type { Bytes } from '../base/units.js';
 import type { MixSource } from './source.js';
 import { bytesPerFrame, type PcmFormat } from '../base/pcm-format.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** A MixSource fed by hand: push() PCM as it arrives, end() when the producer is done. */
 export class FifoSource implements MixSource {
   private chunks: Buffer[] = [];
@@ -44,7 +46,17 @@ export class FifoSource implements MixSource {
   take(bytes: Bytes): Buffer {
     let n = Math.min(bytes, this.available());
     n -= n % this.frameBytes;
-    if (n === 0) return Buffer.alloc(0);
+    if (n === 0) return EMPTY;
+    const first = this.chunks[0];
+    if (first.length >= n) {
+      // The common case (a period out of a larger chunk): a view, no list of parts.
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.queued -= n;
+      const out = first.length === n ? first : first.subarray(0, n);
+      if (this.ended) this.notify();
+      return out;
+    }
     const parts: Buffer[] = [];
     let got = 0;
     while (got < n) {

@@ -51,9 +51,15 @@ export class Meter {
 
   /** Closes the current period into the window. */
   commit(): void {
+    // The period that leaves the window is emptied and filled again: a meter allocates nothing per period.
+    const leaving = this.window[this.next];
     this.window[this.next] = this.current;
     this.next = (this.next + 1) % this.window.length;
-    this.current = emptyPeriod();
+    leaving.peak = 0;
+    leaving.square = 0;
+    leaving.count = 0;
+    leaving.unmeasured.length = 0;
+    this.current = leaving;
   }
 
   /** Peak and RMS of the window, in dBFS. */
@@ -79,7 +85,7 @@ function measure(p: Period): void {
     if (l.peak > p.peak) p.peak = l.peak;
     p.square += l.square;
   }
-  p.unmeasured = [];
+  p.unmeasured.length = 0;
 }
 
 function round1(db: Decibels): Decibels {

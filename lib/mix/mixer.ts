@@ -19,11 +19,15 @@ export interface MixResult {
 
 /** The gain of each channel of a strip: volume, balance on stereo pairs, mute and solo. */
 export function channelGains(strip: StripSettings, channels: number, options: { anySolo: boolean }): Float64Array {
-  const gains = new Float64Array(channels);
-  const audible = !strip.mute && (!options.anySolo || strip.solo);
+  return fillGains(new Float64Array(channels), strip, options.anySolo);
+}
+
+/** Writes channelGains() into `gains` (its length is the channel count) and returns it. */
+function fillGains(gains: Float64Array, strip: StripSettings, anySolo: boolean): Float64Array {
+  const audible = !strip.mute && (!anySolo || strip.solo);
+  gains.fill(audible ? strip.volume.gain : 0);
   if (!audible) return gains;
-  gains.fill(strip.volume.gain);
-  const pairs = Math.floor(channels / 2);
+  const pairs = Math.floor(gains.length / 2);
   for (let p = 0; p < pairs; p++) {
     if (strip.pan > 0) gains[2 * p] *= 1 - strip.pan;
     if (strip.pan < 0) gains[2 * p + 1] *= 1 + strip.pan;
@@ -32,10 +36,20 @@ export function channelGains(strip: StripSettings, channels: number, options: { 
 }
 
 /** The one input heard (some gain not 0) when it is heard at unity on every channel; undefined otherwise. */
-function soleUnityInput(gains: readonly Float64Array[]): number | undefined {
-  const heard = gains.flatMap((g, n) => (g.some((x) => x !== 0) ? [n] : []));
-  if (heard.length !== 1 || !gains[heard[0]].every((x) => x === 1)) return undefined;
-  return heard[0];
+function soleUnityInput(gains: readonly Float64Array[], count: number): number | undefined {
+  let heard: number | undefined;
+  for (let n = 0; n < count; n++) {
+    const g = gains[n];
+    let any = false;
+    for (let c = 0; c < g.length; c++) if (g[c] !== 0) any = true;
+    if (!any) continue;
+    if (heard !== undefined) return undefined;
+    heard = n;
+  }
+  if (heard === undefined) return undefined;
+  const g = gains[heard];
+  for (let c = 0; c < g.length; c++) if (g[c] !== 1) return undefined;
+  return heard;
 }
 
 /** Sums sources with their strips in a Float64 buffer and clips once, at the output, to s16. */
@@ -47,6 +61,8 @@ export class Mixer {
   /** Output samples that were clipped since the mixer was made. */
   clipped = 0;
   private acc = new Float64Array(0);
+  /** Each input's channel gains, made again every period in arrays kept from one period to the next. */
+  private readonly gains: Float64Array[] = [];
 
   constructor(private readonly format: PcmFormat) {}
 
@@ -54,10 +70,13 @@ export class Mixer {
   mix(inputs: readonly MixInput[], frames: Frames, options: { trace?: boolean } = {}): MixResult {
     const ch = this.format.channels;
     const samples = frames * ch;
-    const anySolo = inputs.some((i) => i.strip.solo);
-    const gains = inputs.map((i) => channelGains(i.strip, ch, { anySolo }));
+    let anySolo = false;
+    for (const input of inputs) if (input.strip.solo) anySolo = true;
+    const gains = this.gains;
+    while (gains.length < inputs.length) gains.push(new Float64Array(ch));
+    for (let n = 0; n < inputs.length; n++) fillGains(gains[n], inputs[n].strip, anySolo);
     const master: GainFactor = this.master.mute ? 0 : this.master.volume.gain;
-    const sole = master === 1 && !options.trace ? soleUnityInput(gains) : undefined;
+    const sole = master === 1 && !options.trace ? soleUnityInput(gains, inputs.length) : undefined;
     const mix = sole === undefined ? this.sum(inputs, gains, samples, master) : this.passThrough(inputs, sole, samples);
     for (const input of inputs) input.meter.commit();
     this.meter.commit();

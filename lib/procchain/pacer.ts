@@ -16,15 +16,32 @@ export interface PaceClock {
 export class Pacer {
   private readonly base: Bytes;
   private waiters: Array<() => void> = [];
+  /** The waiters the clock let go, called in a microtask; the two lists swap (a period allocates none). */
+  private released: Array<() => void> = [];
+  private readonly release = (): void => {
+    const w = this.released;
+    for (let i = 0; i < w.length; i++) {
+      try {
+        w[i]();
+      } catch (err) {
+        // As a promise's callback would: the others still go on, the error is not swallowed.
+        queueMicrotask(() => { throw err; });
+      }
+    }
+    w.length = 0;
+  };
   private readonly unsubscribe: () => void;
   private disposed = false;
 
   constructor(private readonly clock: PaceClock, readonly lead: Bytes) {
     this.base = clock.now();
+    // The waiting pumps go on after what moved the clock has finished (a microtask, as a promise's would).
     this.unsubscribe = clock.onAdvance(() => {
-      const w = this.waiters;
-      this.waiters = [];
-      for (const f of w) f();
+      if (this.waiters.length === 0 || this.released.length > 0) return;
+      const emptied = this.released;
+      this.released = this.waiters;
+      this.waiters = emptied;
+      queueMicrotask(this.release);
     });
   }
 
@@ -39,15 +56,21 @@ export class Pacer {
     return Math.max(0, this.position + this.lead - handed);
   }
 
-  /** Resolves when the clock next moves. */
-  whenAdvanced(): Promise<void> {
-    return new Promise((r) => this.waiters.push(r));
+  /**
+   * Calls `cb` once, when the clock next moves (or the pacer is disposed). A callback, not a promise: every
+   * held pump of every chain waits for the clock each period.
+   */
+  onceAdvanced(cb: () => void): void {
+    this.waiters.push(cb);
   }
 
   /** Stops listening to the clock; waiting pumps are let go. */
   dispose(): void {
     this.disposed = true;
     this.unsubscribe();
-    for (const f of this.waiters.splice(0)) f();
+    const w = this.waiters.splice(0);
+    if (w.length > 0) queueMicrotask(() => {
+      for (const f of w) f();
+    });
   }
 }

@@ -91,7 +91,7 @@ export function pump(source: Readable, route: PumpRoute, options: PumpOptions = 
     if (fullNow.length > 0) waitFor(fullNow);
     else {
       const mine = ++wait;
-      void pacer!.whenAdvanced().then(() => { if (mine === wait) proceed(); });
+      pacer!.onceAdvanced(() => { if (mine === wait) proceed(); });
     }
     return false;
   };

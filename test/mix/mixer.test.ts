@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Engine } from '../../lib/mix/engine.js';
 import { applyStripText, defaultStrip } from '../../lib/mix/strip.js';
+import { Mixer } from '../../lib/mix/mixer.js';
+import { Meter } from '../../lib/mix/meter.js';
+import { DEFAULT_FORMAT } from '../../lib/base/pcm-format.js';
 import { bufferSource, MemorySink, maxDiff, numpy, soxMix, soxSynth, tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -123,4 +126,31 @@ sys.stdout.write('%.1f %.1f' % (20 * np.log10(peak / 32768), 20 * np.log10(rms /
     const [peak, rms] = levels(A.subarray(0, 44100 * 4), [...scale]);
     assert.ok(Math.abs(s.peakDb - peak) <= 0.1 && Math.abs(s.rmsDb - rms) <= 0.1, `'${lines}': ${s.peakDb}/${s.rmsDb} dBFS, numpy ${peak}/${rms}`);
   }
+});
+
+test('one mixer over many periods, sources coming and going and a solo toggled, mixes each period as a new mixer would', () => {
+  // The mixer keeps its per-input arrays from one period to the next: none of it may leak into the next period.
+  const kept = new Mixer(DEFAULT_FORMAT);
+  const frames = 64;
+  const period = (n: number, seed: number) => Buffer.from(new Int16Array(Array.from({ length: frames * 2 }, (_, i) => ((i * 7919 + seed * 104729 + n) % 20000) - 10000)).buffer);
+  const strips = [
+    applyStripText(defaultStrip(), 'volume 0.5\npan 0.3'),
+    applyStripText(defaultStrip(), 'volume -3dB'),
+    defaultStrip(),
+    applyStripText(defaultStrip(), 'pan -1'),
+  ];
+  const layouts: Array<Array<{ strip: number; solo?: boolean }>> = [
+    [{ strip: 0 }, { strip: 1 }, { strip: 2 }, { strip: 3 }],
+    [{ strip: 2 }],
+    [{ strip: 0, solo: true }, { strip: 1 }, { strip: 3 }],
+    [{ strip: 1 }, { strip: 2 }],
+    [{ strip: 3 }, { strip: 0 }, { strip: 1, solo: true }, { strip: 2, solo: true }],
+    [{ strip: 2 }, { strip: 1 }],
+  ];
+  layouts.forEach((layout, p) => {
+    const inputs = () => layout.map((l, n) => ({ pcm: period(p, n + l.strip), strip: { ...strips[l.strip], solo: l.solo ?? false }, meter: new Meter() }));
+    const got = kept.mix(inputs(), frames).mix;
+    const want = new Mixer(DEFAULT_FORMAT).mix(inputs(), frames).mix;
+    assert.ok(got.equals(want), `period ${p}: differs from a new mixer's`);
+  });
 });

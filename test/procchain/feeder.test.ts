@@ -162,3 +162,30 @@ test('lingering: with everything fed and no writer, the target stays open while 
     before: { data: 'abc', ended: 0, lingering: true }, data: 'abcdef', ended: 1, lingering: false,
   });
 });
+
+test('a lingering feeder asks again after 10 ms, then less often while the chain plays on (at most every 40 ms), and at 10 ms again after new data', async () => {
+  const store = new MemoryInputStore();
+  store.write(0, bytes(100));
+  const target = new Collect();
+  const asked: number[] = [];
+  let playing = true;
+  const feeder = new Feeder(store, { target: () => target, linger: () => { asked.push(performance.now()); return playing; } });
+  feeder.start();
+  await new Promise((r) => setTimeout(r, 600));
+  const gaps = asked.slice(1).map((t, i) => t - asked[i]);
+  // 10, 20, 40, 40, ...: about 16 asks in 600 ms, where every 10 ms would be about 60.
+  assert.ok(asked.length >= 5 && asked.length <= 25, `asked ${asked.length} times in 600 ms: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms apart`);
+  assert.ok(gaps.slice(3).every((g) => g >= 35), `after the first asks, at most every 40 ms: ${gaps.map((g) => g.toFixed(0)).join(', ')}`);
+  // Data written meanwhile is fed at once (a poke, not a poll), and the asking starts again from 10 ms.
+  const before = asked.length;
+  store.write(100, bytes(50));
+  feeder.poke();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(target.data.length, 150);
+  const again = asked.slice(before);
+  assert.ok(again.length >= 3, `asked ${again.length} times in the 100 ms after new data (10, 20, 40 ms apart: at least 3)`);
+  playing = false;
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(target.ended, 1, 'the target ends once the chain no longer plays');
+  feeder.cancel();
+});
