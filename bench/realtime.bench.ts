@@ -1,7 +1,7 @@
 // Realtime trials on a busy machine: N generator+filter chains at a short period play T trials of S seconds
 // each while a CPU hog (two `yes > /dev/null`, in a session of their own as from another terminal) runs
 // beside them; every trial must end with zero xruns and zero late skips. Also shows how long the engine's
-// thread (the mount's main thread) waited in the run queue during each trial (/proc/PID/schedstat).
+// thread (the mount's main thread) waited in the run queue during each trial (/proc/PID/schedstat), and how busy it was.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
@@ -16,6 +16,13 @@ const RAW = '-t raw -r 44100 -e signed -b 16 -c 2';
 
 async function status(m: TestMount): Promise<any> {
   return yaml.load(await readFile(m.path('status'), 'utf8'));
+}
+
+/** CPU seconds a thread has used so far (user and system). */
+async function threadCpu(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Seconds a thread has waited in the run queue so far. */
@@ -37,18 +44,21 @@ try {
     await m.ctl('play');
     await waitFor(async () => (await status(m)).transport === 'playing', 'the transport playing', 60_000);
     const waited = await runQueueWait(pid);
+    const cpu0 = await threadCpu(pid);
+    const t0 = performance.now();
     const memory = (await status(m)).memory ?? {};
     const gcs = Number(memory.full_gcs ?? NaN);
     const longPauses = Number(memory.gc_pauses_over_50ms ?? NaN);
     await sleep(SECONDS * 1000);
     const st = await status(m);
     const waitedNow = await runQueueWait(pid);
+    const busy = (await threadCpu(pid) - cpu0) / ((performance.now() - t0) / 1000);
     const perChain = Object.values(st.chains ?? {}).map((c: any) => Number(c.xruns ?? NaN));
     const xruns = perChain.reduce((a, b) => a + b, 0);
     await m.ctl('stop');
     const ok = xruns === 0 && st.late_skips === 0 && perChain.length === CHAINS;
     if (ok) passed++;
-    rows.push(`| ${t} | ${st.position} s | ${xruns} | ${Math.max(...perChain)} | ${st.late_skips} | ${(waitedNow - waited).toFixed(2)} s | ${Number(st.memory?.full_gcs ?? NaN) - gcs} | ${Number(st.memory?.gc_pauses_over_50ms ?? NaN) - longPauses} | ${ok ? 'pass' : 'FAIL'} |`);
+    rows.push(`| ${t} | ${st.position} s | ${xruns} | ${Math.max(...perChain)} | ${st.late_skips} | ${(waitedNow - waited).toFixed(2)} s | ${(100 * busy).toFixed(0)}% | ${Number(st.memory?.full_gcs ?? NaN) - gcs} | ${Number(st.memory?.gc_pauses_over_50ms ?? NaN) - longPauses} | ${ok ? 'pass' : 'FAIL'} |`);
     // What the mount said about a failed trial (the engine's late skips and what it was doing).
     if (!ok) notes.push(`trial ${t}:\n${m.output().split('\n').filter((l) => / (warn|error) /.test(l)).slice(-10).join('\n')}`);
   }
@@ -57,8 +67,8 @@ try {
   await m.close();
 }
 console.log(`Realtime mode, period ${PERIOD} frames, ${CHAINS} chains \`sox -n synth sine F | sox lowpass 2000\`, ${TRIALS} trials of ${SECONDS} s, ${HOGS} \`yes > /dev/null\` hogs in a session of their own beside them.\n`);
-console.log('| trial | position at read | xruns (sum over chains) | max xruns of one chain | engine late skips | engine thread run-queue wait | full GCs of the mount | its GC pauses over 50 ms | result |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| trial | position at read | xruns (sum over chains) | max xruns of one chain | engine late skips | engine thread run-queue wait | engine thread busy | full GCs of the mount | its GC pauses over 50 ms | result |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 console.log(`\n**${passed} of ${TRIALS}** trials with zero xruns and zero late skips.`);
 for (const n of notes) console.log(`\n${n}`);

@@ -83,12 +83,14 @@ export function pump(source: Readable, route: PumpRoute, options: PumpOptions = 
     const n = pacer ? Math.min(chunk.length, pacer.allowance(state.handed)) : chunk.length;
     const now = n === chunk.length ? chunk : chunk.subarray(0, n);
     const left = n === chunk.length ? undefined : chunk.subarray(n);
-    const fullNow = n > 0 ? route.targets().filter((t) => !t.write(now)) : [];
+    // Every chunk of every stage comes here: a list of full targets is made only when one is full.
+    let fullNow: Target[] | undefined;
+    if (n > 0) for (const t of route.targets()) if (!t.write(now)) (fullNow ??= []).push(t);
     state.handed += n;
     rest = left;
-    if (!left && fullNow.length === 0) return true;
+    if (!left && !fullNow) return true;
     hold();
-    if (fullNow.length > 0) waitFor(fullNow);
+    if (fullNow) waitFor(fullNow);
     else {
       const mine = ++wait;
       pacer!.onceAdvanced(() => { if (mine === wait) proceed(); });
@@ -103,7 +105,8 @@ export function pump(source: Readable, route: PumpRoute, options: PumpOptions = 
   const waitFor = (targets: Target[]) => {
     full = targets;
     const mine = ++wait;
-    void Promise.all(targets.map((t) => t.whenWritable())).then(() => { if (mine === wait) proceed(); });
+    const writable: Promise<unknown> = targets.length === 1 ? targets[0].whenWritable() : Promise.all(targets.map((t) => t.whenWritable()));
+    void writable.then(() => { if (mine === wait) proceed(); });
   };
   /** The wait is over: hand on what is left, then take more from the source. */
   const proceed = () => {
