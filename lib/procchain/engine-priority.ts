@@ -39,17 +39,30 @@ export async function raiseEngine(options: EnginePriorityOptions): Promise<boole
 /** V8's worker threads when no --v8-pool-size says otherwise (Node's default). */
 const V8_POOL_SIZE = 4;
 
+/** The SCHED_FIFO priority of V8's compiler threads: just below the mix's, which waits for them. */
+export const COMPILER_RT_PRIORITY = ENGINE_RT_PRIORITY - 1;
+
 /**
  * Puts V8's worker threads (its optimizing compiler's: with --single-threaded-gc they do nothing else) in
- * SCHED_IDLE, so that they run on a CPU nothing else wants. Beside them, on 2 CPUs, a request to the mount
- * waited for a CPU while they compiled for 4-10 ms (ctl lines: p99 10 ms; with them idle, 5 ms). Node makes
- * them before any JavaScript runs, right after its delayed-task thread (the first thread after the main one):
- * they are found by the order the threads were made in, and nothing is changed when the threads are not what
- * that order says. Resolves the threads changed.
+ * SCHED_FIFO just below the mix's thread, when the mix's thread got SCHED_FIFO (`engineRaised`). The mix's
+ * thread waits for them: every garbage collection first brings each compile under way to a safepoint. They
+ * were SCHED_IDLE (so that a request to the mount never waited for a CPU they held), and beside a busy
+ * machine (128 realtime chains, two CPU hogs) the FIFO mix then slept on V8's condition variable until an
+ * idle-class thread got a CPU: 7 waits over 10 ms in 45 s, up to 62 ms, woken by those threads (a scheduler
+ * trace); 2 trials of 10 ended with a late skip of 0.25 s, and GC pauses over 50 ms came 0-4 times a trial. At
+ * FIFO 9: no wait over 2.3 ms, 10 trials of 10 without a late skip or a GC pause over 50 ms. Without
+ * realtime priority they keep the ordinary policy: an idle-class thread the mix waits for is the same trap.
+ * Node makes them before any JavaScript runs, right after its delayed-task thread (the first thread after
+ * the main one): they are found by the order the threads were made in, and nothing is changed when the
+ * threads are not what that order says. Resolves the threads changed.
  */
-export async function idleCompilerThreads(options: { logger: Logger }): Promise<number[]> {
+export async function placeCompilerThreads(options: { logger: Logger; engineRaised: boolean }): Promise<number[]> {
   const { logger } = options;
   if (process.platform !== 'linux') return [];
+  if (!options.engineRaised) {
+    logger.info('engine: V8\'s compiler threads keep the ordinary priority, as the mix does');
+    return [];
+  }
   const size = v8PoolSize();
   const tids = (await readdir('/proc/self/task')).map(Number).filter((t) => t !== process.pid);
   // In the order they were made (their start times, then their ids): the delayed-task thread, then V8's pool.
@@ -59,16 +72,16 @@ export async function idleCompilerThreads(options: { logger: Logger }): Promise<
   const workers = started.slice(1, 1 + size).map((t) => t.tid);
   const wchan = delayed === undefined ? '' : await readFile(`/proc/self/task/${delayed}/wchan`, 'utf8').catch(() => '');
   if (size === 0 || workers.length < size || !/epoll/.test(wchan)) {
-    logger.warn(`engine: V8's compiler threads not found (expected Node's delayed-task thread waiting in epoll, then ${size || 'a known number of'} workers); they run at the ordinary priority`);
+    logger.warn(`engine: V8's compiler threads not found (expected Node's delayed-task thread waiting in epoll, then ${size || 'a known number of'} workers); they run at the ordinary priority, and the mix may wait for them on a busy machine`);
     return [];
   }
   try {
-    for (const tid of workers) await execa('chrt', ['--idle', '--pid', '0', String(tid)], tool());
+    for (const tid of workers) await execa('chrt', ['--reset-on-fork', '--fifo', '--pid', String(COMPILER_RT_PRIORITY), String(tid)], tool());
   } catch (err) {
-    logger.warn(`engine: V8's compiler threads stay at the ordinary priority (${(err as Error).message.split('\n')[0]})`);
+    logger.warn(`engine: V8's compiler threads stay at the ordinary priority (${(err as Error).message.split('\n')[0]}); the mix may wait for them on a busy machine`);
     return [];
   }
-  logger.info(`engine: V8's compiler threads (${workers.join(', ')}) run SCHED_IDLE, when a CPU is free`);
+  logger.info(`engine: V8's compiler threads (${workers.join(', ')}) run SCHED_FIFO ${COMPILER_RT_PRIORITY}, just below the mix, which waits for them at every garbage collection`);
   return workers;
 }
 
