@@ -3,7 +3,7 @@ import type { Frames, Seconds } from '../base/units.js';
 import { DEFAULT_FORMAT, bytesToFrames, framesToBytes, framesToSeconds, type PcmFormat } from '../base/pcm-format.js';
 import { Logger } from '../base/logger.js';
 import { MonotonicClock, type Clock } from './clock.js';
-import { Mixer, type MixInput, type MixResult } from './mixer.js';
+import { Mixer, type MixResult } from './mixer.js';
 import { Meter } from './meter.js';
 import { isComplete, type MixSource } from './source.js';
 import type { Sink } from './sink.js';

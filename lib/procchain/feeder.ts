@@ -10,7 +10,7 @@ export interface FeederOptions {
   /**
    * With everything fed and nothing more coming now (the store not growing): whether to keep the target
    * open anyway, taking what is appended, because the chain still plays what it was given (realtime).
-   * Asked again every LINGER_POLL_MS; when it says no, the target ends.
+   * Asked again after LINGER_POLL_MS, then less often (up to LINGER_POLL_MAX_MS); when it says no, the target ends.
    */
   linger?: () => boolean | Promise<boolean>;
   /** The first byte to feed. */
