@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { mountAudiofs, run, type TestMount } from '../test/helpers/mount.js';
 import { median } from './stats.js';
+import { processCpuSeconds } from './cpu-time.js';
 
 const SECONDS = Number(process.env.EXPORT_BENCH_SECONDS ?? 300);
 const RUNS = Number(process.env.EXPORT_BENCH_RUNS ?? 9);
@@ -17,12 +18,6 @@ const SOX = (effect: string) => `sox -D -q ${RAW} - ${RAW} - ${effect}`;
 
 interface Timing { seconds: number; file: string; cpu?: number }
 
-/** CPU seconds the process `pid` has used (all its threads). */
-function cpuOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100;
-}
 
 async function timeShell(command: string, file: string): Promise<Timing> {
   const start = performance.now();
@@ -38,11 +33,11 @@ async function timeExport(m: TestMount, file: string): Promise<Timing> {
       if (name === basename(file)) { w.close(); resolve(); }
     });
   });
-  const cpu0 = cpuOf(m.proc.pid!);
+  const cpu0 = processCpuSeconds(m.proc.pid!);
   const start = performance.now();
   await m.ctl(`export ${file}`);
   await appeared;
-  return { seconds: (performance.now() - start) / 1000, file, cpu: cpuOf(m.proc.pid!) - cpu0 };
+  return { seconds: (performance.now() - start) / 1000, file, cpu: processCpuSeconds(m.proc.pid!) - cpu0 };
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');

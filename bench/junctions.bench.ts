@@ -1,7 +1,6 @@
 // Chains through the mount with the junctions between stages relayed by JavaScript (AUDIOFS_SPLICE=0) and by the
 // kernel pump (native/pump), side by side, against the same shell pipeline; with the mount's CPU per GB moved.
 import { timeShell } from './shell-timing.js';
-import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChainRun } from '../lib/procchain/chain-run.js';
@@ -10,7 +9,7 @@ import { kernelPumpAvailable, kernelPumpProblem } from '../lib/procchain/kernel-
 import { Stage } from '../lib/procchain/stage.js';
 import { mountAudiofs, run, type TestMount } from '../test/helpers/mount.js';
 import { median } from './stats.js';
-import { machineBusySeconds } from './machine-cpu.js';
+import { machineBusySeconds, processCpuSeconds } from './cpu-time.js';
 
 const MiB = 1024 * 1024;
 const CAT_BYTES = Number(process.env.JUNCTIONS_BENCH_MIB ?? 256) * MiB;
@@ -31,12 +30,6 @@ async function timeShellCpu(command: string): Promise<Timing> {
 }
 
 
-/** CPU seconds the mount's process has used (all its threads). */
-function cpuOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / 100;
-}
 
 let serial = 0;
 /** Stores `input` in a new chain's in, then times play until a reader of its out has everything. */
@@ -46,12 +39,12 @@ async function timeChain(m: TestMount, stages: string[], input: string): Promise
   await run('dd', [`if=${input}`, `of=${m.path(name, 'in')}`, 'bs=1M', 'status=none']);
   const reading = timeShell(`cat ${m.path(name, 'out')}`);
   await new Promise((r) => setTimeout(r, 200));
-  const cpu0 = cpuOf(m.proc.pid!);
+  const cpu0 = processCpuSeconds(m.proc.pid!);
   const m0 = machineBusySeconds();
   const start = performance.now();
   await m.ctl('play', `${name}/ctl`);
   const r = await reading;
-  const t = { seconds: (performance.now() - start) / 1000, bytes: r.bytes, cpu: cpuOf(m.proc.pid!) - cpu0, machine: machineBusySeconds() - m0 };
+  const t = { seconds: (performance.now() - start) / 1000, bytes: r.bytes, cpu: processCpuSeconds(m.proc.pid!) - cpu0, machine: machineBusySeconds() - m0 };
   await rm(m.path(name), { recursive: true, force: true });
   return t;
 }

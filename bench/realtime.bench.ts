@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { mountAudiofs, sleep, waitFor, type TestMount } from '../test/helpers/mount.js';
+import { threadCpuSeconds } from './cpu-time.js';
 
 const CHAINS = Number(process.env.RT_CHAINS ?? 128);
 const PERIOD = Number(process.env.RT_PERIOD ?? 128);
@@ -18,12 +19,6 @@ async function status(m: TestMount): Promise<any> {
   return yaml.load(await readFile(m.path('status'), 'utf8'));
 }
 
-/** CPU seconds a thread has used so far (user and system). */
-async function threadCpu(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Seconds a thread has waited in the run queue so far. */
 async function runQueueWait(pid: number): Promise<number> {
@@ -44,7 +39,7 @@ try {
     await m.ctl('play');
     await waitFor(async () => (await status(m)).transport === 'playing', 'the transport playing', 60_000);
     const waited = await runQueueWait(pid);
-    const cpu0 = await threadCpu(pid);
+    const cpu0 = threadCpuSeconds(pid, pid);
     const t0 = performance.now();
     const memory = (await status(m)).memory ?? {};
     const gcs = Number(memory.full_gcs ?? NaN);
@@ -52,7 +47,7 @@ try {
     await sleep(SECONDS * 1000);
     const st = await status(m);
     const waitedNow = await runQueueWait(pid);
-    const busy = (await threadCpu(pid) - cpu0) / ((performance.now() - t0) / 1000);
+    const busy = (threadCpuSeconds(pid, pid) - cpu0) / ((performance.now() - t0) / 1000);
     const perChain = Object.values(st.chains ?? {}).map((c: any) => Number(c.xruns ?? NaN));
     const xruns = perChain.reduce((a, b) => a + b, 0);
     await m.ctl('stop');

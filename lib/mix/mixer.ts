@@ -17,12 +17,10 @@ export interface MixResult {
   readonly trace?: Buffer;
 }
 
-/** The gain of each channel of a strip: volume, balance on stereo pairs, mute and solo. */
-export function channelGains(strip: StripSettings, channels: number, options: { anySolo: boolean }): Float64Array {
-  return fillGains(new Float64Array(channels), strip, options.anySolo);
-}
-
-/** Writes channelGains() into `gains` (its length is the channel count) and returns it. */
+/**
+ * Writes the gain of each channel of a strip into `gains` (its length is the channel count): volume, balance
+ * on stereo pairs, mute and solo. Returns `gains`.
+ */
 function fillGains(gains: Float64Array, strip: StripSettings, anySolo: boolean): Float64Array {
   const audible = !strip.mute && (!anySolo || strip.solo);
   gains.fill(audible ? strip.volume.gain : 0);

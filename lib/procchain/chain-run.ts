@@ -403,12 +403,14 @@ export class ChainRun {
     const stages = this.chain.stages;
     const entry = stages[this.entry]?.proc;
     if ((entry?.stdin.writableLength ?? 0) > 0) return true;
-    // Asked every few ms of every chain while it plays: a held pump answers before any list is made.
+    // Asked every few ms of every chain while it plays: one pass, which a held pump ends at once.
+    const pumps: PumpState[] = [];
     for (let i = this.entry; i < stages.length; i++) {
       const p = this.outOfPath.has(stages[i]) ? undefined : this.pumps.get(stages[i]);
-      if (p !== undefined && !p.ended && p.held) return true;
+      if (p === undefined || p.ended) continue;
+      if (p.held) return true;
+      pumps.push(p);
     }
-    const pumps = stages.slice(this.entry).filter((s) => !this.outOfPath.has(s)).map((s) => this.pumps.get(s)).filter((p): p is PumpState => p !== undefined && !p.ended);
     if (!entry || entry.state !== 'running' || (await waitsOnInput(entry.pid))) return false;
     if (pumps.some((p) => p.started)) return pumps.some((p) => Date.now() - p.lastData < QUIET_MS);
     // Nothing out yet: an event loop idle all along (no thread running for IDLE_MS) waits for the end of its

@@ -64,13 +64,12 @@ export class Pacer {
     this.waiters.push(cb);
   }
 
-  /** Stops listening to the clock; waiting pumps are let go. */
+  /** Stops listening to the clock; waiting pumps are let go, as a move of the clock lets them go. */
   dispose(): void {
     this.disposed = true;
     this.unsubscribe();
-    const w = this.waiters.splice(0);
-    if (w.length > 0) queueMicrotask(() => {
-      for (const f of w) f();
-    });
+    if (this.waiters.length === 0) return;
+    this.released.push(...this.waiters.splice(0));
+    queueMicrotask(this.release);
   }
 }
