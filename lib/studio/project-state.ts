@@ -77,89 +77,159 @@ export interface ProjectChanges {
  * Takes what changed in the project since `parts` (the project as saved), saving each changed stored input on
  * the way. Only the chains in `scope` are looked at (a change names the chain it touched) and the root part,
  * so a change costs the same in a project of 1,000 chains as in one of 10. `inputsOf` holds the saved inputs
- * each chain named at its last capture, and is kept to the project's chains.
+ * each chain named at its last capture, and is kept to the project's chains. The stores to copy are copied
+ * first (the only I/O, and the only waits); the parts are then taken at once (Capture): this function stays
+ * small, as does the job of V8's optimizing compiler when it becomes hot (the whole capture as one async
+ * function took 13 ms to compile, on a thread a shell's ctl line then waited for).
  */
 export async function captureChanges(project: Project, inputs: SavedInputs, parts: ProjectParts, options: { forced?: ReadonlySet<InputStore>; inputsOf: Map<Chain, readonly number[]>; scope: ChangeScope }): Promise<ProjectChanges> {
-  const forced = options.forced ?? new Set();
-  const { inputsOf, scope } = options;
-  let current = true;
-  let idsMoved = false;
-  let ids: number[] = [];
-  const save = async (store: InputStore, live = false): Promise<number | null> => {
-    if (live) return null;
-    const r = await inputs.save(store, store.growing === true && !forced.has(store));
-    current &&= r.current;
-    if (r.id !== null) ids.push(r.id);
-    return r.id;
-  };
-  const files = async (owner: object): Promise<FileState[]> => {
-    const list: FileState[] = [];
-    for (const [name, store] of project.userFiles.entries(owner)) list.push({ name, input: await save(store) });
-    return list;
-  };
-  const set = new Map<string, string>();
-  const del = new Set<string>();
-  /** A chain the project no longer has (or has another of the same name): its capture goes, and its part with no chain of its name. */
-  const forget = (chain: Chain): void => {
-    const before = inputsOf.get(chain);
-    inputsOf.delete(chain);
-    if (before && before.length > 0) idsMoved = true;
-    const key = chainPart(chain.name);
-    if (project.chains.get(chain.name) === undefined) {
-      set.delete(key);
-      if (parts.has(key)) del.add(key);
+  const capture = new Capture(project, inputs, parts, options.forced ?? new Set(), options.inputsOf);
+  const { scope } = options;
+  if (scope !== 'all') {
+    for (const store of capture.toCopy(scope)) await capture.copy(store);
+    for (const chain of scope) capture.look(chain);
+  }
+  // Everything when asked, and when the chains captured are not the project's (a chain made or removed by a
+  // change that did not name it): the count tells.
+  const all = scope === 'all' || options.inputsOf.size !== project.chains.size;
+  if (all) {
+    const chains = new Set([...project.chains.values(), ...options.inputsOf.keys()]);
+    for (const store of capture.toCopy(chains)) await capture.copy(store);
+    for (const chain of chains) capture.look(chain);
+    capture.dropGoneParts();
+  }
+  for (const store of capture.toCopy([])) await capture.copy(store);
+  return capture.changes(all);
+}
+
+/** One capture's parts, taken synchronously once the stores they name are copied (captureChanges). */
+class Capture {
+  private current = true;
+  private idsMoved = false;
+  /** The saved inputs named by the part being taken. */
+  private ids: number[] = [];
+  private readonly set = new Map<string, string>();
+  private readonly del = new Set<string>();
+  /** The stores copied by this capture, and the id of their file. */
+  private readonly copied = new Map<InputStore, number | null>();
+
+  constructor(private readonly project: Project, private readonly inputs: SavedInputs, private readonly parts: ProjectParts,
+    private readonly forced: ReadonlySet<InputStore>, private readonly inputsOf: Map<Chain, readonly number[]>) {}
+
+  /** The stores of `chains` (and the root's) that changed since they were saved: to copy() first. */
+  toCopy(chains: Iterable<Chain>): InputStore[] {
+    const stale: InputStore[] = [];
+    const add = (store: InputStore) => {
+      if (this.inputs.savedNow(store, this.busy(store)) === undefined) stale.push(store);
+    };
+    const addFiles = (owner: object) => {
+      for (const [, store] of this.project.userFiles.entries(owner)) add(store);
+    };
+    for (const chain of chains) {
+      if (this.project.chains.get(chain.name) !== chain) continue;
+      for (const s of chain.stages) {
+        add(s.input);
+        addFiles(s);
+      }
+      if (!chain.liveInput) add(chain.input);
+      addFiles(chain);
     }
-  };
-  const look = async (chain: Chain): Promise<void> => {
-    const before = inputsOf.get(chain);
-    if (project.chains.get(chain.name) !== chain) return forget(chain);
-    ids = [];
+    addFiles(this.project);
+    return stale;
+  }
+
+  /** Copies `store` to its file (a writer that opened it meanwhile leaves it for later). */
+  async copy(store: InputStore): Promise<void> {
+    const r = await this.inputs.save(store, this.busy(store));
+    this.current &&= r.current;
+    this.copied.set(store, r.id);
+  }
+
+  /** Takes a chain's part: set when its text changed; forgotten when the project no longer has it. */
+  look(chain: Chain): void {
+    const before = this.inputsOf.get(chain);
+    // Also a chain removed while its stores were copied (rm -r during the copy of a large in).
+    if (this.project.chains.get(chain.name) !== chain) return this.forget(chain);
+    this.ids = [];
     const stages: StageState[] = [];
     for (const s of chain.stages) {
-      stages.push({ name: s.name, argv: [...s.argv], mode: s.mode, sched: [...s.sched], input: await save(s.input), files: await files(s) });
+      stages.push({ name: s.name, argv: [...s.argv], mode: s.mode, sched: [...s.sched], input: this.idOf(s.input), files: this.files(s) });
     }
     const state: ChainState = {
       name: chain.name,
       mode: chain.mode,
       type: chain.inputType,
       live: chain.liveInput,
-      mixer: project.mixerText(chain),
-      input: await save(chain.input, chain.liveInput),
+      mixer: this.project.mixerText(chain),
+      input: chain.liveInput ? null : this.idOf(chain.input),
       stages,
-      files: await files(chain),
-      place: project.placeOf(chain),
+      files: this.files(chain),
+      place: this.project.placeOf(chain),
     };
-    // Removed while its stores were being saved (rm -r during the copy of a large in).
-    if (project.chains.get(chain.name) !== chain) return forget(chain);
     const key = chainPart(chain.name);
     const text = JSON.stringify(state);
-    if (!before || before.length !== ids.length || before.some((id, i) => id !== ids[i])) idsMoved = true;
-    inputsOf.set(chain, ids);
-    if (parts.get(key) !== text) set.set(key, text);
-    del.delete(key);
-  };
-  if (scope !== 'all') for (const chain of scope) await look(chain);
-  // Everything when asked, and when the chains captured are not the project's (a chain made or removed by a
-  // change that did not name it): the count tells.
-  const all = scope === 'all' || inputsOf.size !== project.chains.size;
-  if (all) for (const chain of new Set([...project.chains.values(), ...inputsOf.keys()])) await look(chain);
-  if (all) {
-    // Parts of chains the project no longer has (a restore's leftovers, or a removal whose save failed).
-    for (const key of parts.keys()) if (key.startsWith(CHAIN_PART) && !project.chains.has(key.slice(CHAIN_PART.length))) del.add(key);
+    const ids = this.ids;
+    if (!before || before.length !== ids.length || before.some((id, i) => id !== ids[i])) this.idsMoved = true;
+    this.inputsOf.set(chain, ids);
+    if (this.parts.get(key) !== text) this.set.set(key, text);
+    this.del.delete(key);
   }
-  ids = [];
-  const comments = project.comments.read(0, project.comments.size);
-  const root = JSON.stringify({ version: 1, transport: transportLines(project), master: project.mixerText(), comments: comments.toString('base64'), files: await files(project) });
-  if (parts.get(ROOT_PART) !== root) {
-    set.set(ROOT_PART, root);
-    idsMoved = true;
+
+  /** Parts of chains the project no longer has (a restore's leftovers, or a removal whose save failed). */
+  dropGoneParts(): void {
+    for (const key of this.parts.keys()) if (key.startsWith(CHAIN_PART) && !this.project.chains.has(key.slice(CHAIN_PART.length))) this.del.add(key);
   }
-  let allIds: Set<number> | undefined;
-  if (idsMoved || all) {
-    allIds = new Set(ids);
-    for (const chainIds of inputsOf.values()) for (const id of chainIds) allIds.add(id);
+
+  /** The root part, and what changed. */
+  changes(all: boolean): ProjectChanges {
+    const project = this.project;
+    this.ids = [];
+    const comments = project.comments.read(0, project.comments.size);
+    const root = JSON.stringify({ version: 1, transport: transportLines(project), master: project.mixerText(), comments: comments.toString('base64'), files: this.files(project) });
+    if (this.parts.get(ROOT_PART) !== root) {
+      this.set.set(ROOT_PART, root);
+      this.idsMoved = true;
+    }
+    let allIds: Set<number> | undefined;
+    if (this.idsMoved || all) {
+      allIds = new Set(this.ids);
+      for (const chainIds of this.inputsOf.values()) for (const id of chainIds) allIds.add(id);
+    }
+    return { set: this.set, del: [...this.del], current: this.current, ids: allIds };
   }
-  return { set, del: [...del], current, ids: allIds };
+
+  /** A chain the project no longer has (or has another of the same name): its capture goes, and its part with no chain of its name. */
+  private forget(chain: Chain): void {
+    const before = this.inputsOf.get(chain);
+    this.inputsOf.delete(chain);
+    if (before && before.length > 0) this.idsMoved = true;
+    const key = chainPart(chain.name);
+    if (this.project.chains.get(chain.name) === undefined) {
+      this.set.delete(key);
+      if (this.parts.has(key)) this.del.add(key);
+    }
+  }
+
+  private files(owner: object): FileState[] {
+    const list: FileState[] = [];
+    for (const [name, store] of this.project.userFiles.entries(owner)) list.push({ name, input: this.idOf(store) });
+    return list;
+  }
+
+  /**
+   * The saved input a part names for `store`: its file's id as saved now. A store that changed since it was
+   * copied (or looked at) names its last file, and the capture is not current: it is saved again later.
+   */
+  private idOf(store: InputStore): number | null {
+    const r = this.inputs.savedNow(store, this.busy(store)) ?? { id: this.copied.get(store) ?? this.inputs.lastId(store), current: false };
+    this.current &&= r.current;
+    if (r.id !== null) this.ids.push(r.id);
+    return r.id;
+  }
+
+  private busy(store: InputStore): boolean {
+    return store.growing === true && !this.forced.has(store);
+  }
 }
 
 /** The journal record (its JSON text) that makes `changes`, numbered `seq`; undefined when nothing changed. */

@@ -49,13 +49,29 @@ export class SavedInputs {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
   }
 
+  /**
+   * What save() would answer without copying anything: undefined when `store` changed since it was saved (and
+   * no writer holds it: `busy`), so its content must be copied first.
+   */
+  savedNow(store: InputStore, busy: boolean): { id: number | null; current: boolean } | undefined {
+    const known = this.saved.get(store);
+    if (store.size === 0) return { id: null, current: true };
+    if (known && known.version === versionOf(store)) return { id: known.id, current: true };
+    if (busy) return { id: known?.id ?? null, current: false };
+    return undefined;
+  }
+
+  /** The id of the file `store` was last saved to (null: never saved), whatever changed since. */
+  lastId(store: InputStore): number | null {
+    return this.saved.get(store)?.id ?? null;
+  }
+
   /** Saves `store` if it changed; returns the id its file has (null when empty) and whether it is up to date. */
   async save(store: InputStore, busy: boolean): Promise<{ id: number | null; current: boolean }> {
+    const now = this.savedNow(store, busy);
+    if (now) return now;
     const known = this.saved.get(store);
     const version = versionOf(store);
-    if (store.size === 0) return { id: null, current: true };
-    if (known && known.version === version) return { id: known.id, current: true };
-    if (busy) return { id: known?.id ?? null, current: false };
     const id = known?.id ?? this.nextId++;
     const file = this.fileOf(id);
     const temp = `${file}.tmp`;
