@@ -9,12 +9,13 @@ TESTS_ALONE = dist/test/vfs/bounds.test.js dist/test/vfs/conversion-latency.test
 TESTS = $(filter-out $(TESTS_ALONE),$(shell find dist/test -name '*.test.js' | sort))
 TEST_CONCURRENCY ?= 2
 PUMP_ADDON := native/pump/build/Release/pump.node
+SCHED_ADDON := native/sched/build/Release/sched.node
 
 .PHONY: all deps debian build test demo bench clean
 
 all: build
 
-deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built $(PUMP_ADDON)
+deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built $(PUMP_ADDON) $(SCHED_ADDON)
 
 # Baselines only the benchmarks run against.
 BENCH_PACKAGES := ecasound
@@ -43,6 +44,11 @@ node_modules/fuse-native/.audiofs-built: $(VENDORED_FUSE) | node_modules/.audiof
 # The splice pump between stages (native/pump); where it cannot be built (not Linux) the JavaScript relay is used.
 $(PUMP_ADDON): native/pump/pump.cc native/pump/binding.gyp | node_modules/.audiofs-installed
 	cd native/pump && $(NODE_GYP) >build.log 2>&1 || { cat build.log; [ "$$(uname)" != Linux ] || exit 1; echo "native/pump not built: junctions use the JavaScript relay"; }
+
+# Threads' scheduling policies set without a process (native/sched); where it cannot be built (not Linux), V8's
+# compiler threads keep one policy (engine-priority.ts).
+$(SCHED_ADDON): native/sched/sched.cc native/sched/binding.gyp | node_modules/.audiofs-installed
+	cd native/sched && $(NODE_GYP) >build.log 2>&1 || { cat build.log; [ "$$(uname)" != Linux ] || exit 1; echo "native/sched not built: V8's compiler threads run SCHED_FIFO beside a realtime mix throughout"; }
 
 build: deps
 	npx tsc -p tsconfig.json

@@ -128,6 +128,13 @@ export class Engine extends EventEmitter {
     return this.currentState;
   }
 
+  /** Every change of state is emitted as 'state' (what runs beside the mix follows it: engine-priority.ts). */
+  private setState(state: EngineState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.emit('state', state);
+  }
+
   /** Frames mixed since the start (or the last seek). */
   get position(): Frames {
     return this.pos;
@@ -183,7 +190,7 @@ export class Engine extends EventEmitter {
   /** Pauses: no period is mixed until resume(). */
   pause(): void {
     if (this.currentState !== 'running') return;
-    this.currentState = 'paused';
+    this.setState('paused');
     this.generation++;
     this.wakeup.poke();
   }
@@ -197,7 +204,7 @@ export class Engine extends EventEmitter {
   /** Stops the run: aborts (or ends) the sinks added with endWithRun and emits 'end' {reason: 'stopped'}. */
   async stop(): Promise<void> {
     if (this.currentState === 'stopped' || this.currentState === 'ended') return;
-    this.currentState = 'stopped';
+    this.setState('stopped');
     this.generation++;
     this.wakeup.poke();
     await this.loop;
@@ -232,12 +239,12 @@ export class Engine extends EventEmitter {
   }
 
   private run(): void {
-    this.currentState = 'running';
+    this.setState('running');
     const gen = ++this.generation;
     this.anchor();
     this.loop = this.runLoop(gen).catch((err) => {
       this.logger.error(`mix: engine stopped on an error: ${(err as Error).message}`);
-      this.currentState = 'stopped';
+      this.setState('stopped');
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
   }
@@ -253,7 +260,7 @@ export class Engine extends EventEmitter {
         if (!this.live(gen) || this.currentMode !== 'export') continue;
         const frames = this.passEnd.clamp(exportFrames(this.sources(), { period: this.period, format: this.format }), this.pos);
         if (frames === 0) {
-          this.currentState = 'ended';
+          this.setState('ended');
           await this.finishRun('drained');
           return;
         }
@@ -271,7 +278,7 @@ export class Engine extends EventEmitter {
         }
         const frames = this.passEnd.clamp(this.period, this.pos);
         if (frames === 0) {
-          this.currentState = 'ended';
+          this.setState('ended');
           await this.finishRun('drained');
           return;
         }

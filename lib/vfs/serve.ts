@@ -109,7 +109,7 @@ async function serveLocked(options: ServeOptions, logger: Logger, state: StateDi
   const fuse = new FuseMount(mountpoint, tree, logger, { debug: options.debug, allowOther, access });
   // Before the mount serves anything: what a first request logs comes after this.
   const engineRaised = await raiseEngine({ logger });
-  await placeCompilerThreads({ logger, engineRaised });
+  await placeCompilerThreads({ logger, engineRaised, engine: project.engine });
   await fuse.mount();
   logger.info(`audiofs mounted at ${mountpoint}${allowOther ? `; other users may read what the mode bits allow${config.group !== null ? `, group ${config.group} may steer the transport and mixers` : ''}` : ''}`);
   let closing: Promise<void> | undefined;

@@ -46,7 +46,7 @@ test('when the system refuses the realtime policy, the engine goes on and the lo
   assert.match(lines, /engine: no realtime priority for the mix \(.+\); it runs at the ordinary priority .*\(expected root, CAP_SYS_NICE or an rtprio limit: ulimit -r\)/);
 });
 
-test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just below it, and they alone: not the FUSE threads or the libuv pool', async () => {
+test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just below it while the mix runs and SCHED_IDLE while it does not; not the FUSE threads or the libuv pool', async () => {
   const m = await mountAudiofs();
   try {
     const pid = m.proc.pid!;
@@ -55,17 +55,31 @@ test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just
       assert.match(log, /engine: V8's compiler threads keep the ordinary priority, as the mix does/);
       return;
     }
-    const named = /engine: V8's compiler threads \(([\d, ]+)\) run SCHED_FIFO 9, just below the mix/.exec(log);
+    const named = /engine: V8's compiler threads \(([\d, ]+)\) run SCHED_FIFO 9 while the mix runs \(it waits for them\), SCHED_IDLE while it does not/.exec(log);
     assert.ok(named, `the log names them: ${log}`);
     const placed = named[1].split(', ').map(Number);
     assert.equal(placed.length, 4, 'Node\'s default pool of 4');
-    const threads = await Promise.all((await threadsOf(pid)).map(async (t) => ({ ...t, policy: await policy(t.tid) })));
-    const fifo = threads.filter((t) => t.policy.startsWith('SCHED_FIFO'));
-    assert.deepEqual(fifo.map((t) => t.tid).sort(), [pid, ...placed].sort(), 'the mix thread and the threads named, and no other, are SCHED_FIFO');
+    const look = async () => Promise.all((await threadsOf(pid)).map(async (t) => ({ ...t, policy: await policy(t.tid) })));
+    // Looked at between garbage collections (during one they run SCHED_FIFO 9: looked at again).
+    type Rows = Awaited<ReturnType<typeof look>>;
+    const idle = (await waitFor(async () => {
+      const ts = await look();
+      return ts.every((t) => !placed.includes(t.tid) || t.policy === 'SCHED_IDLE|SCHED_RESET_ON_FORK') && ts;
+    }, 'the compiler threads idle-class while the mix does not run')) as Rows;
+    assert.deepEqual(idle.filter((t) => t.policy.startsWith('SCHED_IDLE')).map((t) => t.tid).sort(), [...placed].sort(), 'the threads named, and no other, are SCHED_IDLE');
+    assert.deepEqual(idle.filter((t) => t.policy.startsWith('SCHED_FIFO')).map((t) => t.tid), [pid], 'the mix thread alone is SCHED_FIFO');
+    await m.ctl('hum audiofs-tone 220');
+    await m.ctl('play');
+    const threads = (await waitFor(async () => {
+      const ts = await look();
+      return ts.filter((t) => placed.includes(t.tid)).every((t) => t.policy === 'SCHED_FIFO|SCHED_RESET_ON_FORK') && ts;
+    }, 'the compiler threads SCHED_FIFO while the mix runs')) as Rows;
     for (const tid of placed) {
       const { stdout } = await run('chrt', ['-p', String(tid)], { timeout: 10_000 });
       assert.match(stdout, /priority: 9\b/, `thread ${tid}: ${stdout}`);
     }
+    const fifo = threads.filter((t) => t.policy.startsWith('SCHED_FIFO'));
+    assert.deepEqual(fifo.map((t) => t.tid).sort(), [pid, ...placed].sort(), 'the mix thread and the threads named, and no other, are SCHED_FIFO');
     // A second look at who they are: V8's workers sleep on one condition variable of their own (the libuv
     // pool's 16 on another), the FUSE threads in the kernel's fuse read.
     const conds = new Set(threads.filter((t) => placed.includes(t.tid) && t.cond).map((t) => t.cond));
@@ -75,6 +89,8 @@ test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just
     const fuse = threads.filter((t) => /fuse/.test(t.wchan));
     assert.ok(fuse.length > 0 && fuse.every((t) => t.policy === 'SCHED_OTHER'), 'the FUSE threads keep the ordinary policy');
     assert.equal(await policy(pid), 'SCHED_FIFO|SCHED_RESET_ON_FORK');
+    await m.ctl('stop');
+    await waitFor(async () => (await Promise.all(placed.map(policy))).every((p) => p === 'SCHED_IDLE|SCHED_RESET_ON_FORK'), 'idle-class again once stopped');
   } finally {
     await m.close();
   }
