@@ -1,6 +1,7 @@
 // What the kernel says about a process: alive or not, its argv, its children (Linux /proc; `ps` elsewhere).
 import { readFile, readdir } from 'node:fs/promises';
 import { execa } from 'execa';
+import { readProcStat } from '../base/proc-stat.js';
 
 const HAS_PROC = process.platform === 'linux';
 
@@ -38,10 +39,8 @@ export interface ProcStat {
 /** Reads /proc/PID/stat (undefined when it is gone or there is no /proc). */
 export async function readStat(pid: number): Promise<ProcStat | undefined> {
   if (!HAS_PROC) return undefined;
-  const raw = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  if (raw === undefined) return undefined;
-  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  return { pid, state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]) };
+  const stat = await readProcStat(pid);
+  return stat && { pid, state: stat.state, ppid: stat.ppid, pgid: stat.pgrp, sid: stat.session };
 }
 
 /** Every process that descends from `pid` or shares its session, not counting `pid` itself. */

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { execa, type Options } from 'execa';
 import type { Logger } from '../base/logger.js';
+import { readProcStat } from '../base/proc-stat.js';
 import { guardedStdio } from './spawn-guard.js';
 import { boostDuringGc, setThreadPolicy, threadPolicyProblem } from './thread-policy.js';
 
@@ -155,10 +156,8 @@ function v8PoolSize(): number {
 
 /** When a thread of this process started (clock ticks since boot: /proc's stat, field 22). */
 async function startTime(tid: number): Promise<number> {
-  const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => '');
-  // The command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[22 - 3] ?? Infinity);
+  const stat = await readProcStat(`self/task/${tid}`);
+  return stat ? Number(stat.startTime) : Infinity;
 }
 
 function tool(): Options {

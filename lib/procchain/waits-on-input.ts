@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { readProcStat } from '../base/proc-stat.js';
 
 /** Kernel functions a thread sleeps in while it reads a pipe or a socket pair (Node's child stdio). */
 const READING = /pipe_read|pipe_wait|unix_stream_read/;
@@ -31,9 +32,7 @@ export async function waitsOnInput(pid: number, options: { idleLoop?: boolean } 
 async function anyThreadBusy(pid: number): Promise<boolean> {
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
   for (const tid of tasks) {
-    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => undefined);
-    if (stat === undefined) continue;
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const state = (await readProcStat(`${pid}/task/${tid}`))?.state;
     if (state === 'R' || state === 'D') return true;
   }
   return false;

@@ -2,6 +2,7 @@
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudiofsError } from '../base/errors.js';
+import { readProcStat } from '../base/proc-stat.js';
 
 /** The lock's file name inside the state directory. */
 export const LOCK_FILE = 'mount.lock';
@@ -67,14 +68,12 @@ async function isSame(holder: Holder): Promise<boolean> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const stat = await readFile(`/proc/${holder.pid}/stat`, 'utf8').catch(() => undefined);
+  const stat = await readProcStat(holder.pid);
   if (stat === undefined) return process.platform !== 'linux';
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return false;
-  return holder.started === null || fields[19] === holder.started;
+  if (stat.state === 'Z' || stat.state === 'X') return false;
+  return holder.started === null || stat.startTime === holder.started;
 }
 
 async function startTime(pid: number): Promise<string | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  return stat === undefined ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  return (await readProcStat(pid))?.startTime ?? null;
 }
