@@ -58,7 +58,7 @@ test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just
     const named = /engine: V8's compiler threads \(([\d, ]+)\) run SCHED_FIFO 9 while the mix runs \(it waits for them\), SCHED_IDLE while it does not/.exec(log);
     assert.ok(named, `the log names them: ${log}`);
     const placed = named[1].split(', ').map(Number);
-    assert.equal(placed.length, 4, 'Node\'s default pool of 4');
+    assert.equal(placed.length, 1, 'the pool of one the launcher asks for (--v8-pool-size=1)');
     const look = async () => Promise.all((await threadsOf(pid)).map(async (t) => ({ ...t, policy: await policy(t.tid) })));
     // Looked at between garbage collections (during one they run SCHED_FIFO 9: looked at again).
     type Rows = Awaited<ReturnType<typeof look>>;
