@@ -10,7 +10,7 @@ import { threadsOf } from '../helpers/threads.js';
 
 test('bin/audiofs runs with this Node and the environment and options of its first line', () => {
   const launcher = join(ROOT, 'bin/audiofs');
-  assert.deepEqual(launcherCommand(launcher), ['/usr/bin/env', 'UV_THREADPOOL_SIZE=16', process.execPath, '--initial-old-space-size=128', '--max-semi-space-size=1', '--single-threaded-gc', '--no-lazy', '--always-sparkplug', '--interrupt-budget=202752', launcher]);
+  assert.deepEqual(launcherCommand(launcher), ['/usr/bin/env', 'UV_THREADPOOL_SIZE=16', process.execPath, '--v8-pool-size=1', '--initial-old-space-size=128', '--max-semi-space-size=1', '--single-threaded-gc', '--no-lazy', '--always-sparkplug', '--interrupt-budget=202752', launcher]);
 });
 
 test('the environment of the first line is there before Node starts: the mount runs 16 libuv pool threads, not 4', async () => {
