@@ -438,3 +438,53 @@ test('a stage bypassed while the chain waits for its turn to fork: the run start
     await run.stop();
   }
 });
+
+/** Resolves once `ready()` holds, looking on every turn of the event loop (the turns the stages fork on). */
+async function onTurnWhen(ready: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error('not ready in time');
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+test('stages fork one a turn, the last first; a stop between two forks ends what was forked and forks nothing more', async () => {
+  const chain = new Chain('c');
+  chain.stages = [fixture('never-exits'), fixture('never-exits'), fixture('never-exits')];
+  chain.input.write(0, Buffer.from('x'));
+  const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: () => undefined });
+  chain.run = run;
+  const out = readAll(chain.out);
+  const starting = run.start();
+  await onTurnWhen(() => chain.stages[2].proc !== undefined);
+  assert.equal(chain.stages[0].proc, undefined, 'the first stage is not forked on the turn the last was');
+  assert.equal(chain.stages[1].proc, undefined);
+  const last = chain.stages[2].proc!.pid;
+  await run.stop();
+  await starting;
+  assert.deepEqual(await out, Buffer.alloc(0), 'the output ends');
+  assert.equal(chain.stages[0].proc, undefined, 'nothing forked after the stop');
+  assert.equal(chain.stages[1].proc, undefined);
+  assert.throws(() => process.kill(last, 0), { code: 'ESRCH' }, 'the stage forked before the stop is gone');
+});
+
+test('an in written to a later stage while the stages fork: the run is fed there once they all run, and only that reaches the output', async () => {
+  const chain = new Chain('c');
+  chain.stages = [stage('a', ['cat'], '/bin/cat'), stage('b', ['cat'], '/bin/cat')];
+  chain.input.write(0, Buffer.from('from the chain\'s own in\n'));
+  const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: () => undefined });
+  chain.run = run;
+  const out = readAll(chain.out);
+  const starting = run.start();
+  await onTurnWhen(() => chain.stages[1].proc !== undefined);
+  assert.equal(chain.stages[0].proc, undefined, 'written between two forks');
+  const written = randomBytes(64 * 1024);
+  chain.stages[1].input.write(0, written);
+  run.inject(chain.stages[1]);
+  await starting;
+  try {
+    assert.ok((await out).equals(written), 'the output is what was written to b/in, whole, and nothing of a');
+  } finally {
+    await run.stop();
+  }
+});
