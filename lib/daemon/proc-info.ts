@@ -1,7 +1,7 @@
 // What the kernel says about a process: alive or not, its argv, its children (Linux /proc; `ps` elsewhere).
 import { readFile, readdir } from 'node:fs/promises';
 import { execa } from 'execa';
-import { readProcStat } from '../base/proc-stat.js';
+import { readProcStat, type ProcStatFields } from '../base/proc-stat.js';
 
 const HAS_PROC = process.platform === 'linux';
 
@@ -27,20 +27,16 @@ export async function readCmdline(pid: number): Promise<string[] | undefined> {
   return ps.exitCode === 0 && ps.stdout.trim() !== '' ? ps.stdout.trim().split(/\s+/) : undefined;
 }
 
-/** The fields of /proc/PID/stat audiofs needs. */
-export interface ProcStat {
+/** A process's /proc/PID/stat fields (lib/base/proc-stat.ts), with its id. */
+export interface ProcStat extends ProcStatFields {
   readonly pid: number;
-  readonly state: string;
-  readonly ppid: number;
-  readonly pgid: number;
-  readonly sid: number;
 }
 
 /** Reads /proc/PID/stat (undefined when it is gone or there is no /proc). */
 export async function readStat(pid: number): Promise<ProcStat | undefined> {
   if (!HAS_PROC) return undefined;
   const stat = await readProcStat(pid);
-  return stat && { pid, state: stat.state, ppid: stat.ppid, pgid: stat.pgrp, sid: stat.session };
+  return stat && { pid, ...stat };
 }
 
 /** Every process that descends from `pid` or shares its session, not counting `pid` itself. */
@@ -55,7 +51,7 @@ export async function descendants(pid: number): Promise<number[]> {
     grew = false;
     for (const s of stats) {
       if (s.pid === pid || found.has(s.pid)) continue;
-      if (s.ppid === pid || found.has(s.ppid) || s.sid === pid) {
+      if (s.ppid === pid || found.has(s.ppid) || s.session === pid) {
         found.add(s.pid);
         grew = true;
       }

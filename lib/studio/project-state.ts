@@ -98,7 +98,7 @@ export async function captureChanges(project: Project, inputs: SavedInputs, part
     for (const chain of chains) capture.look(chain);
     capture.dropGoneParts();
   }
-  for (const store of capture.toCopy([])) await capture.copy(store);
+  for (const store of capture.rootToCopy()) await capture.copy(store);
   return capture.changes(all);
 }
 
@@ -110,39 +110,35 @@ class Capture {
   private ids: number[] = [];
   private readonly set = new Map<string, string>();
   private readonly del = new Set<string>();
-  /** The stores copied by this capture, and the id of their file. */
-  private readonly copied = new Map<InputStore, number | null>();
 
   constructor(private readonly project: Project, private readonly inputs: SavedInputs, private readonly parts: ProjectParts,
     private readonly forced: ReadonlySet<InputStore>, private readonly inputsOf: Map<Chain, readonly number[]>) {}
 
-  /** The stores of `chains` (and the root's) that changed since they were saved: to copy() first. */
+  /** The stores of `chains` that changed since they were saved: to copy() first. */
   toCopy(chains: Iterable<Chain>): InputStore[] {
     const stale: InputStore[] = [];
-    const add = (store: InputStore) => {
-      if (this.inputs.savedNow(store, this.busy(store)) === undefined) stale.push(store);
-    };
-    const addFiles = (owner: object) => {
-      for (const [, store] of this.project.userFiles.entries(owner)) add(store);
-    };
     for (const chain of chains) {
       if (this.project.chains.get(chain.name) !== chain) continue;
       for (const s of chain.stages) {
-        add(s.input);
-        addFiles(s);
+        this.addStale(s.input, stale);
+        this.addStaleFiles(s, stale);
       }
-      if (!chain.liveInput) add(chain.input);
-      addFiles(chain);
+      if (!chain.liveInput) this.addStale(chain.input, stale);
+      this.addStaleFiles(chain, stale);
     }
-    addFiles(this.project);
+    return stale;
+  }
+
+  /** The root's stores (the user's files beside /ctl) that changed since they were saved. */
+  rootToCopy(): InputStore[] {
+    const stale: InputStore[] = [];
+    this.addStaleFiles(this.project, stale);
     return stale;
   }
 
   /** Copies `store` to its file (a writer that opened it meanwhile leaves it for later). */
   async copy(store: InputStore): Promise<void> {
-    const r = await this.inputs.save(store, this.busy(store));
-    this.current &&= r.current;
-    this.copied.set(store, r.id);
+    this.current &&= (await this.inputs.save(store, this.busy(store))).current;
   }
 
   /** Takes a chain's part: set when its text changed; forgotten when the project no longer has it. */
@@ -210,6 +206,14 @@ class Capture {
     }
   }
 
+  private addStale(store: InputStore, stale: InputStore[]): void {
+    if (this.inputs.savedNow(store, this.busy(store)) === undefined) stale.push(store);
+  }
+
+  private addStaleFiles(owner: object, stale: InputStore[]): void {
+    for (const [, store] of this.project.userFiles.entries(owner)) this.addStale(store, stale);
+  }
+
   private files(owner: object): FileState[] {
     const list: FileState[] = [];
     for (const [name, store] of this.project.userFiles.entries(owner)) list.push({ name, input: this.idOf(store) });
@@ -218,10 +222,11 @@ class Capture {
 
   /**
    * The saved input a part names for `store`: its file's id as saved now. A store that changed since it was
-   * copied (or looked at) names its last file, and the capture is not current: it is saved again later.
+   * copied (or looked at) names the file it was last saved to, and the capture is not current: it is saved
+   * again later.
    */
   private idOf(store: InputStore): number | null {
-    const r = this.inputs.savedNow(store, this.busy(store)) ?? { id: this.copied.get(store) ?? this.inputs.lastId(store), current: false };
+    const r = this.inputs.savedNow(store, this.busy(store)) ?? { id: this.inputs.lastId(store), current: false };
     this.current &&= r.current;
     if (r.id !== null) this.ids.push(r.id);
     return r.id;

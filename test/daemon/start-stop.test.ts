@@ -26,7 +26,7 @@ test('start runs the mount command detached and resolves when DIR/ctl exists; st
     assert.ok(await exists(join(place.mountDir, 'ctl')));
     assert.equal(await readPidFile(started.pidFile), started.pid);
     const stat = await readStat(started.pid);
-    assert.equal(stat?.sid, started.pid, 'the daemon leads a session of its own');
+    assert.equal(stat?.session, started.pid, 'the daemon leads a session of its own');
     assert.equal(await readlink(`/proc/${started.pid}/fd/0`), '/dev/null');
     assert.equal(await readlink(`/proc/${started.pid}/fd/1`), started.logFile);
     assert.equal(await readlink(`/proc/${started.pid}/fd/2`), started.logFile);
@@ -119,7 +119,7 @@ test('a daemon that ignores SIGTERM is SIGKILLed after the timeout, with its cli
   try {
     const started = await startDaemon({ mountDir: place.mountDir, stateDir: place.stateDir, command: place.command('ignores-term.mjs'), env: place.env });
     client = Number(await readFile(join(place.mountDir, 'client.pid'), 'utf8'));
-    assert.notEqual((await readStat(client))?.sid, started.pid, 'the client has a session of its own');
+    assert.notEqual((await readStat(client))?.session, started.pid, 'the client has a session of its own');
     const t0 = Date.now();
     const stopped = await stopDaemon({ mountDir: place.mountDir, stateDir: place.stateDir, timeoutMs: 600 });
     assert.ok(Date.now() - t0 >= 600, 'SIGTERM got its time');
