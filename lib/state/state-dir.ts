@@ -56,8 +56,8 @@ export class StateDir {
     await this.saveText(name, `${JSON.stringify(value, null, 2)}\n`);
   }
 
-  /** saveJson() of a JSON text made by the caller. */
-  async saveText(name: string, text: string): Promise<void> {
+  /** saveJson() of a JSON text made by the caller, whole or in pieces (written a batch at a time: writeFileAtomic). */
+  async saveText(name: string, text: string | readonly string[]): Promise<void> {
     const p = this.path(name);
     const previous = this.saving.get(p) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => writeFileAtomic(p, text));

@@ -1,4 +1,4 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
@@ -19,14 +19,17 @@ export function isAtomicTemp(name: string): boolean {
 /**
  * Replaces `path` so that a reader, or the file left after a crash, sees either the old or the new
  * content, never a mix: write a temporary in the same directory, fsync it, rename it over, fsync the directory.
+ * A text in pieces (their concatenation) is encoded and written PIECES_BATCH characters at a time, the event
+ * loop free between two writes: a large file costs its caller's thread no more than a batch at a time.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, options: WriteFileAtomicOptions = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly string[], options: WriteFileAtomicOptions = {}): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}${ATOMIC_TEMP_SUFFIX}`);
   const handle = await open(temp, 'wx', options.mode ?? 0o600);
   try {
     try {
-      await handle.writeFile(data);
+      if (Array.isArray(data)) await writePieces(handle, data as readonly string[]);
+      else await handle.writeFile(data as string | Uint8Array);
       await handle.sync();
     } finally {
       await handle.close();
@@ -37,6 +40,26 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
     throw err;
   }
   await syncDirectory(dir);
+}
+
+/** How many characters of a text in pieces writeFileAtomic encodes and writes at a time (~0.05 ms of encoding). */
+export const PIECES_BATCH = 64 * 1024;
+
+async function writePieces(handle: FileHandle, pieces: readonly string[]): Promise<void> {
+  let batch: string[] = [];
+  let chars = 0;
+  const write = async () => {
+    const bytes = Buffer.from(batch.join(''), 'utf8');
+    for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
+    batch = [];
+    chars = 0;
+  };
+  for (const piece of pieces) {
+    batch.push(piece);
+    chars += piece.length;
+    if (chars >= PIECES_BATCH) await write();
+  }
+  if (batch.length > 0) await write();
 }
 
 /** Makes what was written to a file durable (fsync by path). */

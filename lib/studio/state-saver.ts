@@ -3,7 +3,7 @@ import { Journal } from '../state/journal.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { Project } from './project.js';
 import {
-  applyChanges, applyRecord, captureChanges, isJournalRecord, isProjectState, partsOf, recordText, restoreProject, snapshotText, stateOf,
+  applyChanges, applyRecord, captureChanges, isJournalRecord, isProjectState, partsOf, recordText, restoreProject, snapshotPieces, stateOf,
   type ProjectParts,
 } from './project-state.js';
 import type { Chain } from '../procchain/chain.js';
@@ -250,8 +250,8 @@ export class StateSaver {
 
   /** Writes project.json: the project as `parts`, up to journal record `seq`. */
   private async writeSnapshot(parts: ProjectParts, seq: number): Promise<void> {
-    const text = snapshotText(parts, seq);
-    await this.state.saveText(PROJECT_JSON, text);
-    this.snapshotBytes = text.length;
+    const pieces = snapshotPieces(parts, seq);
+    await this.state.saveText(PROJECT_JSON, pieces);
+    this.snapshotBytes = pieces.reduce((n, p) => n + p.length, 0);
   }
 }

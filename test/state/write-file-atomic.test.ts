@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeFileAtomic } from '../../lib/state/index.js';
+import { PIECES_BATCH, writeFileAtomic } from '../../lib/state/index.js';
 
 const writer = resolve(import.meta.dirname, '../../../fixtures/daemon/atomic-writer.mjs');
 
@@ -86,6 +86,13 @@ test('writeFileAtomic replaces content and mode, and leaves no temporary behind,
     assert.equal((await stat(file)).mode & 0o777, 0o640);
     await writeFileAtomic(file, new Uint8Array([104, 105]));
     assert.equal(await readFile(file, 'utf8'), 'hi');
+    // A text in pieces, batches of them written in turn: pieces that straddle a batch, multibyte characters.
+    const pieces = Array.from({ length: 3000 }, (_, i) => `${i} é♪ ${'x'.repeat(i % 97)}\n`);
+    assert.ok(pieces.join('').length > 2 * PIECES_BATCH);
+    await writeFileAtomic(file, pieces);
+    assert.equal(await readFile(file, 'utf8'), pieces.join(''));
+    await writeFileAtomic(file, []);
+    assert.equal(await readFile(file, 'utf8'), '');
     await assert.rejects(writeFileAtomic(join(dir, 'missing', 'b.json'), 'x'), { code: 'ENOENT' });
     await assert.rejects(writeFileAtomic(join(dir, 'sub'), 'x').then(() => writeFileAtomic(join(dir, 'sub', 'c'), 'x')), { code: 'ENOTDIR' });
     assert.deepEqual((await readdir(dir)).sort(), ['a.json', 'sub']);

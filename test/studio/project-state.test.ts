@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { Logger } from '../../lib/base/logger.js';
 import type { Chain } from '../../lib/procchain/chain.js';
 import { Project } from '../../lib/studio/project.js';
-import { applyChanges, captureChanges, snapshotText, stateOf, type ProjectParts } from '../../lib/studio/project-state.js';
+import { applyChanges, captureChanges, snapshotPieces, stateOf, type ProjectParts } from '../../lib/studio/project-state.js';
 import { SavedInputs } from '../../lib/studio/saved-inputs.js';
 
-test('snapshotText puts project.json together from the parts as parsing them would (chains in their order, seq); an older root part that lists the chains is read too', async () => {
+test('snapshotPieces puts project.json together from the parts as parsing them would (chains in their order, seq); an older root part that lists the chains is read too', async () => {
   const root = await mkdtemp(join(tmpdir(), 'audiofs-parts-'));
   const project = new Project({ format: { rate: 44100, channels: 2 }, logger: new Logger({ level: 'error' }), cwd: root, path: process.env.PATH ?? '/usr/bin:/bin', env: {} });
   try {
@@ -26,13 +26,13 @@ test('snapshotText puts project.json together from the parts as parsing them wou
     applyChanges(parts, await captureChanges(project, inputs, parts, { inputsOf: new Map<Chain, readonly number[]>(), scope: 'all' }));
     const parsed = { ...stateOf(parts), seq: 7 };
     assert.deepEqual(parsed.chains.map((c) => c.name), ['x é"♪', 'a', 'b']);
-    assert.deepEqual(JSON.parse(snapshotText(parts, 7)), parsed);
+    assert.deepEqual(JSON.parse(snapshotPieces(parts, 7).join('')), parsed);
     // As a version before places saved it: the root lists the chains, whose parts have no place.
     const older: ProjectParts = new Map();
     const rootPart = JSON.parse(parts.get('root')!);
     older.set('root', JSON.stringify({ ...rootPart, chains: ['b', 'a', 'x é"♪'] }));
     for (const [key, text] of parts) if (key !== 'root') older.set(key, JSON.stringify({ ...JSON.parse(text), place: undefined }));
-    const olderState = JSON.parse(snapshotText(older, 3));
+    const olderState = JSON.parse(snapshotPieces(older, 3).join(''));
     assert.deepEqual(olderState.chains.map((c: { name: string }) => c.name), ['b', 'a', 'x é"♪'], 'the list says the order');
     assert.deepEqual(olderState, { ...stateOf(older), seq: 3 });
   } finally {
