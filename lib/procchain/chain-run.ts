@@ -69,8 +69,9 @@ const STARTUP_MS = 10_000;
 const IDLE_MS = 250;
 
 /**
- * Export mode: each stage writes into a pipe of this size (its reader, the kernel or JavaScript, takes more
- * a read and is woken less: a sox writes 8 KiB at a time), and the input is read 1 MiB at a time.
+ * Export mode: each stage reads from and writes into pipes of this size (its reader, the kernel or JavaScript,
+ * takes more a read and is woken less: a sox writes 8 KiB at a time; a junction's splice between two pipes
+ * moves pages), and the input is read 1 MiB at a time.
  * Realtime keeps Node's socket pairs and 64 KiB: what waits in a pipe there is latency.
  */
 const FILE_SPEED_PIPE: Bytes = 1024 * 1024;
@@ -488,7 +489,7 @@ export class ChainRun {
       },
     });
     const proc = await StageProcess.spawn(
-      { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined },
+      { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined, stdinPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined },
       {
         onStderr: (chunk) => limit.take(launch.stderr(chunk)),
         onTerminate: () => launch.end(),

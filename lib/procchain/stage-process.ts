@@ -2,7 +2,7 @@ import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
 import { guardsReady } from './spawn-guard.js';
 import { descriptorOf, makePipe, unreadBytes } from './kernel-pump.js';
 import { closeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Bytes } from '../base/units.js';
 import { execa, type Options, type ResultPromise } from 'execa';
 import type { Readable, Writable } from 'node:stream';
@@ -20,6 +20,12 @@ export interface SpawnSpec {
    * make one (export mode: a stage may run far ahead of its reader, and its reader takes more a read).
    */
   stdoutPipe?: Bytes;
+  /**
+   * Its stdin on a real pipe of (up to) this many bytes instead of Node's socket pair, where the addon can make
+   * one (export mode: a junction's splice from the previous stage's pipe then moves pages, where into a socket
+   * it copied every byte into the socket's buffers, and the stage copied them out again).
+   */
+  stdinPipe?: Bytes;
 }
 
 /** Where a stage process reports. */
@@ -41,6 +47,41 @@ function pipeIfPossible(bytes: Bytes): { read: number; write: number } | undefin
   } catch {
     return undefined;
   }
+}
+
+/** The least room a read into a slab of pipeReader is given (else the next read starts a new slab). */
+const MIN_READ: Bytes = 64 * 1024;
+
+/**
+ * A stream of the pipe `fd`, read up to `bytes` at a time: Node reads 64 KiB at a time into a buffer of its own
+ * each, 16 reads, buffers and trips through JavaScript for a full pipe of 1 MiB. Here reads fill slabs of
+ * `bytes` one after the other (each read gets the rest of the slab, at least MIN_READ), and each chunk handed
+ * on is a view of its slab: no copy, and a slab is kept only as long as a chunk of it is.
+ */
+function pipeReader(fd: number, bytes: Bytes): Socket {
+  let slab = Buffer.allocUnsafeSlow(bytes);
+  let used = 0;
+  const socket: Socket = new Socket({
+    fd,
+    readable: true,
+    writable: false,
+    onread: {
+      buffer: () => {
+        if (bytes - used < MIN_READ) {
+          slab = Buffer.allocUnsafeSlow(bytes);
+          used = 0;
+        }
+        return slab.subarray(used);
+      },
+      // Handed on as Node's own reads are, as 'data' (pause() and resume() stop and start the reads alike).
+      callback: (n: number, buf: Uint8Array) => {
+        used += n;
+        socket.emit('data', (buf as Buffer).subarray(0, n));
+        return true;
+      },
+    },
+  } as SocketConstructorOpts);
+  return socket;
 }
 
 /** The life of a stage's process: running, stopped (SIGSTOP), or exited with a code or signal. */
@@ -69,10 +110,10 @@ export class StageProcess {
     return fd === undefined ? undefined : unreadBytes(fd);
   }
 
-  private constructor(child: ResultPromise, private readonly events: StageProcessEvents, stdout: Readable) {
+  private constructor(child: ResultPromise, private readonly events: StageProcessEvents, stdout: Readable, stdin: Writable) {
     this.child = child;
     this.pid = child.pid!;
-    this.stdin = child.stdin!;
+    this.stdin = stdin;
     this.stdout = stdout;
     // A stage that dies makes writes to its stdin fail with EPIPE: that is its exit, reported there.
     this.stdin.on('error', () => undefined);
@@ -114,8 +155,10 @@ export class StageProcess {
     await guardsReady();
     const lineage = newLineage();
     const pipe = spec.stdoutPipe === undefined ? undefined : pipeIfPossible(spec.stdoutPipe);
+    const inPipe = spec.stdinPipe === undefined ? undefined : pipeIfPossible(spec.stdinPipe);
     const stdio = guardedStdio();
     if (pipe) stdio[1] = pipe.write as never;
+    if (inPipe) stdio[0] = inPipe.read as never;
     let child: ResultPromise;
     try {
       child = execa(spec.file, [...spec.args], {
@@ -133,18 +176,22 @@ export class StageProcess {
       });
     } catch (err) {
       if (pipe) closeSync(pipe.read);
+      if (inPipe) closeSync(inPipe.write);
       throw err;
     } finally {
-      // The child has its own copy of the write end (dup2 clears close-on-exec there), or there is no child.
+      // The child has its own copies of the ends it uses (dup2 clears close-on-exec there), or there is no child.
       if (pipe) closeSync(pipe.write);
+      if (inPipe) closeSync(inPipe.read);
     }
     if (child.pid === undefined) {
       if (pipe) closeSync(pipe.read);
+      if (inPipe) closeSync(inPipe.write);
       const r = await child;
       throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
     }
-    const stdout = pipe ? new Socket({ fd: pipe.read, readable: true, writable: false }) : child.stdout!;
-    const proc = new StageProcess(child, events, stdout);
+    const stdout = pipe ? pipeReader(pipe.read, spec.stdoutPipe!) : child.stdout!;
+    const stdin = inPipe ? new Socket({ fd: inPipe.write, readable: false, writable: true }) : child.stdin!;
+    const proc = new StageProcess(child, events, stdout, stdin);
     proc.lineage = lineage;
     return proc;
   }

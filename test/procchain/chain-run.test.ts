@@ -191,12 +191,19 @@ function firstDifference(a: Buffer, b: Buffer, from = 0): number {
   return k;
 }
 
-/** Thirty copies of the 2 s noise signal (about 21 MB, far more than the pipes and the reader hold): every position in it is unique, so each output byte can be placed. */
+/**
+ * 120 s of noise (21 MB, far more than the pipes and the reader hold: in export mode each stage reads from a
+ * pipe of 1 MiB and writes into another), made whole by sox (not a short signal repeated): every position in it is
+ * unique, so each output byte can be placed.
+ */
 async function withLongSignal(body: (raw: Buffer, halved: Buffer) => Promise<void>): Promise<void> {
-  await withSignal(async (_file, data) => {
-    const raw = Buffer.concat(Array.from({ length: 30 }, () => data));
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-chainrun-'));
+  try {
+    const raw = await readFile(await soxSignal(dir, 'long.raw', ['120', 'sine', '300', 'pinknoise', 'mix']));
     await body(raw, await pipelineOf(raw, `sox ${SOX_ARGS(['vol', '0.5']).join(' ')}`));
-  });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 test('splice out and back in during a run: the stage\'s output, then the input itself, then the held bytes, then the stage again; nothing lost', async () => {
