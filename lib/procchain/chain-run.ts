@@ -69,12 +69,18 @@ const STARTUP_MS = 10_000;
 const IDLE_MS = 250;
 
 /**
- * Export mode: each stage reads from and writes into pipes of this size (its reader, the kernel or JavaScript,
- * takes more a read and is woken less: a sox writes 8 KiB at a time; a junction's splice between two pipes
- * moves pages), and the input is read 1 MiB at a time.
+ * Export mode: each stage writes into a pipe of this size (its reader, the kernel or JavaScript, takes more
+ * a read and is woken less: a sox writes 8 KiB at a time), and the input is read 1 MiB at a time.
  * Realtime keeps Node's socket pairs and 64 KiB: what waits in a pipe there is latency.
  */
 const FILE_SPEED_PIPE: Bytes = 1024 * 1024;
+/**
+ * Export mode: each stage reads from a pipe of this size (a junction's splice from the previous stage's pipe
+ * then moves pages; into Node's socket pair it copied every byte into the socket's buffers). About what the
+ * socket held (~200 KiB): a stage's input stays as close behind it, and what a bypass leaves waiting in it
+ * as small.
+ */
+const FILE_SPEED_STDIN: Bytes = 256 * 1024;
 const FILE_SPEED_FEED: Bytes = 1024 * 1024;
 
 /** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
@@ -230,6 +236,13 @@ export class ChainRun {
     return this.serialize(async () => {
       // A stage with no command has nothing to put back: it stays passed through.
       if (!this.outOfPath.has(stage) || !stage.proc) return;
+      const next = this.targetAtOrAfter(this.chain.stages.indexOf(stage) + 1);
+      if (next instanceof StdinTarget && next.closed) {
+        // The rest of the input went around it to its end meanwhile, and the next stage got its end of file.
+        const taken = this.targets.get(stage)?.taken ?? 0;
+        const given = this.pumps.get(stage)?.bytes ?? 0;
+        this.options.log('warn', `${this.chain.name}/${stage.name}: put back after the chain's input had gone around it to its end: what it still held (it had taken ${taken} bytes and given ${given}) does not reach the output`);
+      }
       stage.proc.cont();
       this.outOfPath.delete(stage);
       this.pathChanged();
@@ -489,7 +502,7 @@ export class ChainRun {
       },
     });
     const proc = await StageProcess.spawn(
-      { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined, stdinPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined },
+      { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined, stdinPipe: this.fileSpeed ? FILE_SPEED_STDIN : undefined },
       {
         onStderr: (chunk) => limit.take(launch.stderr(chunk)),
         onTerminate: () => launch.end(),

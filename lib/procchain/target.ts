@@ -21,7 +21,7 @@ export class StdinTarget implements Target {
   kernelWriter: (() => void) | undefined;
 
   write(chunk: Buffer): boolean {
-    if (this.dead) return true;
+    if (this.closed) return true;
     this.kernelWriter?.();
     this.taken += chunk.length;
     return this.stdin.write(chunk);
@@ -29,11 +29,11 @@ export class StdinTarget implements Target {
 
   /** Bytes waiting in audiofs for the process to read them. */
   get waiting(): Bytes {
-    return this.dead ? 0 : this.stdin.writableLength;
+    return this.closed ? 0 : this.stdin.writableLength;
   }
 
   whenWritable(): Promise<void> {
-    if (this.dead || !this.stdin.writableNeedDrain) return Promise.resolve();
+    if (this.closed || !this.stdin.writableNeedDrain) return Promise.resolve();
     // One wait per drain, however many ask (a feeder rerouted by each splice asks again each time).
     this.drained ??= new Promise((resolve) => {
       const done = () => {
@@ -49,10 +49,11 @@ export class StdinTarget implements Target {
   private drained: Promise<void> | undefined;
 
   end(): void {
-    if (!this.dead && !this.stdin.writableEnded) this.stdin.end();
+    if (!this.closed && !this.stdin.writableEnded) this.stdin.end();
   }
 
-  private get dead(): boolean {
+  /** Its end was given (or the process is gone): what is written now is dropped. */
+  get closed(): boolean {
     return this.stdin.destroyed || this.stdin.writableEnded;
   }
 }

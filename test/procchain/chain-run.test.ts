@@ -193,7 +193,7 @@ function firstDifference(a: Buffer, b: Buffer, from = 0): number {
 
 /**
  * 120 s of noise (21 MB, far more than the pipes and the reader hold: in export mode each stage reads from a
- * pipe of 1 MiB and writes into another), made whole by sox (not a short signal repeated): every position in it is
+ * pipe of 256 KiB and writes into one of 1 MiB), made whole by sox (not a short signal repeated): every position in it is
  * unique, so each output byte can be placed.
  */
 async function withLongSignal(body: (raw: Buffer, halved: Buffer) => Promise<void>): Promise<void> {
@@ -378,6 +378,43 @@ test('a stage bypassed before it has read its stdin is stopped once it has: the 
     assert.equal(held[1], held[2], 'it gave all it had taken before it was stopped');
     assert.equal(got.length, input.length);
     assert.ok(got.equals(input), `the output is the input in order (first difference at ${firstDifference(got, input)})`);
+  } finally {
+    await run.stop();
+  }
+});
+
+test('a stage put back after the input went around it to its end: /log says what it held is dropped, and the output is all the rest', async () => {
+  const input = randomBytes(100 * 1024);
+  const chain = new Chain('late');
+  const vol = sox('vol', ['vol', '0.5']);
+  // The last stage sleeps before it reads: the input's end reaches its stdin while it still runs.
+  const last = stage('late', ['sh', '-c', 'sleep 0.5; exec cat'], '/bin/sh');
+  chain.stages = [stage('cat0', ['cat'], '/bin/cat'), vol, last];
+  chain.input.write(0, input);
+  const log: string[] = [];
+  const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: process.cwd(), log: (level, message) => log.push(`${level} ${message}`) });
+  chain.run = run;
+  const out = readAll(chain.out);
+  try {
+    await run.start();
+    vol.mode = 0o155;
+    await run.spliceOut(vol);
+    for (let i = 0; !last.proc!.stdin.writableEnded; i++) {
+      assert.ok(i < 500, 'the input went around the bypassed stage to its end within 5 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    vol.mode = 0o755;
+    await run.spliceIn(vol);
+    const got = await out;
+    await run.done;
+    const figures = log.map((l) => /stopped after taking (\d+) bytes and giving (\d+)/.exec(l)).find((x) => x);
+    assert.ok(figures, log.join('\n'));
+    const held = Number(figures[1]) - Number(figures[2]);
+    assert.ok(log.includes(`warn late/vol: put back after the chain's input had gone around it to its end: what it still held (it had taken ${figures[1]} bytes and given ${figures[2]}) does not reach the output`), log.join('\n'));
+    // vol 0.5 of what it gave, then the input itself from where it had read to.
+    const given = Number(figures[2]);
+    assert.equal(got.length, input.length - held);
+    assert.ok(got.subarray(given).equals(input.subarray(given + held)), 'after what it gave: the input itself, from where it had read to');
   } finally {
     await run.stop();
   }
