@@ -49,7 +49,7 @@ export class StdinTarget implements Target {
   private drained: Promise<void> | undefined;
 
   end(): void {
-    if (!this.closed && !this.stdin.writableEnded) this.stdin.end();
+    if (!this.closed) this.stdin.end();
   }
 
   /** Its end was given (or the process is gone): what is written now is dropped. */
