@@ -74,13 +74,6 @@ const IDLE_MS = 250;
  * Realtime keeps Node's socket pairs and 64 KiB: what waits in a pipe there is latency.
  */
 const FILE_SPEED_PIPE: Bytes = 1024 * 1024;
-/**
- * Export mode: each stage reads from a pipe of this size (a junction's splice from the previous stage's pipe
- * then moves pages; into Node's socket pair it copied every byte into the socket's buffers). About what the
- * socket held (~200 KiB): a stage's input stays as close behind it, and what a bypass leaves waiting in it
- * as small.
- */
-const FILE_SPEED_STDIN: Bytes = 256 * 1024;
 const FILE_SPEED_FEED: Bytes = 1024 * 1024;
 
 /** One run of a chain, from play until its output ends or it is stopped: processes, pumps, feeder. */
@@ -502,7 +495,7 @@ export class ChainRun {
       },
     });
     const proc = await StageProcess.spawn(
-      { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined, stdinPipe: this.fileSpeed ? FILE_SPEED_STDIN : undefined },
+      { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined },
       {
         onStderr: (chunk) => limit.take(launch.stderr(chunk)),
         onTerminate: () => launch.end(),

@@ -20,12 +20,6 @@ export interface SpawnSpec {
    * make one (export mode: a stage may run far ahead of its reader, and its reader takes more a read).
    */
   stdoutPipe?: Bytes;
-  /**
-   * Its stdin on a real pipe of (up to) this many bytes instead of Node's socket pair, where the addon can make
-   * one (export mode: a junction's splice from the previous stage's pipe then moves pages, where into a socket
-   * it copied every byte into the socket's buffers, and the stage copied them out again).
-   */
-  stdinPipe?: Bytes;
 }
 
 /** Where a stage process reports. */
@@ -110,10 +104,10 @@ export class StageProcess {
     return fd === undefined ? undefined : unreadBytes(fd);
   }
 
-  private constructor(child: ResultPromise, private readonly events: StageProcessEvents, stdout: Readable, stdin: Writable) {
+  private constructor(child: ResultPromise, private readonly events: StageProcessEvents, stdout: Readable) {
     this.child = child;
     this.pid = child.pid!;
-    this.stdin = stdin;
+    this.stdin = child.stdin!;
     this.stdout = stdout;
     // A stage that dies makes writes to its stdin fail with EPIPE: that is its exit, reported there.
     this.stdin.on('error', () => undefined);
@@ -155,10 +149,8 @@ export class StageProcess {
     await guardsReady();
     const lineage = newLineage();
     const pipe = spec.stdoutPipe === undefined ? undefined : pipeIfPossible(spec.stdoutPipe);
-    const inPipe = spec.stdinPipe === undefined ? undefined : pipeIfPossible(spec.stdinPipe);
     const stdio = guardedStdio();
     if (pipe) stdio[1] = pipe.write as never;
-    if (inPipe) stdio[0] = inPipe.read as never;
     let child: ResultPromise;
     try {
       child = execa(spec.file, [...spec.args], {
@@ -176,22 +168,18 @@ export class StageProcess {
       });
     } catch (err) {
       if (pipe) closeSync(pipe.read);
-      if (inPipe) closeSync(inPipe.write);
       throw err;
     } finally {
-      // The child has its own copies of the ends it uses (dup2 clears close-on-exec there), or there is no child.
+      // The child has its own copy of the write end (dup2 clears close-on-exec there), or there is no child.
       if (pipe) closeSync(pipe.write);
-      if (inPipe) closeSync(inPipe.read);
     }
     if (child.pid === undefined) {
       if (pipe) closeSync(pipe.read);
-      if (inPipe) closeSync(inPipe.write);
       const r = await child;
       throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
     }
     const stdout = pipe ? pipeReader(pipe.read, spec.stdoutPipe!) : child.stdout!;
-    const stdin = inPipe ? new Socket({ fd: inPipe.write, readable: false, writable: true }) : child.stdin!;
-    const proc = new StageProcess(child, events, stdout, stdin);
+    const proc = new StageProcess(child, events, stdout);
     proc.lineage = lineage;
     return proc;
   }

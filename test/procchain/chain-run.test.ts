@@ -192,8 +192,8 @@ function firstDifference(a: Buffer, b: Buffer, from = 0): number {
 }
 
 /**
- * 120 s of noise (21 MB, far more than the pipes and the reader hold: in export mode each stage reads from a
- * pipe of 256 KiB and writes into one of 1 MiB), made whole by sox (not a short signal repeated): every position in it is
+ * 120 s of noise (21 MB, far more than the pipes and the reader hold: in export mode each stage writes into a
+ * pipe of 1 MiB), made whole by sox (not a short signal repeated): every position in it is
  * unique, so each output byte can be placed.
  */
 async function withLongSignal(body: (raw: Buffer, halved: Buffer) => Promise<void>): Promise<void> {
