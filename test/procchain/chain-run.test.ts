@@ -414,6 +414,8 @@ test('a stage put back after the input went around it to its end: /log says what
     // vol 0.5 of what it gave, then the input itself from where it had read to.
     const given = Number(figures[2]);
     assert.equal(got.length, input.length - held);
+    const halved = await pipelineOf(input, `sox ${SOX_ARGS(['vol', '0.5']).join(' ')}`);
+    assert.ok(got.subarray(0, given).equals(halved.subarray(0, given)), `up to what it gave (${given} bytes): vol 0.5 of the input`);
     assert.ok(got.subarray(given).equals(input.subarray(given + held)), 'after what it gave: the input itself, from where it had read to');
   } finally {
     await run.stop();
