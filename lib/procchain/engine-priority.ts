@@ -3,6 +3,7 @@ import { execa, type Options } from 'execa';
 import type { Logger } from '../base/logger.js';
 import { readProcStat } from '../base/proc-stat.js';
 import { guardedStdio } from './spawn-guard.js';
+import { watchSpawningThread } from './spawner.js';
 import { boostDuringGc, setThreadPolicy, threadPolicyProblem } from './thread-policy.js';
 
 /** The SCHED_FIFO priority of the mix's thread: above every ordinary process, below the kernel's own and JACK's (70+). */
@@ -36,6 +37,26 @@ export async function raiseEngine(options: EnginePriorityOptions): Promise<boole
     options.logger.warn(`engine: no realtime priority for the mix (${why}); it runs at the ordinary priority and may fall behind on a busy machine (expected root, CAP_SYS_NICE or an rtprio limit: ulimit -r)`);
     return false;
   }
+}
+
+/** The SCHED_FIFO priority of the thread that starts stages: below the mix and V8's compiler threads. */
+export const SPAWNER_RT_PRIORITY = ENGINE_RT_PRIORITY - 2;
+
+/**
+ * Puts the thread that starts stages (spawner.ts) in SCHED_FIFO when the mix's thread got it (`engineRaised`),
+ * with reset-on-fork (the stages run at the ordinary policy). A fork holds the mount's address space for writing
+ * while it copies the page tables: at the ordinary policy beside a busy machine, the forking thread was
+ * preempted in the middle and the mix, faulting on a page, waited for it to get a CPU again.
+ */
+export function placeSpawningThread(options: { logger: Logger; engineRaised: boolean }): void {
+  if (!options.engineRaised) return;
+  watchSpawningThread((tid) => {
+    try {
+      if (setThreadPolicy(tid, 'fifo', SPAWNER_RT_PRIORITY)) options.logger.info(`engine: the thread that starts stages (${tid}) runs SCHED_FIFO ${SPAWNER_RT_PRIORITY}`);
+    } catch (err) {
+      options.logger.warn(`engine: the thread that starts stages stays at the ordinary priority (${(err as Error).message}); starting stages may delay the mix on a busy machine`);
+    }
+  });
 }
 
 /** V8's worker threads when no --v8-pool-size says otherwise (Node's default). */

@@ -31,6 +31,7 @@ interface PumpAddon {
   stop(handle: object): PumpStop;
   stats(handle: object): { moved: number; taken: number };
   pipe(bytes?: number): [number, number];
+  socketPair?(): [number, number];
   closeOnExec(fd: number): boolean;
   unread(fd: number): number;
 }
@@ -110,6 +111,15 @@ export function makePipe(bytes?: Bytes): { read: number; write: number } {
   if (!a) throw new Error(`no kernel pump: ${loadProblem}`);
   const [read, write] = bytes === undefined ? a.pipe() : a.pipe(bytes);
   return { read, write };
+}
+
+/**
+ * A connected pair of Unix stream sockets, both close-on-exec (what Node gives a child's stdio), from the addon
+ * on any POSIX system; undefined where the addon is missing.
+ */
+export function makeSocketPair(): [number, number] | undefined {
+  const a = nativeAddon();
+  return typeof a?.socketPair === 'function' ? a.socketPair() : undefined;
 }
 
 /**

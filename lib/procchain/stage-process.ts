@@ -1,10 +1,11 @@
 import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
 import { guardsReady } from './spawn-guard.js';
-import { descriptorOf, makePipe, unreadBytes } from './kernel-pump.js';
+import { descriptorOf, makePipe, makeSocketPair, unreadBytes } from './kernel-pump.js';
+import { spawnOffThread, spawnThreadWanted, type ProcessExit, type SpawnedProcess } from './spawner.js';
 import { closeSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Bytes } from '../base/units.js';
-import { execa, type Options, type ResultPromise } from 'execa';
+import { execa, type Options } from 'execa';
 import type { Readable, Writable } from 'node:stream';
 import { guardedStdio } from './spawn-guard.js';
 import { STDERR_PAUSE_MS } from './stderr-limit.js';
@@ -34,7 +35,7 @@ export interface StageProcessEvents {
 /** How long a stage's stderr may stay open after it exited (a descendant holding it) before the exit is reported. */
 const STDERR_AFTER_EXIT_MS = 500;
 
-/** A pipe of (up to) `bytes`, where the addon can make one; else the stage gets Node's socket pair. */
+/** A pipe of (up to) `bytes`, where the addon can make one; else the stage's stdout is a socket pair. */
 function pipeIfPossible(bytes: Bytes): { read: number; write: number } | undefined {
   try {
     return makePipe(bytes);
@@ -78,6 +79,102 @@ function pipeReader(fd: number, bytes: Bytes): Socket {
   return socket;
 }
 
+/** A started process as StageProcess takes it: its stdio (audiofs's ends) and its exit. */
+interface Child {
+  pid: number;
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  exit: Promise<ProcessExit>;
+}
+
+/** Descriptors of this process for a child's stdio: `ours` (wrapped in streams) and `theirs` (closed once it started). */
+interface StdioDescriptors {
+  ours: { stdin: number; stdout: number; stderr: number };
+  theirs: [number, number, number];
+  /** Its stdout is a pipe (else a socket pair). */
+  stdoutPipe: boolean;
+}
+
+/**
+ * Its stdio as descriptors this thread makes (sockets pairs as Node's, stdout a pipe when asked and possible),
+ * or undefined where the addon is missing.
+ */
+function stdioDescriptors(stdoutPipe: Bytes | undefined): StdioDescriptors | undefined {
+  const made: number[] = [];
+  try {
+    const stdin = makeSocketPair();
+    if (!stdin) return undefined;
+    made.push(...stdin);
+    const pipe = stdoutPipe === undefined ? undefined : pipeIfPossible(stdoutPipe);
+    const stdout = pipe ?? socketEnds(makeSocketPair()!);
+    made.push(stdout.read, stdout.write);
+    const stderr = makeSocketPair()!;
+    made.push(...stderr);
+    return { ours: { stdin: stdin[0], stdout: stdout.read, stderr: stderr[0] }, theirs: [stdin[1], stdout.write, stderr[1]], stdoutPipe: pipe !== undefined };
+  } catch (err) {
+    for (const fd of made) closeSync(fd);
+    throw err;
+  }
+}
+
+/** A socket pair as the two ends of a pipe (ours reads, theirs writes). */
+function socketEnds([ours, theirs]: [number, number]): { read: number; write: number } {
+  return { read: ours, write: theirs };
+}
+
+/**
+ * Starts the process from the spawning thread (spawner.ts) on descriptors made here; undefined where they
+ * cannot be made or the thread is switched off (then startHere). Rejects when it cannot be started.
+ */
+async function startOffThread(spec: SpawnSpec, env: Record<string, string | undefined>): Promise<Child | undefined> {
+  if (!spawnThreadWanted()) return undefined;
+  const fds = stdioDescriptors(spec.stdoutPipe);
+  if (!fds) return undefined;
+  const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  let started: SpawnedProcess;
+  try {
+    started = await spawnOffThread({ file: spec.file, args: [...spec.args], env: defined, cwd: spec.cwd, stdio: [...fds.theirs, ...guardedStdio().slice(3)] as Array<number | 'ignore'> });
+  } catch (err) {
+    for (const fd of Object.values(fds.ours)) closeSync(fd);
+    throw new Error(`cannot start ${spec.file}: ${(err as Error).message}`);
+  } finally {
+    // The child has its own copies (dup2 clears close-on-exec there), or there is no child.
+    for (const fd of fds.theirs) closeSync(fd);
+  }
+  return {
+    pid: started.pid,
+    stdin: new Socket({ fd: fds.ours.stdin, readable: false, writable: true }),
+    stdout: fds.stdoutPipe ? pipeReader(fds.ours.stdout, spec.stdoutPipe!) : new Socket({ fd: fds.ours.stdout, readable: true, writable: false }),
+    stderr: new Socket({ fd: fds.ours.stderr, readable: true, writable: false }),
+    exit: started.exited,
+  };
+}
+
+/** Starts the process from this thread with execa (the fork and the wait for its exec hold this thread); rejects when it cannot be started. */
+async function startHere(spec: SpawnSpec, env: Record<string, string | undefined>): Promise<Child> {
+  const child = execa(spec.file, [...spec.args], {
+    cwd: spec.cwd,
+    env,
+    extendEnv: false,
+    // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
+    stdio: guardedStdio() as unknown as Options['stdio'],
+    buffer: false,
+    detached: true,
+    reject: false,
+    cleanup: false,
+    stripFinalNewline: false,
+    encoding: 'buffer',
+  });
+  const exit = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.catch(() => undefined);
+  if (child.pid === undefined) {
+    const r = await child;
+    throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
+  }
+  return { pid: child.pid, stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr!, exit };
+}
+
 /** The life of a stage's process: running, stopped (SIGSTOP), or exited with a code or signal. */
 export type ProcessState = 'running' | 'stopped' | 'exited';
 
@@ -93,7 +190,6 @@ export class StageProcess {
   signal: string | null = null;
   /** Resolves when the process has exited and been reaped. */
   readonly exited: Promise<void>;
-  private readonly child: ResultPromise;
 
   /**
    * What was written to its stdin and it has not read yet (0 exactly when it has read everything);
@@ -104,82 +200,50 @@ export class StageProcess {
     return fd === undefined ? undefined : unreadBytes(fd);
   }
 
-  private constructor(child: ResultPromise, private readonly events: StageProcessEvents, stdout: Readable) {
-    this.child = child;
-    this.pid = child.pid!;
-    this.stdin = child.stdin!;
-    this.stdout = stdout;
+  private constructor(child: Child, private readonly events: StageProcessEvents) {
+    this.pid = child.pid;
+    this.stdin = child.stdin;
+    this.stdout = child.stdout;
     // A stage that dies makes writes to its stdin fail with EPIPE: that is its exit, reported there.
     this.stdin.on('error', () => undefined);
     this.stdout.on('error', () => undefined);
-    const stderrPipe = child.stderr!;
+    const stderr = child.stderr;
     let resume: NodeJS.Timeout | undefined;
-    stderrPipe.on('data', (b: Buffer) => {
+    stderr.on('data', (b: Buffer) => {
       if (events.onStderr?.(b) !== false || resume) return;
       // A flood: read it once per pause (the stage waits on its full pipe meanwhile), not as fast as it writes.
-      stderrPipe.pause();
+      stderr.pause();
       resume = setTimeout(() => {
         resume = undefined;
-        stderrPipe.resume();
+        stderr.resume();
       }, STDERR_PAUSE_MS);
     });
-    stderrPipe.once('close', () => clearTimeout(resume));
-    child.stderr!.on('error', () => undefined);
+    stderr.once('close', () => clearTimeout(resume));
+    stderr.on('error', () => undefined);
     // The process has exited when it has, not when every holder of its pipes has let go: a descendant
-    // that left with setsid may hold stdout for ever (execa's promise waits for that).
-    this.exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-      child.once('exit', (code, signal) => {
-        // Its last stderr is reported with its exit: wait for the pipe's end, but not for a descendant holding it.
-        const stderr = child.stderr!;
-        const timer = setTimeout(done, STDERR_AFTER_EXIT_MS);
-        stderr.once('close', done);
-        if (stderr.destroyed || stderr.readableEnded) done();
-        function done(): void {
-          clearTimeout(timer);
-          stderr.off('close', done);
-          resolve({ code: code ?? null, signal: signal ?? null });
-        }
-      });
-    }).then((exit) => this.settle(exit.code, exit.signal, events));
-    child.catch(() => undefined);
+    // that left with setsid may hold stdout for ever.
+    this.exited = child.exit.then((exit) => new Promise<ProcessExit>((resolve) => {
+      // As Node does for its children: nothing more goes to the stdin of a process that exited.
+      this.stdin.destroy();
+      // Its last stderr is reported with its exit: wait for the pipe's end, but not for a descendant holding it.
+      const timer = setTimeout(done, STDERR_AFTER_EXIT_MS);
+      stderr.once('close', done);
+      if (stderr.destroyed || stderr.readableEnded) done();
+      function done(): void {
+        clearTimeout(timer);
+        stderr.off('close', done);
+        resolve(exit);
+      }
+    })).then((exit) => this.settle(exit.code, exit.signal, events));
   }
 
   /** Starts a process in its own process group; rejects when it cannot be started. */
   static async spawn(spec: SpawnSpec, events: StageProcessEvents = {}): Promise<StageProcess> {
     await guardsReady();
     const lineage = newLineage();
-    const pipe = spec.stdoutPipe === undefined ? undefined : pipeIfPossible(spec.stdoutPipe);
-    const stdio = guardedStdio();
-    if (pipe) stdio[1] = pipe.write as never;
-    let child: ResultPromise;
-    try {
-      child = execa(spec.file, [...spec.args], {
-        cwd: spec.cwd,
-        env: { ...spec.env, [LINEAGE_VAR]: lineage },
-        extendEnv: false,
-        // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
-        stdio: stdio as unknown as Options['stdio'],
-        buffer: false,
-        detached: true,
-        reject: false,
-        cleanup: false,
-        stripFinalNewline: false,
-        encoding: 'buffer',
-      });
-    } catch (err) {
-      if (pipe) closeSync(pipe.read);
-      throw err;
-    } finally {
-      // The child has its own copy of the write end (dup2 clears close-on-exec there), or there is no child.
-      if (pipe) closeSync(pipe.write);
-    }
-    if (child.pid === undefined) {
-      if (pipe) closeSync(pipe.read);
-      const r = await child;
-      throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
-    }
-    const stdout = pipe ? pipeReader(pipe.read, spec.stdoutPipe!) : child.stdout!;
-    const proc = new StageProcess(child, events, stdout);
+    const env = { ...spec.env, [LINEAGE_VAR]: lineage };
+    const child = (await startOffThread(spec, env)) ?? (await startHere(spec, env));
+    const proc = new StageProcess(child, events);
     proc.lineage = lineage;
     return proc;
   }

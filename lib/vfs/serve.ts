@@ -17,7 +17,7 @@ import { killOrphans } from '../procchain/descendants.js';
 import { EXPORTS_DIR, removeStaleExports } from '../mix/sinks/file-export.js';
 import { Project } from '../studio/project.js';
 import { Tree } from './tree.js';
-import { placeCompilerThreads, raiseEngine } from '../procchain/engine-priority.js';
+import { placeCompilerThreads, placeSpawningThread, raiseEngine } from '../procchain/engine-priority.js';
 
 /** The directory of audiofs's own programs (audiofs-synth, ...), appended to every client's PATH. */
 export const BIN_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
@@ -110,6 +110,7 @@ async function serveLocked(options: ServeOptions, logger: Logger, state: StateDi
   // Before the mount serves anything: what a first request logs comes after this.
   const engineRaised = await raiseEngine({ logger });
   await placeCompilerThreads({ logger, engineRaised, engine: project.engine });
+  placeSpawningThread({ logger, engineRaised });
   await fuse.mount();
   logger.info(`audiofs mounted at ${mountpoint}${allowOther ? `; other users may read what the mode bits allow${config.group !== null ? `, group ${config.group} may steer the transport and mixers` : ''}` : ''}`);
   let closing: Promise<void> | undefined;

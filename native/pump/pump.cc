@@ -11,6 +11,8 @@
 //                                                them first: no byte is lost or duplicated.
 //   stats(handle) -> {moved, taken}              counters, readable at any time.
 //   pipe() -> [readFd, writeFd]                  a pipe (O_CLOEXEC), for tests and for spawning.
+//   socketPair() -> [fd, fd]                     a connected pair of Unix stream sockets (FD_CLOEXEC on
+//                                                both; POSIX: everywhere), for a child's stdio.
 //   unread(fd) -> bytes                          what was written into a pipe or socket and its reader has
 //                                                not read yet (FIONREAD; SIOCOUTQ on a socket's writing end);
 //                                                -1 where the system cannot tell (not Linux).
@@ -39,6 +41,8 @@
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #ifdef __linux__
 #include <poll.h>
@@ -47,7 +51,6 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #define PUMP_AVAILABLE 1
 #else
 #define PUMP_AVAILABLE 0
@@ -413,6 +416,29 @@ napi_value Pipe(napi_env env, napi_callback_info info) {
 #endif
 }
 
+// socketPair(): a connected pair of Unix stream sockets, both close-on-exec: what Node gives a child's stdio
+// ('pipe'), made here so that a child started on another thread gets descriptors this thread owns.
+napi_value SocketPair(napi_env env, napi_callback_info) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return throwError(env, "pump.socketPair: socketpair: " + errnoName(errno));
+  for (int fd : fds) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags == -1 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1) {
+      int e = errno;
+      close(fds[0]);
+      close(fds[1]);
+      return throwError(env, "pump.socketPair: fcntl: " + errnoName(e));
+    }
+  }
+  napi_value arr, a, b;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_create_int32(env, fds[0], &a);
+  napi_create_int32(env, fds[1], &b);
+  napi_set_element(env, arr, 0, a);
+  napi_set_element(env, arr, 1, b);
+  return arr;
+}
+
 // The one descriptor argument of a call (false, with `fd` -1, when there is none).
 bool descriptorArg(napi_env env, napi_callback_info info, int32_t* fd) {
   size_t argc = 1;
@@ -452,6 +478,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"pipe", nullptr, Pipe, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"socketPair", nullptr, SocketPair, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"closeOnExec", nullptr, CloseOnExec, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unread", nullptr, Unread, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import { Logger } from '../../lib/base/logger.js';
 import { raiseEngine } from '../../lib/procchain/engine-priority.js';
-import { mountAudiofs, run, waitFor } from '../helpers/mount.js';
+import { clientsOf, mountAudiofs, run, waitFor } from '../helpers/mount.js';
 import { threadsOf } from '../helpers/threads.js';
 
 /** The scheduling policy chrt reports for a thread (SCHED_FIFO, SCHED_OTHER, ...), with its reset-on-fork flag. */
@@ -78,8 +78,14 @@ test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just
       const { stdout } = await run('chrt', ['-p', String(tid)], { timeout: 10_000 });
       assert.match(stdout, /priority: 9\b/, `thread ${tid}: ${stdout}`);
     }
+    // The thread that starts stages (made at the first spawn): SCHED_FIFO 8, below them, with reset-on-fork.
+    const spawning = /engine: the thread that starts stages \((\d+)\) runs SCHED_FIFO 8/.exec(await readFile(m.path('log'), 'utf8'));
+    assert.ok(spawning, 'the log names the thread that starts stages');
+    const spawner = Number(spawning[1]);
+    assert.equal(threads.find((t) => t.tid === spawner)?.policy, 'SCHED_FIFO|SCHED_RESET_ON_FORK');
+    assert.match((await run('chrt', ['-p', String(spawner)], { timeout: 10_000 })).stdout, /priority: 8\b/);
     const fifo = threads.filter((t) => t.policy.startsWith('SCHED_FIFO'));
-    assert.deepEqual(fifo.map((t) => t.tid).sort(), [pid, ...placed].sort(), 'the mix thread and the threads named, and no other, are SCHED_FIFO');
+    assert.deepEqual(fifo.map((t) => t.tid).sort(), [pid, ...placed, spawner].sort(), 'the mix thread and the threads named, and no other, are SCHED_FIFO');
     // A second look at who they are: V8's workers sleep on one condition variable of their own (the libuv
     // pool's 16 on another), the FUSE threads in the kernel's fuse read.
     const conds = new Set(threads.filter((t) => placed.includes(t.tid) && t.cond).map((t) => t.cond));
@@ -88,6 +94,8 @@ test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just
     assert.ok(threads.filter((t) => t.cond === cond).every((t) => placed.includes(t.tid)), 'no other thread waits on it (not the libuv pool)');
     const fuse = threads.filter((t) => /fuse/.test(t.wchan));
     assert.ok(fuse.length > 0 && fuse.every((t) => t.policy === 'SCHED_OTHER'), 'the FUSE threads keep the ordinary policy');
+    const stages = await clientsOf(m.tmp);
+    assert.ok(stages.length > 0 && (await Promise.all(stages.map(policy))).every((p) => p === 'SCHED_OTHER'), 'the stages (forked by the SCHED_FIFO spawning thread) run at the ordinary policy');
     assert.equal(await policy(pid), 'SCHED_FIFO|SCHED_RESET_ON_FORK');
     await m.ctl('stop');
     await waitFor(async () => (await Promise.all(placed.map(policy))).every((p) => p === 'SCHED_IDLE|SCHED_RESET_ON_FORK'), 'idle-class again once stopped');

@@ -1,0 +1,50 @@
+// The worker thread that starts stage processes, off the thread that answers FUSE requests and mixes: Node's
+// spawn forks (the kernel copies the mount's page tables meanwhile) and then waits until the child has exec'd,
+// which on a busy machine waits for a CPU: 10 ms and more a stage, every request and the mix's clock held.
+// Here only this thread waits. The child's descriptors are the main thread's (numbers are the process's):
+// this thread owns no stream of a child, it only starts it and reports when it exited.
+import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+
+/** What the main thread asks: start `file` with these descriptors as its stdio (0, 1, 2, then any more; "ignore": closed). */
+export interface SpawnRequest {
+  id: number;
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  stdio: Array<number | 'ignore'>;
+}
+
+/** What the worker answers, per request: started (with its pid) or not, and later its exit; first, its thread id. */
+export type SpawnReply =
+  | { id: 0; kind: 'thread'; tid: number }
+  | { id: number; kind: 'started'; pid: number }
+  | { id: number; kind: 'failed'; message: string }
+  | { id: number; kind: 'exit'; code: number | null; signal: NodeJS.Signals | null };
+
+const port = parentPort!;
+
+// Its thread id (/proc/thread-self is /proc/PID/task/TID), for its scheduling policy (engine-priority.ts).
+const tid = Number(/\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? NaN);
+if (Number.isInteger(tid)) port.postMessage({ id: 0, kind: 'thread', tid } satisfies SpawnReply);
+
+port.on('message', (r: SpawnRequest) => {
+  const post = (reply: SpawnReply) => port.postMessage(reply);
+  let child;
+  try {
+    // detached: a process group (and session) of its own, which bypass and removal signal as a whole.
+    child = spawn(r.file, r.args, { cwd: r.cwd, env: r.env, stdio: r.stdio, detached: true });
+  } catch (err) {
+    post({ id: r.id, kind: 'failed', message: (err as Error).message });
+    return;
+  }
+  if (child.pid === undefined) {
+    child.once('error', (err) => post({ id: r.id, kind: 'failed', message: err.message }));
+    return;
+  }
+  child.once('error', () => undefined);
+  post({ id: r.id, kind: 'started', pid: child.pid });
+  child.once('exit', (code, signal) => post({ id: r.id, kind: 'exit', code, signal }));
+});

@@ -1,0 +1,109 @@
+import { Worker } from 'node:worker_threads';
+import type { SpawnReply, SpawnRequest } from './spawn-worker.js';
+
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A process the spawner started: its pid, and its exit once it is reaped. */
+export interface SpawnedProcess {
+  pid: number;
+  exited: Promise<ProcessExit>;
+}
+
+/** What to start: like SpawnRequest, without the id the spawner gives it. */
+export type SpawnOrder = Omit<SpawnRequest, 'id'>;
+
+interface Pending {
+  started: (p: SpawnedProcess) => void;
+  failed: (err: Error) => void;
+  exit?: (e: ProcessExit) => void;
+}
+
+/**
+ * Starts processes from a worker thread (spawn-worker.ts), so that the fork and the wait for the child's exec
+ * never hold the thread that answers FUSE requests and mixes. The worker is made at the first spawn and lives
+ * as long as the process; as Node's own children do, a process starting or running keeps the process alive.
+ */
+class Spawner {
+  private worker: Worker | undefined;
+  private serial = 0;
+  private readonly pending = new Map<number, Pending>();
+  private tid: number | undefined;
+  private readonly threadWatchers: Array<(tid: number) => void> = [];
+
+  /** Calls `watcher` with the spawning thread's id once it runs (at once if it does), and for any later one. */
+  watchThread(watcher: (tid: number) => void): void {
+    this.threadWatchers.push(watcher);
+    if (this.tid !== undefined) watcher(this.tid);
+  }
+
+  spawn(order: SpawnOrder): Promise<SpawnedProcess> {
+    const worker = this.worker ?? this.start();
+    const id = ++this.serial;
+    return new Promise((started, failed) => {
+      this.pending.set(id, { started, failed });
+      worker.ref();
+      worker.postMessage({ ...order, id } satisfies SpawnRequest);
+    });
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./spawn-worker.js', import.meta.url));
+    worker.on('message', (r: SpawnReply) => this.reply(r));
+    // The worker cannot fail short of a bug: what waits on it is not left waiting (a next spawn makes another).
+    const lost = (why: string) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.tid = undefined;
+      for (const p of this.pending.values()) {
+        p.failed(new Error(`the spawning thread ended (${why})`));
+        p.exit?.({ code: null, signal: null });
+      }
+      this.pending.clear();
+    };
+    worker.on('error', (err) => lost(err.message));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private reply(r: SpawnReply): void {
+    if (r.kind === 'thread') {
+      this.tid = r.tid;
+      for (const w of this.threadWatchers) w(r.tid);
+      return;
+    }
+    const p = this.pending.get(r.id);
+    if (!p) return;
+    if (r.kind === 'failed') {
+      this.pending.delete(r.id);
+      p.failed(new Error(r.message));
+    } else if (r.kind === 'started') {
+      p.started({ pid: r.pid, exited: new Promise((resolve) => (p.exit = resolve)) });
+    } else {
+      this.pending.delete(r.id);
+      p.exit?.({ code: r.code, signal: r.signal });
+    }
+    if (this.pending.size === 0) this.worker?.unref();
+  }
+}
+
+const spawner = new Spawner();
+
+/** Calls `watcher` with the spawning thread's id once it runs, and again if it is ever made anew. */
+export function watchSpawningThread(watcher: (tid: number) => void): void {
+  spawner.watchThread(watcher);
+}
+
+/** Whether stages start from the spawning thread; AUDIOFS_SPAWN_THREAD=0 says no (the benchmark's baseline). */
+export function spawnThreadWanted(): boolean {
+  return process.env.AUDIOFS_SPAWN_THREAD !== '0';
+}
+
+/** Starts a process from the spawning thread; rejects with the reason when it cannot be started. */
+export function spawnOffThread(order: SpawnOrder): Promise<SpawnedProcess> {
+  return spawner.spawn(order);
+}
