@@ -10,12 +10,13 @@ TESTS = $(filter-out $(TESTS_ALONE),$(shell find dist/test -name '*.test.js' | s
 TEST_CONCURRENCY ?= 2
 PUMP_ADDON := native/pump/build/Release/pump.node
 SCHED_ADDON := native/sched/build/Release/sched.node
+SPAWN_ADDON := native/spawn/build/Release/spawn.node
 
 .PHONY: all deps debian build test demo bench clean
 
 all: build
 
-deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built $(PUMP_ADDON) $(SCHED_ADDON)
+deps: debian node_modules/.audiofs-installed node_modules/fuse-native/.audiofs-built $(PUMP_ADDON) $(SCHED_ADDON) $(SPAWN_ADDON)
 
 # Baselines only the benchmarks run against.
 BENCH_PACKAGES := ecasound
@@ -49,6 +50,11 @@ $(PUMP_ADDON): native/pump/pump.cc native/pump/binding.gyp | node_modules/.audio
 # compiler threads keep one policy (engine-priority.ts).
 $(SCHED_ADDON): native/sched/sched.cc native/sched/binding.gyp | node_modules/.audiofs-installed
 	cd native/sched && $(NODE_GYP) >build.log 2>&1 || { cat build.log; [ "$$(uname)" != Linux ] || exit 1; echo "native/sched not built: V8's compiler threads run SCHED_FIFO beside a realtime mix throughout"; }
+
+# Stages started with posix_spawn and reaped through pidfds (native/spawn); where it cannot be built, Node's spawn
+# (a fork of the whole mount) starts them.
+$(SPAWN_ADDON): native/spawn/spawn.cc native/spawn/binding.gyp | node_modules/.audiofs-installed
+	cd native/spawn && $(NODE_GYP) >build.log 2>&1 || { cat build.log; [ "$$(uname)" != Linux ] || exit 1; echo "native/spawn not built: stages start with Node's spawn (a fork)"; }
 
 build: deps
 	npx tsc -p tsconfig.json

@@ -93,6 +93,7 @@ try {
   const audio = join(js.tmp, 'audio.raw');
   await run('sox', ['-D', '-q', '-n', ...RAW.split(' '), audio, 'synth', String(SOX_SECONDS), 'sine', '300', 'pinknoise', 'mix']);
   const cases: Array<{ what: string; stages: string[]; input: string; shell: string }> = [
+    { what: '1 `cat` stage', stages: ['cat'], input: zeros, shell: `cat ${zeros} | cat | cat` },
     { what: '3 `cat` stages', stages: CAT3, input: zeros, shell: `cat ${zeros} | cat | cat | cat | cat` },
     { what: `3 sox stages, ${SOX_SECONDS / 60} min of audio`, stages: SOX_CHAIN, input: audio, shell: `cat ${audio} | ${SOX_CHAIN.join(' | ')} | cat` },
   ];

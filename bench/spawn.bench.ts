@@ -1,6 +1,6 @@
-// What starting stages costs the thread that answers FUSE requests and mixes: stages started from the spawning
-// thread (spawner.ts) against the same started from that thread itself (AUDIOFS_SPAWN_THREAD=0, as before),
-// side by side in one run.
+// What starting stages costs the thread that answers FUSE requests and mixes: stages started from that thread
+// with Node's spawn (AUDIOFS_SPAWN=here, as before), from the spawning thread (spawner.ts) with Node's spawn
+// (AUDIOFS_SPAWN=fork) and with posix_spawn (native/spawn, the default), side by side in one run.
 //  1. In this process, made as large as a mount with many chains (400 MB touched) beside two CPU hogs: the lag
 //     of a 1 ms timer on the main thread while 30 `cat` stages start 5 ms apart.
 //  2. Through mounts: open+read+close of /status every 5 ms (bench/read-timer.c, as cat reads) while a `play`
@@ -28,8 +28,15 @@ const CLIENT = join(CLIENT_DIR, 'read-timer');
 const summary = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(2)}, p99 ${quantile(xs, 0.99).toFixed(2)}, max ${Math.max(...xs).toFixed(2)} ms`;
 
 /** The lags of a 1 ms timer on this thread while STAGES stages start 5 ms apart, and how long the starts took. */
-async function timerLagDuringSpawns(how: 'none' | 'here' | 'thread'): Promise<{ lags: number[]; seconds: number }> {
-  process.env.AUDIOFS_SPAWN_THREAD = how === 'thread' ? '1' : '0';
+type How = 'none' | 'here' | 'fork' | 'posix';
+const ROWS: Record<Exclude<How, 'none'>, string> = {
+  here: 'from the main thread, Node\'s spawn (before)',
+  fork: 'from the spawning thread, Node\'s spawn (a fork)',
+  posix: 'from the spawning thread, posix_spawn',
+};
+
+async function timerLagDuringSpawns(how: How): Promise<{ lags: number[]; seconds: number }> {
+  process.env.AUDIOFS_SPAWN = how === 'none' ? 'posix' : how;
   const lags: number[] = [];
   let last = performance.now();
   const timer = setInterval(() => {
@@ -81,10 +88,10 @@ try {
   // As large as a mount with many chains: the fork copies page tables of this size.
   const ballast = Buffer.alloc(400 << 20, 1);
   for (let i = 0; i < 2; i++) hogs.push(spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
-  const lags: Record<'none' | 'thread' | 'here', number[]> = { none: [], thread: [], here: [] };
-  const took: Record<'none' | 'thread' | 'here', number[]> = { none: [], thread: [], here: [] };
+  const lags: Record<How, number[]> = { none: [], here: [], fork: [], posix: [] };
+  const took: Record<How, number[]> = { none: [], here: [], fork: [], posix: [] };
   for (let i = 0; i < RUNS; i++) {
-    for (const k of ['none', 'here', 'thread'] as const) {
+    for (const k of ['none', 'here', 'fork', 'posix'] as const) {
       const r = await timerLagDuringSpawns(k);
       lags[k].push(...r.lags);
       took[k].push(r.seconds);
@@ -95,25 +102,24 @@ try {
   console.log('| stages started | timer lag | all started after |');
   console.log('|---|---|---|');
   console.log(`| none (the same 150 ms without spawns: the hogs alone) | ${summary(lags.none)} | — |`);
-  console.log(`| from the main thread (before) | ${summary(lags.here)} | ${took.here.map((s) => s.toFixed(2)).join(', ')} s |`);
-  console.log(`| from the spawning thread | ${summary(lags.thread)} | ${took.thread.map((s) => s.toFixed(2)).join(', ')} s |`);
+  for (const k of ['here', 'fork', 'posix'] as const) console.log(`| ${ROWS[k]} | ${summary(lags[k])} | ${took[k].map((s) => s.toFixed(2)).join(', ')} s |`);
 
-  const here = await mountAudiofs({ env: { AUDIOFS_SPAWN_THREAD: '0' } });
-  const thread = await mountAudiofs();
+  const mounts = {
+    here: await mountAudiofs({ env: { AUDIOFS_SPAWN: 'here' } }),
+    fork: await mountAudiofs({ env: { AUDIOFS_SPAWN: 'fork' } }),
+    posix: await mountAudiofs({ env: { AUDIOFS_SPAWN: 'posix' } }),
+  };
   try {
-    const status: Record<'thread' | 'here', number[]> = { thread: [], here: [] };
+    const status: Record<Exclude<How, 'none'>, number[]> = { here: [], fork: [], posix: [] };
     for (let i = 0; i < RUNS; i++) {
-      status.here.push(...(await statusDuringPlay(here)));
-      status.thread.push(...(await statusDuringPlay(thread)));
+      for (const k of ['here', 'fork', 'posix'] as const) status[k].push(...(await statusDuringPlay(mounts[k])));
     }
     console.log(`\nopen+read+close of /status every 5 ms from a \`play\` of ${CHAINS} chains of 3 stages (${CHAINS * 3} processes) for 1.5 s; realtime mode (device off); ${RUNS} runs each, interleaved.\n`);
     console.log('| stages started | /status latency |');
     console.log('|---|---|');
-    console.log(`| from the main thread (before) | ${summary(status.here)} |`);
-    console.log(`| from the spawning thread | ${summary(status.thread)} |`);
+    for (const k of ['here', 'fork', 'posix'] as const) console.log(`| ${ROWS[k]} | ${summary(status[k])} |`);
   } finally {
-    await here.close();
-    await thread.close();
+    for (const m of Object.values(mounts)) await m.close();
   }
 } finally {
   for (const h of hogs) h.kill('SIGKILL');

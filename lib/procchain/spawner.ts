@@ -98,12 +98,17 @@ export function watchSpawningThread(watcher: (tid: number) => void): void {
   spawner.watchThread(watcher);
 }
 
-/** Whether stages start from the spawning thread; AUDIOFS_SPAWN_THREAD=0 says no (the benchmark's baseline). */
-export function spawnThreadWanted(): boolean {
-  return process.env.AUDIOFS_SPAWN_THREAD !== '0';
+/**
+ * How stages start: from the spawning thread with posix_spawn where the addon runs ('posix', the default), from
+ * it with Node's spawn, a fork ('fork': AUDIOFS_SPAWN=fork), or from the calling thread with Node's spawn
+ * ('here': AUDIOFS_SPAWN=here, as before). The last two are the benchmark's baselines.
+ */
+export function spawnMethod(): 'posix' | 'fork' | 'here' {
+  const v = process.env.AUDIOFS_SPAWN;
+  return v === 'fork' || v === 'here' ? v : 'posix';
 }
 
 /** Starts a process from the spawning thread; rejects with the reason when it cannot be started. */
 export function spawnOffThread(order: SpawnOrder): Promise<SpawnedProcess> {
-  return spawner.spawn(order);
+  return spawner.spawn({ ...order, fork: order.fork ?? spawnMethod() === 'fork' });
 }

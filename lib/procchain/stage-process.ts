@@ -1,7 +1,7 @@
 import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
 import { guardsReady } from './spawn-guard.js';
 import { descriptorOf, makePipe, makeSocketPair, unreadBytes } from './kernel-pump.js';
-import { spawnOffThread, spawnThreadWanted, type ProcessExit, type SpawnedProcess } from './spawner.js';
+import { spawnOffThread, spawnMethod, type ProcessExit, type SpawnedProcess } from './spawner.js';
 import { closeSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Bytes } from '../base/units.js';
@@ -128,7 +128,7 @@ function socketEnds([ours, theirs]: [number, number]): { read: number; write: nu
  * cannot be made or the thread is switched off (then startHere). Rejects when it cannot be started.
  */
 async function startOffThread(spec: SpawnSpec, env: Record<string, string | undefined>): Promise<Child | undefined> {
-  if (!spawnThreadWanted()) return undefined;
+  if (spawnMethod() === 'here') return undefined;
   const fds = stdioDescriptors(spec.stdoutPipe);
   if (!fds) return undefined;
   const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
