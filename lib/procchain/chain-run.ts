@@ -189,6 +189,9 @@ export class ChainRun {
     this.junctions?.refresh();
   }
 
+  /** Stage processes asked for and not started yet. */
+  private readonly starting = new Set<Promise<StageProcess>>();
+
   /** Every stage of the run is forked and it is fed (until then an injection is found by begin() itself). */
   private begun = false;
 
@@ -494,7 +497,7 @@ export class ChainRun {
         options.log('warn', `${label}: ... ${n} bytes of stderr dropped (more than ${STDERR_RATE} bytes a second)`);
       },
     });
-    const proc = await StageProcess.spawn(
+    const starting = StageProcess.spawn(
       { file: stage.file, args: launch.args, env, cwd: options.cwd, stdoutPipe: this.fileSpeed ? FILE_SPEED_PIPE : undefined },
       {
         onStderr: (chunk) => limit.take(launch.stderr(chunk)),
@@ -511,6 +514,15 @@ export class ChainRun {
         },
       },
     );
+    // A start takes a trip to the spawning thread: a stop meanwhile ends what it started (finish waits for it).
+    this.starting.add(starting);
+    let proc: StageProcess;
+    try {
+      proc = await starting;
+    } finally {
+      this.starting.delete(starting);
+    }
+    if (this.ended) return;
     stage.proc = proc;
     stage.launch = launch;
     stage.lastExit = undefined;
@@ -603,12 +615,17 @@ export class ChainRun {
     this.chain.out.end();
     this.options.sink?.end();
     const ending = this.chain.stages.filter((s) => s.proc !== undefined);
+    // Processes still starting are ended as soon as they run (spawn() does not wire them into an ended run).
+    const starting = [...this.starting].map((p) => p.then(async (proc) => {
+      await proc.terminate();
+      proc.stdout.destroy();
+    }, () => undefined));
     const end = (s: Stage): Promise<void> => {
       const proc = s.proc!;
       const exiting = options.natural && this.pumps.get(s)?.ended && proc.state === 'running';
       return exiting ? Promise.race([proc.exited, sleep(EXIT_GRACE_MS)]).then(() => proc.terminate()) : proc.terminate();
     };
-    void Promise.all(ending.map(end)).then(() => {
+    void Promise.all([...ending.map(end), ...starting]).then(() => {
       for (const s of this.chain.stages) s.out.end();
       this.options.onEnd?.();
       this.resolveDone();

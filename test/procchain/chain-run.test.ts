@@ -6,7 +6,7 @@ import { ChainRun, type RunOptions } from '../../lib/procchain/chain-run.js';
 import { Chain } from '../../lib/procchain/chain.js';
 import { Stage } from '../../lib/procchain/stage.js';
 import type { LiveStream } from '../../lib/base/live-stream.js';
-import { FIXTURE_BIN, pipeline, soxSignal } from '../helpers/mount.js';
+import { clientsOf, FIXTURE_BIN, pipeline, soxSignal } from '../helpers/mount.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { readStream } from '../helpers/stream-read.js';
@@ -512,6 +512,30 @@ test('stages fork one a turn, the last first; a stop between two forks ends what
   assert.equal(chain.stages[0].proc, undefined, 'nothing forked after the stop');
   assert.equal(chain.stages[1].proc, undefined);
   assert.throws(() => process.kill(last, 0), { code: 'ESRCH' }, 'the stage forked before the stop is gone');
+});
+
+test('a stop while a stage is starting on the spawning thread ends that process once it runs; the stop waits for it and nothing of the chain is left', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-chain-run-'));
+  try {
+    for (let round = 0; round < 5; round++) {
+      const chain = new Chain('c');
+      chain.stages = [fixture('never-exits'), fixture('never-exits')];
+      const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: dir, log: () => undefined });
+      chain.run = run;
+      const out = readAll(chain.out);
+      const starting = run.start();
+      // The moment a start has been asked of the spawning thread and has not come back.
+      const inFlight = () => (run as unknown as { starting: Set<unknown> }).starting.size > 0;
+      await onTurnWhen(inFlight);
+      await run.stop();
+      await starting;
+      assert.deepEqual(await out, Buffer.alloc(0), 'the output ends');
+      assert.deepEqual(await clientsOf(dir), [], `round ${round}: no process of the chain is left once the stop is done`);
+      assert.equal(chain.stages[0].proc, undefined, 'nothing forked after the stop');
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('an in written to a later stage while the stages fork: the run is fed there once they all run, and only that reaches the output', async () => {
