@@ -505,7 +505,8 @@ export class ChainRun {
         onExit: (exit) => {
           limit.take(launch.flush());
           limit.end();
-          if (this.replacing.has(proc)) return;
+          // Replaced, or started after the run ended (never its stage's): not the stage's exit.
+          if (this.replacing.has(proc) || stage.proc !== proc) return;
           const sentByUs = proc.terminating && (exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL');
           stage.lastExit = exit.signal ? { ...exit, byAudiofs: sentByUs } : exit;
           const how = exit.signal ? (sentByUs ? `stopped by audiofs (${exit.signal})` : `killed by ${exit.signal}`) : `exited with ${exit.exitCode}`;

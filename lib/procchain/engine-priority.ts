@@ -3,7 +3,8 @@ import { execa, type Options } from 'execa';
 import type { Logger } from '../base/logger.js';
 import { readProcStat } from '../base/proc-stat.js';
 import { guardedStdio } from './spawn-guard.js';
-import { watchSpawningThread } from './spawner.js';
+import { posixSpawnAvailable } from './native-spawn.js';
+import { spawnMethod, watchSpawningThread } from './spawner.js';
 import { boostDuringGc, setThreadPolicy, threadPolicyProblem } from './thread-policy.js';
 
 /** The SCHED_FIFO priority of the mix's thread: above every ordinary process, below the kernel's own and JACK's (70+). */
@@ -39,18 +40,24 @@ export async function raiseEngine(options: EnginePriorityOptions): Promise<boole
   }
 }
 
-/** The SCHED_FIFO priority of the thread that starts stages: below the mix and V8's compiler threads. */
+/** The SCHED_FIFO priority of the thread that starts stages with a fork: below the mix and V8's compiler threads. */
 export const SPAWNER_RT_PRIORITY = ENGINE_RT_PRIORITY - 2;
 
 /**
- * Puts the thread that starts stages (spawner.ts) in SCHED_FIFO when the mix's thread got it (`engineRaised`),
- * with reset-on-fork (the stages run at the ordinary policy). A fork holds the mount's address space for writing
- * while it copies the page tables: at the ordinary policy beside a busy machine, the forking thread was
- * preempted in the middle and the mix, faulting on a page, waited for it to get a CPU again.
+ * Puts the thread that starts stages (spawner.ts) in SCHED_FIFO when the mix's thread got it (`engineRaised`) and
+ * stages are started with a fork, with reset-on-fork (the stages run at the ordinary policy). A fork holds the
+ * mount's address space for writing while it copies the page tables: at the ordinary policy beside a busy
+ * machine, the forking thread was preempted in the middle and the mix, faulting on a page, waited for it to get
+ * a CPU again. posix_spawn (native/spawn) copies nothing and holds nothing: there the thread keeps the ordinary
+ * policy, below the FUSE threads' equals.
  */
 export function placeSpawningThread(options: { logger: Logger; engineRaised: boolean }): void {
   if (!options.engineRaised) return;
   watchSpawningThread((tid) => {
+    if (posixSpawnAvailable() && spawnMethod() === 'posix') {
+      options.logger.info(`engine: the thread that starts stages (${tid}) keeps the ordinary policy (posix_spawn: no fork holds the mount)`);
+      return;
+    }
     try {
       if (setThreadPolicy(tid, 'fifo', SPAWNER_RT_PRIORITY)) options.logger.info(`engine: the thread that starts stages (${tid}) runs SCHED_FIFO ${SPAWNER_RT_PRIORITY}`);
     } catch (err) {

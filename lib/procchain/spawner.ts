@@ -13,6 +13,13 @@ export interface SpawnedProcess {
   exited: Promise<ProcessExit>;
 }
 
+/** The spawning thread ended (or never ran) before it started the process: nothing was started. */
+export class SpawningThreadLost extends Error {
+  constructor(why: string) {
+    super(`the spawning thread ended before the start (${why})`);
+  }
+}
+
 /** What to start: like SpawnRequest, without the id the spawner gives it. */
 export type SpawnOrder = Omit<SpawnRequest, 'id'>;
 
@@ -53,14 +60,16 @@ class Spawner {
   private start(): Worker {
     const worker = new Worker(new URL('./spawn-worker.js', import.meta.url));
     worker.on('message', (r: SpawnReply) => this.reply(r));
-    // The worker cannot fail short of a bug: what waits on it is not left waiting (a next spawn makes another).
+    // The worker fails only if it cannot start (or a bug): what waits on it is not left waiting; a start it had
+    // not made fails with SpawningThreadLost (the caller may start it another way), and a next spawn makes
+    // another worker.
     const lost = (why: string) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
       this.tid = undefined;
       for (const p of this.pending.values()) {
-        p.failed(new Error(`the spawning thread ended (${why})`));
-        p.exit?.({ code: null, signal: null });
+        if (p.exit) p.exit({ code: null, signal: null });
+        else p.failed(new SpawningThreadLost(why));
       }
       this.pending.clear();
     };

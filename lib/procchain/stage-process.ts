@@ -1,7 +1,7 @@
 import { killLineage, LINEAGE_VAR, newLineage } from './descendants.js';
 import { guardsReady } from './spawn-guard.js';
 import { descriptorOf, makePipe, makeSocketPair, unreadBytes } from './kernel-pump.js';
-import { spawnOffThread, spawnMethod, type ProcessExit, type SpawnedProcess } from './spawner.js';
+import { spawnMethod, spawnOffThread, SpawningThreadLost, type ProcessExit, type SpawnedProcess } from './spawner.js';
 import { closeSync } from 'node:fs';
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import type { Bytes } from '../base/units.js';
@@ -125,7 +125,7 @@ function socketEnds([ours, theirs]: [number, number]): { read: number; write: nu
 
 /**
  * Starts the process from the spawning thread (spawner.ts) on descriptors made here; undefined where they
- * cannot be made or the thread is switched off (then startHere). Rejects when it cannot be started.
+ * cannot be made, the thread is switched off or could not run (then startHere). Rejects when it cannot be started.
  */
 async function startOffThread(spec: SpawnSpec, env: Record<string, string | undefined>): Promise<Child | undefined> {
   if (spawnMethod() === 'here') return undefined;
@@ -137,6 +137,8 @@ async function startOffThread(spec: SpawnSpec, env: Record<string, string | unde
     started = await spawnOffThread({ file: spec.file, args: [...spec.args], env: defined, cwd: spec.cwd, stdio: [...fds.theirs, ...guardedStdio().slice(3)] as Array<number | 'ignore'> });
   } catch (err) {
     for (const fd of Object.values(fds.ours)) closeSync(fd);
+    // Nothing was started: the calling thread starts it.
+    if (err instanceof SpawningThreadLost) return undefined;
     throw new Error(`cannot start ${spec.file}: ${(err as Error).message}`);
   } finally {
     // The child has its own copies (dup2 clears close-on-exec there), or there is no child.

@@ -420,7 +420,13 @@ napi_value Pipe(napi_env env, napi_callback_info info) {
 // ('pipe'), made here so that a child started on another thread gets descriptors this thread owns.
 napi_value SocketPair(napi_env env, napi_callback_info) {
   int fds[2];
+#ifdef SOCK_CLOEXEC
+  // Close-on-exec from the start: the spawning thread may start a process between two calls here.
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) return throwError(env, "pump.socketPair: socketpair: " + errnoName(errno));
+#else
+  // Where SOCK_CLOEXEC does not exist (macOS) a process started meanwhile may inherit the pair.
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return throwError(env, "pump.socketPair: socketpair: " + errnoName(errno));
+#endif
   for (int fd : fds) {
     int flags = fcntl(fd, F_GETFD);
     if (flags == -1 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1) {

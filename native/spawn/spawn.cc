@@ -6,8 +6,10 @@
 // clones with CLONE_VM | CLONE_VFORK instead: nothing is copied, whatever the mount's size; the calling thread
 // waits only until the child has exec'd (call it off the thread that answers FUSE: spawn-worker.ts).
 //
-//   spawn(file, args, env, cwd, stdio) -> pid     argv is [file, ...args]; env: "NAME=value" strings; stdio:
-//                                                descriptors for the child's 0, 1, 2, ... (-1: /dev/null). The
+//   spawn(path, argv, env, cwd, stdio) -> pid     runs the file at `path` (no PATH search: the caller's) with
+//                                                `argv` (argv[0] first); env: "NAME=value" strings; stdio:
+//                                                descriptors for the child's 0, 1, 2, ... (-1: /dev/null at 0-2;
+//                                                past 2: closed, if open here without close-on-exec). The
 //                                                child leads a session and process group of its own (setsid),
 //                                                with every signal at its default action and none blocked
 //                                                (Node ignores SIGPIPE: the child must not). Throws an Error
@@ -24,6 +26,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <fcntl.h>
@@ -60,11 +63,12 @@ napi_value throwError(napi_env env, const std::string& msg) {
   return nullptr;
 }
 
+// A string argument; false for anything else, and for a string holding a NUL (the C string would be cut there).
 bool stringOf(napi_env env, napi_value v, std::string* out) {
   size_t n;
   if (napi_get_value_string_utf8(env, v, nullptr, 0, &n) != napi_ok) return false;
   out->resize(n);
-  return napi_get_value_string_utf8(env, v, out->data(), n + 1, &n) == napi_ok;
+  return napi_get_value_string_utf8(env, v, out->data(), n + 1, &n) == napi_ok && strlen(out->c_str()) == n;
 }
 
 bool stringsOf(napi_env env, napi_value arr, std::vector<std::string>* out) {
@@ -113,9 +117,9 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
   std::string file, cwd;
   std::vector<std::string> args, vars;
   uint32_t nStdio = 0;
-  if (argc != 5 || !stringOf(env, argv[0], &file) || !stringsOf(env, argv[1], &args) || !stringsOf(env, argv[2], &vars) ||
+  if (argc != 5 || !stringOf(env, argv[0], &file) || !stringsOf(env, argv[1], &args) || args.empty() || !stringsOf(env, argv[2], &vars) ||
       !stringOf(env, argv[3], &cwd) || napi_get_array_length(env, argv[4], &nStdio) != napi_ok) {
-    return throwError(env, "spawn.spawn: expected (file, args, env, cwd, stdio)");
+    return throwError(env, "spawn.spawn: expected (path, argv, env, cwd, stdio), strings without NUL, argv not empty");
   }
   std::vector<int> stdio;
   for (uint32_t i = 0; i < nStdio; i++) {
@@ -142,7 +146,6 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
     }
   }
   std::vector<char*> cargv, cenv;
-  cargv.push_back(file.data());
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   for (auto& v : vars) cenv.push_back(v.data());
@@ -152,19 +155,28 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
-  for (uint32_t i = 0; i < nStdio; i++) {
-    if (stdio[i] < 0) posix_spawn_file_actions_addopen(&actions, i, "/dev/null", O_RDWR, 0);
-    else posix_spawn_file_actions_adddup2(&actions, stdio[i], i);
+  int rc = 0;
+  for (uint32_t i = 0; i < nStdio && rc == 0; i++) {
+    int at = static_cast<int>(i);
+    if (stdio[i] >= 0) {
+      rc = posix_spawn_file_actions_adddup2(&actions, stdio[i], at);
+    } else if (i < 3) {
+      rc = posix_spawn_file_actions_addopen(&actions, at, "/dev/null", O_RDWR, 0);
+    } else {
+      // As Node's 'ignore' past 2: closed in the child if it is open here and would be inherited.
+      int flags = fcntl(at, F_GETFD);
+      if (flags >= 0 && !(flags & FD_CLOEXEC)) rc = posix_spawn_file_actions_addclose(&actions, at);
+    }
   }
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  if (rc == 0) rc = posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, file.c_str(), &actions, &attr, cargv.data(), cenv.data());
+  if (rc == 0) rc = posix_spawn(&pid, file.c_str(), &actions, &attr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   for (int m : moved) close(m);
@@ -177,6 +189,8 @@ napi_value Spawn(napi_env env, napi_callback_info info) {
 
 #if SPAWN_AVAILABLE
 
+struct Watches;
+
 // One process being watched: its pidfd polled on the event loop of the thread that asked.
 struct ExitWatch {
   uv_poll_t poll;
@@ -185,12 +199,45 @@ struct ExitWatch {
   napi_env env;
   napi_ref onExit;
   napi_async_context context;
+  Watches* owner;
+};
+
+// The watches of one thread (one napi_env): closed without calling JavaScript when the thread ends (a worker
+// torn down, process.exit()), or Node would find their handles open and abort.
+struct Watches {
+  std::unordered_set<ExitWatch*> live;
+  napi_async_cleanup_hook_handle hook = nullptr;
+  size_t closing = 0;
 };
 
 void closed(uv_handle_t* h) {
   ExitWatch* w = static_cast<ExitWatch*>(h->data);
   close(w->pidfd);
+  w->owner->live.erase(w);
   delete w;
+}
+
+void closedAtTeardown(uv_handle_t* h) {
+  ExitWatch* w = static_cast<ExitWatch*>(h->data);
+  Watches* ws = w->owner;
+  closed(h);
+  if (--ws->closing == 0) napi_remove_async_cleanup_hook(ws->hook);
+}
+
+// The thread ends: every watch is closed (its process goes on, unwatched, as Node's own children do).
+void teardown(napi_async_cleanup_hook_handle hook, void* arg) {
+  Watches* ws = static_cast<Watches*>(arg);
+  ws->hook = hook;
+  if (ws->live.empty()) {
+    napi_remove_async_cleanup_hook(hook);
+    return;
+  }
+  std::vector<ExitWatch*> all(ws->live.begin(), ws->live.end());
+  ws->closing = all.size();
+  for (ExitWatch* w : all) {
+    uv_poll_stop(&w->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), closedAtTeardown);
+  }
 }
 
 void readable(uv_poll_t* h, int status, int) {
@@ -198,7 +245,8 @@ void readable(uv_poll_t* h, int status, int) {
   siginfo_t si;
   memset(&si, 0, sizeof si);
   int r = waitid(P_PID, static_cast<id_t>(w->pid), &si, WEXITED | WNOHANG);
-  if (r == 0 && si.si_pid == 0 && status == 0) return;  // not exited yet (a spurious wake-up)
+  // Not exited yet: a spurious wake-up, or a poll error (none is known for a pidfd), which keeps waiting.
+  if (r == 0 && si.si_pid == 0) return;
   uv_poll_stop(h);
   napi_env env = w->env;
   napi_handle_scope scope;
@@ -212,11 +260,16 @@ void readable(uv_poll_t* h, int status, int) {
   else if (r == 0 && (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)) napi_create_int32(env, si.si_status, &args[1]);
   // Anything else (ECHILD: reaped by someone else) is an exit of which nothing is known: (null, null).
   napi_value ignored;
-  napi_make_callback(env, w->context, recv, cb, 2, args, &ignored);
+  if (napi_make_callback(env, w->context, recv, cb, 2, args, &ignored) == napi_pending_exception) {
+    napi_value e;
+    napi_get_and_clear_last_exception(env, &e);
+    napi_fatal_exception(env, e);  // as Node does with a callback that throws: 'uncaughtException'
+  }
   napi_close_handle_scope(env, scope);
   napi_async_destroy(env, w->context);
   napi_delete_reference(env, w->onExit);
   uv_close(reinterpret_cast<uv_handle_t*>(h), closed);
+  (void)status;
 }
 
 #endif
@@ -234,13 +287,23 @@ napi_value WatchExit(napi_env env, napi_callback_info info) {
     return throwError(env, "spawn.watchExit: expected (pid, onExit)");
   }
   int fd = pidfdOpen(pid);
-  if (fd < 0) return throwErrno(env, errno, "spawn.watchExit: pidfd_open");
+  if (fd < 0) {
+    // A process whose end nobody would learn is not left running, nor left a zombie (libuv reaps only its own).
+    int e = errno;
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return throwErrno(env, e, "spawn.watchExit: pidfd_open");
+  }
+  Watches* ws = nullptr;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&ws));
   uv_loop_t* loop;
   napi_get_uv_event_loop(env, &loop);
   ExitWatch* w = new ExitWatch();
   w->pidfd = fd;
   w->pid = pid;
   w->env = env;
+  w->owner = ws;
   napi_create_reference(env, argv[1], 1, &w->onExit);
   napi_value name;
   napi_create_string_utf8(env, "audiofs:exit", NAPI_AUTO_LENGTH, &name);
@@ -254,6 +317,7 @@ napi_value WatchExit(napi_env env, napi_callback_info info) {
     return throwError(env, std::string("spawn.watchExit: uv_poll_init: ") + uv_err_name(rc));
   }
   w->poll.data = w;
+  ws->live.insert(w);
   rc = uv_poll_start(&w->poll, UV_READABLE, readable);
   if (rc != 0) {
     // The handle is initialised: it is closed, which frees the watch.
@@ -274,6 +338,9 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   napi_value avail;
 #if SPAWN_AVAILABLE
+  Watches* ws = new Watches();
+  napi_set_instance_data(env, ws, [](napi_env, void* data, void*) { delete static_cast<Watches*>(data); }, nullptr);
+  napi_add_async_cleanup_hook(env, teardown, ws, &ws->hook);
   napi_get_boolean(env, pidfdsWork(), &avail);
 #else
   napi_get_boolean(env, false, &avail);

@@ -5,6 +5,7 @@ import yaml from 'js-yaml';
 import { Logger } from '../../lib/base/logger.js';
 import { raiseEngine } from '../../lib/procchain/engine-priority.js';
 import { clientsOf, mountAudiofs, run, waitFor } from '../helpers/mount.js';
+import { posixSpawnAvailable } from '../../lib/procchain/native-spawn.js';
 import { threadsOf } from '../helpers/threads.js';
 
 /** The scheduling policy chrt reports for a thread (SCHED_FIFO, SCHED_OTHER, ...), with its reset-on-fork flag. */
@@ -78,14 +79,17 @@ test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just
       const { stdout } = await run('chrt', ['-p', String(tid)], { timeout: 10_000 });
       assert.match(stdout, /priority: 9\b/, `thread ${tid}: ${stdout}`);
     }
-    // The thread that starts stages (made at the first spawn): SCHED_FIFO 8, below them, with reset-on-fork.
-    const spawning = /engine: the thread that starts stages \((\d+)\) runs SCHED_FIFO 8/.exec(await readFile(m.path('log'), 'utf8'));
-    assert.ok(spawning, 'the log names the thread that starts stages');
+    // The thread that starts stages (made at the first spawn): with posix_spawn, the ordinary policy (no fork
+    // holds the mount); with a fork, SCHED_FIFO 8 with reset-on-fork (spawner.test.ts and bench/spawn).
+    const log2 = await readFile(m.path('log'), 'utf8');
+    const spawning = /engine: the thread that starts stages \((\d+)\) (keeps the ordinary policy|runs SCHED_FIFO 8)/.exec(log2);
+    assert.ok(spawning, `the log names the thread that starts stages: ${log2}`);
     const spawner = Number(spawning[1]);
-    assert.equal(threads.find((t) => t.tid === spawner)?.policy, 'SCHED_FIFO|SCHED_RESET_ON_FORK');
-    assert.match((await run('chrt', ['-p', String(spawner)], { timeout: 10_000 })).stdout, /priority: 8\b/);
+    const forks = spawning[2] !== 'keeps the ordinary policy';
+    assert.equal(forks, !posixSpawnAvailable(), 'SCHED_FIFO exactly where stages start with a fork');
+    assert.equal(threads.find((t) => t.tid === spawner)?.policy, forks ? 'SCHED_FIFO|SCHED_RESET_ON_FORK' : 'SCHED_OTHER');
     const fifo = threads.filter((t) => t.policy.startsWith('SCHED_FIFO'));
-    assert.deepEqual(fifo.map((t) => t.tid).sort(), [pid, ...placed, spawner].sort(), 'the mix thread and the threads named, and no other, are SCHED_FIFO');
+    assert.deepEqual(fifo.map((t) => t.tid).sort(), [pid, ...placed, ...(forks ? [spawner] : [])].sort(), 'the mix thread and the threads named, and no other, are SCHED_FIFO');
     // A second look at who they are: V8's workers sleep on one condition variable of their own (the libuv
     // pool's 16 on another), the FUSE threads in the kernel's fuse read.
     const conds = new Set(threads.filter((t) => placed.includes(t.tid) && t.cond).map((t) => t.cond));
@@ -99,6 +103,21 @@ test('with the mix thread SCHED_FIFO, V8\'s compiler threads run SCHED_FIFO just
     assert.equal(await policy(pid), 'SCHED_FIFO|SCHED_RESET_ON_FORK');
     await m.ctl('stop');
     await waitFor(async () => (await Promise.all(placed.map(policy))).every((p) => p === 'SCHED_IDLE|SCHED_RESET_ON_FORK'), 'idle-class again once stopped');
+  } finally {
+    await m.close();
+  }
+});
+
+test('stages started with a fork (AUDIOFS_SPAWN=fork): beside a SCHED_FIFO mix the thread that starts them runs SCHED_FIFO 8 with reset-on-fork, and the stages at the ordinary policy', { skip: !root && 'needs root for SCHED_FIFO' }, async () => {
+  const m = await mountAudiofs({ env: { AUDIOFS_SPAWN: 'fork' } });
+  try {
+    await m.ctl('hum audiofs-tone 220');
+    await m.ctl('play');
+    const spawning = (await waitFor(async () => /engine: the thread that starts stages \((\d+)\) runs SCHED_FIFO 8/.exec(await readFile(m.path('log'), 'utf8')), 'the log names the thread'))!;
+    assert.equal(await policy(Number(spawning[1])), 'SCHED_FIFO|SCHED_RESET_ON_FORK');
+    assert.match((await run('chrt', ['-p', spawning[1]], { timeout: 10_000 })).stdout, /priority: 8\b/);
+    const stages = (await waitFor(async () => { const p = await clientsOf(m.tmp); return p.length > 0 && p; }, 'the stage runs')) as number[];
+    assert.deepEqual(await Promise.all(stages.map(policy)), stages.map(() => 'SCHED_OTHER'));
   } finally {
     await m.close();
   }

@@ -4,13 +4,19 @@
 // shell's own exit status).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Socket } from 'node:net';
 import { makeSocketPair } from '../../lib/procchain/kernel-pump.js';
 import { posixSpawnAvailable } from '../../lib/procchain/native-spawn.js';
 import { spawnOffThread, type SpawnOrder } from '../../lib/procchain/spawner.js';
 
+/** The built tree this test runs from (dist/). */
+const DIST = join(import.meta.dirname, '../..');
 const pair = makeSocketPair();
 for (const fd of pair ?? []) closeSync(fd);
 const methods: Array<{ how: string; fork: boolean; skip?: string | false }> = [
@@ -71,3 +77,113 @@ for (const { how, fork, skip } of methods) {
     assert.deepEqual(await ok.exited, { code: 0, signal: null });
   });
 }
+
+/** Runs a Node script (ES module text, this repo's dist importable as DIST) in a child process; its exit and stdout. */
+async function nodeScript(source: string, options: { nofile?: number; env?: Record<string, string> } = {}): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-spawner-'));
+  try {
+    const file = join(dir, 'script.mjs');
+    await writeFile(file, source.replaceAll('DIST', pathToFileURL(DIST).href));
+    const argv = options.nofile === undefined ? [process.execPath, file] : ['prlimit', `--nofile=${options.nofile}`, process.execPath, file];
+    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const [code, signal] = await new Promise<[number | null, string | null]>((r) => child.once('close', (c, s) => r([c, s])));
+    return { code, signal, stdout, stderr };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether `pid` exists (a zombie too). */
+const exists = (pid: number) => readFile(`/proc/${pid}/stat`, 'utf8').then(() => true, () => false);
+
+for (const { how, fork, skip } of methods) {
+  const start = (order: SpawnOrder) => spawnOffThread({ ...order, fork });
+
+  test(`${how}: the process exits with its own code while a stage it started still runs (the spawning thread torn down with its watches), and the stage runs on`, { skip }, async () => {
+    const r = await nodeScript(`
+      import { spawnOffThread } from 'DIST/lib/procchain/spawner.js';
+      const p = await spawnOffThread({ file: '/bin/sleep', args: ['30'], env: {}, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'], fork: ${fork} });
+      console.log(p.pid);
+      process.exit(3);
+    `);
+    const pid = Number(r.stdout.trim());
+    try {
+      assert.deepEqual([r.code, r.signal], [3, null], r.stderr);
+      assert.ok(await exists(pid), 'the stage outlives the process that started it, as a detached child does');
+    } finally {
+      if (pid > 0) process.kill(-pid, 'SIGKILL');
+    }
+  });
+
+  test(`${how}: a process started while this thread makes socket pairs inherits none of them`, { skip: skip || (!pair && 'no addon here') }, async () => {
+    let making = true;
+    const burst = (async () => {
+      while (making) {
+        for (let i = 0; i < 50; i++) for (const fd of makeSocketPair()!) closeSync(fd);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const started: number[] = [];
+    try {
+      for (let i = 0; i < 60; i++) {
+        const p = await start({ file: '/bin/sleep', args: ['5'], env: {}, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'] });
+        started.push(p.pid);
+      }
+    } finally {
+      making = false;
+      await burst;
+    }
+    try {
+      for (const pid of started) {
+        // Its stdio is /dev/null: a socket among its descriptors is one of the pairs made meanwhile.
+        const fds = await readdir(`/proc/${pid}/fd`);
+        const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+        assert.deepEqual(links.filter((l) => l.startsWith('socket:')), [], `process ${pid}: ${links.join(', ')}`);
+      }
+    } finally {
+      for (const pid of started) process.kill(-pid, 'SIGKILL');
+    }
+  });
+
+  test(`${how}: found as execvp finds it: a bare name in the child's PATH, with argv[0] as given; a script without '#!' run by /bin/sh`, { skip }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'audiofs-spawner-'));
+    try {
+      const sleeper = await start({ file: 'sleep', args: ['5'], env: { PATH: `${dir}::/usr/bin:/bin` }, cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
+      assert.equal(await readFile(`/proc/${sleeper.pid}/cmdline`, 'utf8'), ['sleep', '5', ''].join('\0'));
+      process.kill(-sleeper.pid, 'SIGKILL');
+      assert.deepEqual(await sleeper.exited, { code: null, signal: 'SIGKILL' });
+      await writeFile(join(dir, 'plain'), 'exit 42\n', { mode: 0o755 });
+      const plain = await start({ file: 'plain', args: [], env: { PATH: `/nonexistent:${dir}` }, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'] });
+      assert.deepEqual(await plain.exited, { code: 42, signal: null });
+      await assert.rejects(start({ file: 'no-such-command', args: [], env: { PATH: dir }, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'] }), /ENOENT/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test('posix_spawn: with no descriptor left for its pidfd, the start is refused and the process neither runs on nor stays a zombie', { skip: !posixSpawnAvailable() && 'no posix_spawn with pidfds here (native/spawn)' }, async () => {
+  const r = await nodeScript(`
+    import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+    import { spawnOffThread } from 'DIST/lib/procchain/spawner.js';
+    // The spawning thread made first (a worker needs descriptors of its own).
+    await (await spawnOffThread({ file: '/bin/true', args: [], env: {}, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'] })).exited;
+    const held = [];
+    try { for (;;) held.push(openSync('/dev/null', 'r')); } catch {}
+    let error = '';
+    try {
+      await spawnOffThread({ file: '/bin/sleep', args: ['30'], env: {}, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'] });
+    } catch (err) { error = err.message; }
+    for (const fd of held) closeSync(fd);
+    const children = readdirSync('/proc/self/task').flatMap((t) => readFileSync('/proc/self/task/' + t + '/children', 'utf8').trim().split(' ').filter(Boolean));
+    console.log(JSON.stringify({ error, children }));
+  `, { nofile: 64 });
+  assert.equal(r.code, 0, r.stderr);
+  const { error, children } = JSON.parse(r.stdout) as { error: string; children: string[] };
+  assert.match(error, /pidfd_open: EMFILE/);
+  assert.deepEqual(children, [], 'no child left: not running, not a zombie');
+});
