@@ -21,18 +21,24 @@ export interface SpawnRequest {
   fork?: boolean;
 }
 
-/** What the worker answers, per request: started (with its pid) or not, and later its exit; first, its thread id. */
+/** What the worker answers, per request: started (with its pid) or not, and later its exit; first, that it runs. */
 export type SpawnReply =
-  | { id: 0; kind: 'thread'; tid: number }
+  | { id: 0; kind: 'thread'; tid: number | undefined }
   | { id: number; kind: 'started'; pid: number }
   | { id: number; kind: 'failed'; message: string }
   | { id: number; kind: 'exit'; code: number | null; signal: NodeJS.Signals | null };
 
 const port = parentPort!;
 
-// Its thread id (/proc/thread-self is /proc/PID/task/TID), for its scheduling policy (engine-priority.ts).
-const tid = Number(/\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? NaN);
-if (Number.isInteger(tid)) port.postMessage({ id: 0, kind: 'thread', tid } satisfies SpawnReply);
+// First, that it runs, with its thread id where the system tells it (/proc/thread-self is /proc/PID/task/TID),
+// for its scheduling policy (engine-priority.ts).
+let tid: number | undefined;
+try {
+  tid = Number(/\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1]) || undefined;
+} catch {
+  // Not Linux: no thread id to give.
+}
+port.postMessage({ id: 0, kind: 'thread', tid } satisfies SpawnReply);
 
 port.on('message', (r: SpawnRequest) => {
   const post = (reply: SpawnReply) => port.postMessage(reply);

@@ -39,6 +39,10 @@ class Spawner {
   private serial = 0;
   private readonly pending = new Map<number, Pending>();
   private tid: number | undefined;
+  /** The worker said it runs (its first message). */
+  private running = false;
+  /** Why the worker could not run, if it never did: every start is made another way from then on. */
+  private broken: string | undefined;
   private readonly threadWatchers: Array<(tid: number) => void> = [];
 
   /** Calls `watcher` with the spawning thread's id once it runs (at once if it does), and for any later one. */
@@ -48,7 +52,15 @@ class Spawner {
   }
 
   spawn(order: SpawnOrder): Promise<SpawnedProcess> {
-    const worker = this.worker ?? this.start();
+    // A worker that could not run once will not run the next time either (its module, the system's threads).
+    if (this.broken !== undefined) return Promise.reject(new SpawningThreadLost(this.broken));
+    let worker: Worker;
+    try {
+      worker = this.worker ?? this.start();
+    } catch (err) {
+      this.broken = (err as Error).message;
+      return Promise.reject(new SpawningThreadLost(this.broken));
+    }
     const id = ++this.serial;
     return new Promise((started, failed) => {
       this.pending.set(id, { started, failed });
@@ -65,7 +77,9 @@ class Spawner {
     // another worker.
     const lost = (why: string) => {
       if (this.worker !== worker) return;
+      if (!this.running) this.broken = why;
       this.worker = undefined;
+      this.running = false;
       this.tid = undefined;
       for (const p of this.pending.values()) {
         if (p.exit) p.exit({ code: null, signal: null });
@@ -81,8 +95,9 @@ class Spawner {
 
   private reply(r: SpawnReply): void {
     if (r.kind === 'thread') {
+      this.running = true;
       this.tid = r.tid;
-      for (const w of this.threadWatchers) w(r.tid);
+      if (r.tid !== undefined) for (const w of this.threadWatchers) w(r.tid);
       return;
     }
     const p = this.pending.get(r.id);

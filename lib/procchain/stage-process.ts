@@ -153,28 +153,44 @@ async function startOffThread(spec: SpawnSpec, env: Record<string, string | unde
   };
 }
 
-/** Starts the process from this thread with execa (the fork and the wait for its exec hold this thread); rejects when it cannot be started. */
+/**
+ * Starts the process from this thread with execa, on Node's socket pairs (stdout on a pipe where asked and the
+ * addon makes one): the fork and the wait for its exec hold this thread. Rejects when it cannot be started.
+ */
 async function startHere(spec: SpawnSpec, env: Record<string, string | undefined>): Promise<Child> {
-  const child = execa(spec.file, [...spec.args], {
-    cwd: spec.cwd,
-    env,
-    extendEnv: false,
-    // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
-    stdio: guardedStdio() as unknown as Options['stdio'],
-    buffer: false,
-    detached: true,
-    reject: false,
-    cleanup: false,
-    stripFinalNewline: false,
-    encoding: 'buffer',
-  });
+  const pipe = spec.stdoutPipe === undefined ? undefined : pipeIfPossible(spec.stdoutPipe);
+  const stdio = guardedStdio();
+  if (pipe) stdio[1] = pipe.write as never;
+  let child;
+  try {
+    child = execa(spec.file, [...spec.args], {
+      cwd: spec.cwd,
+      env,
+      extendEnv: false,
+      // execa passes descriptor numbers through to child_process (its types only admit them for fd 0-2).
+      stdio: stdio as unknown as Options['stdio'],
+      buffer: false,
+      detached: true,
+      reject: false,
+      cleanup: false,
+      stripFinalNewline: false,
+      encoding: 'buffer',
+    });
+  } catch (err) {
+    if (pipe) closeSync(pipe.read);
+    throw err;
+  } finally {
+    // The child has its own copy of the write end, or there is no child.
+    if (pipe) closeSync(pipe.write);
+  }
   const exit = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   child.catch(() => undefined);
   if (child.pid === undefined) {
+    if (pipe) closeSync(pipe.read);
     const r = await child;
     throw new Error(`cannot start ${spec.file}: ${r.message ?? 'unknown error'}`);
   }
-  return { pid: child.pid, stdin: child.stdin!, stdout: child.stdout!, stderr: child.stderr!, exit };
+  return { pid: child.pid, stdin: child.stdin!, stdout: pipe ? pipeReader(pipe.read, spec.stdoutPipe!) : child.stdout!, stderr: child.stderr!, exit };
 }
 
 /** The life of a stage's process: running, stopped (SIGSTOP), or exited with a code or signal. */

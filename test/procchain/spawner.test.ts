@@ -187,3 +187,35 @@ test('posix_spawn: with no descriptor left for its pidfd, the start is refused a
   assert.match(error, /pidfd_open: EMFILE/);
   assert.deepEqual(children, [], 'no child left: not running, not a zombie');
 });
+
+test('where the spawning thread cannot be made (refused at once, or failing as it starts), stages start from the calling thread: the output and exit as ever', { skip: !pair && 'no addon here' }, async () => {
+  for (const how of ['throws', 'fails']) {
+    const r = await nodeScript(`
+      import { EventEmitter } from 'node:events';
+      import { syncBuiltinESMExports } from 'node:module';
+      import workerThreads from 'node:worker_threads';
+      workerThreads.Worker = class extends EventEmitter {
+        constructor() {
+          super();
+          if ('${how}' === 'throws') throw new Error('no threads here');
+          setImmediate(() => { this.emit('error', new Error('could not start')); this.emit('exit', 1); });
+        }
+        postMessage() {}
+        ref() {}
+        unref() {}
+      };
+      syncBuiltinESMExports();
+      const { StageProcess } = await import('DIST/lib/procchain/stage-process.js');
+      for (let i = 0; i < 3; i++) {
+        const p = await StageProcess.spawn({ file: '/bin/sh', args: ['-c', 'echo started $0; exit 5', 'run' + i], env: { PATH: '/bin' }, cwd: '/' });
+        let out = '';
+        p.stdout.on('data', (b) => (out += b));
+        await new Promise((r) => p.stdout.once('end', r));
+        await p.exited;
+        console.log(out.trim(), p.exitCode);
+      }
+    `);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'started run0 5\nstarted run1 5\nstarted run2 5\n', how);
+  }
+});

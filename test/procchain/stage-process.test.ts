@@ -11,7 +11,9 @@ import { StageProcess } from '../../lib/procchain/stage-process.js';
 
 const MiB = 1024 * 1024;
 
-test('stdout on a pipe: writes of every size come out whole and in order, read up to a pipe at a time into chunks that stay as they were', { skip: !kernelPumpAvailable() && 'no pipe addon here' }, async () => {
+for (const method of ['posix', 'fork', 'here']) test(`stdout on a pipe (stages started by ${method}): writes of every size come out whole and in order, read up to a pipe at a time into chunks that stay as they were`, { skip: !kernelPumpAvailable() && 'no pipe addon here' }, async () => {
+  // AUDIOFS_SPAWN is read at each start: posix_spawn or a fork on the spawning thread, or execa on this one.
+  process.env.AUDIOFS_SPAWN = method;
   const dir = await mkdtemp(join(tmpdir(), 'audiofs-stage-process-'));
   try {
     const file = join(dir, 'data');
@@ -37,6 +39,7 @@ test('stdout on a pipe: writes of every size come out whole and in order, read u
     assert.ok(Math.max(...chunks.map((c) => c.length)) > 64 * 1024, 'some read took more than Node\'s 64 KiB');
     assert.equal(proc.exitCode, 0);
   } finally {
+    delete process.env.AUDIOFS_SPAWN;
     await rm(dir, { recursive: true, force: true });
   }
 });
