@@ -200,43 +200,42 @@ struct ExitWatch {
   napi_ref onExit;
   napi_async_context context;
   Watches* owner;
+  bool closing = false;  // uv_close was called (at most once per handle)
 };
 
 // The watches of one thread (one napi_env): closed without calling JavaScript when the thread ends (a worker
 // torn down, process.exit()), or Node would find their handles open and abort.
 struct Watches {
-  std::unordered_set<ExitWatch*> live;
+  std::unordered_set<ExitWatch*> live;  // until their handle is closed
   napi_async_cleanup_hook_handle hook = nullptr;
-  size_t closing = 0;
+  bool tearingDown = false;
 };
 
 void closed(uv_handle_t* h) {
   ExitWatch* w = static_cast<ExitWatch*>(h->data);
-  close(w->pidfd);
-  w->owner->live.erase(w);
-  delete w;
-}
-
-void closedAtTeardown(uv_handle_t* h) {
-  ExitWatch* w = static_cast<ExitWatch*>(h->data);
   Watches* ws = w->owner;
-  closed(h);
-  if (--ws->closing == 0) napi_remove_async_cleanup_hook(ws->hook);
+  close(w->pidfd);
+  ws->live.erase(w);
+  delete w;
+  if (ws->tearingDown && ws->live.empty()) napi_remove_async_cleanup_hook(ws->hook);
 }
 
-// The thread ends: every watch is closed (its process goes on, unwatched, as Node's own children do).
+// The thread ends: every watch is closed (its process goes on, unwatched, as Node's own children do); the hook
+// is removed once the last handle has closed, those already closing included.
 void teardown(napi_async_cleanup_hook_handle hook, void* arg) {
   Watches* ws = static_cast<Watches*>(arg);
   ws->hook = hook;
+  ws->tearingDown = true;
   if (ws->live.empty()) {
     napi_remove_async_cleanup_hook(hook);
     return;
   }
   std::vector<ExitWatch*> all(ws->live.begin(), ws->live.end());
-  ws->closing = all.size();
   for (ExitWatch* w : all) {
+    if (w->closing) continue;
+    w->closing = true;
     uv_poll_stop(&w->poll);
-    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), closedAtTeardown);
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), closed);
   }
 }
 
@@ -268,6 +267,7 @@ void readable(uv_poll_t* h, int status, int) {
   napi_close_handle_scope(env, scope);
   napi_async_destroy(env, w->context);
   napi_delete_reference(env, w->onExit);
+  w->closing = true;
   uv_close(reinterpret_cast<uv_handle_t*>(h), closed);
   (void)status;
 }
@@ -323,6 +323,7 @@ napi_value WatchExit(napi_env env, napi_callback_info info) {
     // The handle is initialised: it is closed, which frees the watch.
     napi_async_destroy(env, w->context);
     napi_delete_reference(env, w->onExit);
+    w->closing = true;
     uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), closed);
     return throwError(env, std::string("spawn.watchExit: uv_poll_start: ") + uv_err_name(rc));
   }

@@ -172,6 +172,8 @@ test('posix_spawn: with no descriptor left for its pidfd, the start is refused a
     import { spawnOffThread } from 'DIST/lib/procchain/spawner.js';
     // The spawning thread made first (a worker needs descriptors of its own).
     await (await spawnOffThread({ file: '/bin/true', args: [], env: {}, cwd: '/', stdio: ['ignore', 'ignore', 'ignore'] })).exited;
+    // Its pidfd is closed on the worker's next turn, after the exit was reported: let it go first.
+    await new Promise((r) => setTimeout(r, 200));
     const held = [];
     try { for (;;) held.push(openSync('/dev/null', 'r')); } catch {}
     let error = '';
