@@ -43,7 +43,7 @@ node_modules/fuse-native/.audiofs-built: $(VENDORED_FUSE) | node_modules/.audiof
 	touch $@
 
 # The splice pump between stages (native/pump); where it cannot be built (not Linux) the JavaScript relay is used.
-$(PUMP_ADDON): native/pump/pump.cc native/pump/binding.gyp | node_modules/.audiofs-installed
+$(PUMP_ADDON): native/pump/pump.cc native/napi-errors.h native/pump/binding.gyp | node_modules/.audiofs-installed
 	cd native/pump && $(NODE_GYP) >build.log 2>&1 || { cat build.log; [ "$$(uname)" != Linux ] || exit 1; echo "native/pump not built: junctions use the JavaScript relay"; }
 
 # Threads' scheduling policies set without a process (native/sched); where it cannot be built (not Linux), V8's
@@ -53,7 +53,7 @@ $(SCHED_ADDON): native/sched/sched.cc native/sched/binding.gyp | node_modules/.a
 
 # Stages started with posix_spawn and reaped through pidfds (native/spawn); where it cannot be built, Node's spawn
 # (a fork of the whole mount) starts them.
-$(SPAWN_ADDON): native/spawn/spawn.cc native/spawn/binding.gyp | node_modules/.audiofs-installed
+$(SPAWN_ADDON): native/spawn/spawn.cc native/napi-errors.h native/spawn/binding.gyp | node_modules/.audiofs-installed
 	cd native/spawn && $(NODE_GYP) >build.log 2>&1 || { cat build.log; [ "$$(uname)" != Linux ] || exit 1; echo "native/spawn not built: stages start with Node's spawn (a fork)"; }
 
 build: deps

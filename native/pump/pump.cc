@@ -32,6 +32,8 @@
 
 #include <node_api.h>
 
+#include "../napi-errors.h"
+
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -57,6 +59,10 @@
 #endif
 
 namespace {
+
+using audiofs::descriptorPair;
+using audiofs::errnoName;
+using audiofs::throwError;
 
 enum Outcome { RUNNING = 0, ENDED = 1, FAILED = 2, STOPPED = 3 };
 
@@ -92,14 +98,6 @@ struct Finish {
   int err;
   const char* op;
 };
-
-std::string errnoName(int e) {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-  const char* n = strerrorname_np(e);
-  if (n) return n;
-#endif
-  return "E" + std::to_string(e);
-}
 
 #if PUMP_AVAILABLE
 
@@ -253,11 +251,6 @@ void finalizePump(napi_env, void* data, void*) {
   delete p;
 }
 
-napi_value throwError(napi_env env, const std::string& msg) {
-  napi_throw_error(env, nullptr, msg.c_str());
-  return nullptr;
-}
-
 void callFinish(napi_env env, napi_value cb, void*, void* data) {
   Finish* f = static_cast<Finish*>(data);
   if (env != nullptr && cb != nullptr) {
@@ -406,13 +399,7 @@ napi_value Pipe(napi_env env, napi_callback_info info) {
   for (int32_t size = bytes; size > 65536; size /= 2) {
     if (fcntl(fds[0], F_SETPIPE_SZ, size) >= 0) break;
   }
-  napi_value arr, a, b;
-  napi_create_array_with_length(env, 2, &arr);
-  napi_create_int32(env, fds[0], &a);
-  napi_create_int32(env, fds[1], &b);
-  napi_set_element(env, arr, 0, a);
-  napi_set_element(env, arr, 1, b);
-  return arr;
+  return descriptorPair(env, fds);
 #endif
 }
 
@@ -426,7 +413,6 @@ napi_value SocketPair(napi_env env, napi_callback_info) {
 #else
   // Where SOCK_CLOEXEC does not exist (macOS) a process started meanwhile may inherit the pair.
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0) return throwError(env, "pump.socketPair: socketpair: " + errnoName(errno));
-#endif
   for (int fd : fds) {
     int flags = fcntl(fd, F_GETFD);
     if (flags == -1 || fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1) {
@@ -436,13 +422,8 @@ napi_value SocketPair(napi_env env, napi_callback_info) {
       return throwError(env, "pump.socketPair: fcntl: " + errnoName(e));
     }
   }
-  napi_value arr, a, b;
-  napi_create_array_with_length(env, 2, &arr);
-  napi_create_int32(env, fds[0], &a);
-  napi_create_int32(env, fds[1], &b);
-  napi_set_element(env, arr, 0, a);
-  napi_set_element(env, arr, 1, b);
-  return arr;
+#endif
+  return descriptorPair(env, fds);
 }
 
 // The one descriptor argument of a call (false, with `fd` -1, when there is none).

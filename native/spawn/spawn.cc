@@ -23,6 +23,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "../napi-errors.h"
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -44,22 +46,12 @@
 
 namespace {
 
-std::string errnoName(int e) {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-  const char* n = strerrorname_np(e);
-  if (n) return n;
-#endif
-  return "E" + std::to_string(e);
-}
+using audiofs::errnoName;
+using audiofs::throwError;
 
 napi_value throwErrno(napi_env env, int e, const std::string& what) {
   std::string code = errnoName(e);
   napi_throw_error(env, code.c_str(), (what + ": " + code + " (" + strerror(e) + ")").c_str());
-  return nullptr;
-}
-
-napi_value throwError(napi_env env, const std::string& msg) {
-  napi_throw_error(env, nullptr, msg.c_str());
   return nullptr;
 }
 
