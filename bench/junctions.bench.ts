@@ -2,12 +2,14 @@
 // kernel pump (native/pump), side by side, against the same shell pipeline; with the mount's CPU per GB moved.
 import { timeShell } from './shell-timing.js';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChainRun } from '../lib/procchain/chain-run.js';
 import { Chain } from '../lib/procchain/chain.js';
 import { kernelPumpAvailable, kernelPumpProblem } from '../lib/procchain/kernel-pump.js';
 import { Stage } from '../lib/procchain/stage.js';
 import { mountAudiofs, run, type TestMount } from '../test/helpers/mount.js';
+import { mountHelloFuse } from './hello-fuse.js';
 import { median } from './stats.js';
 import { machineBusySeconds, processCpuSeconds } from './cpu-time.js';
 
@@ -120,4 +122,38 @@ try {
 } finally {
   await js.close();
   await kernel.close();
+}
+
+// The ceiling of any reader of a live stream through FUSE here: a C server that answers each read at once from memory,
+// with no chain, feeding or mixing behind it, read as the chains' `out` is, against the shell pipelines of the table.
+{
+  const hello = mountHelloFuse(CAT_BYTES);
+  if (typeof hello === 'string') console.log(`\n(no FUSE ceiling: hello-fuse ${hello})`);
+  else {
+    const zeros = join(tmpdir(), `audiofs-ceiling-${process.pid}.raw`);
+    try {
+      await run('dd', ['if=/dev/zero', `of=${zeros}`, 'bs=1M', `count=${CAT_BYTES / MiB}`, 'status=none']);
+      const rows = [
+        { what: `\`cat STREAM \\| wc -c\`, STREAM a file of the C server (bench/hello-fuse.c)`, command: `cat ${join(hello.mnt, 'stream')}` },
+        { what: '`cat FILE \\| wc -c` (the page cache: the same two processes)', command: `cat ${zeros}` },
+        { what: '`cat FILE \\| cat \\| cat \\| wc -c` (the 1-stage relay\'s pipeline)', command: `cat ${zeros} | cat | cat` },
+      ];
+      const t: number[][] = rows.map(() => []);
+      for (let i = 0; i < RUNS; i++) {
+        for (const [k, r] of rows.entries()) {
+          const x = await timeShell(r.command);
+          if (x.bytes !== CAT_BYTES) throw new Error(`${r.command}: ${x.bytes} bytes, expected ${CAT_BYTES}`);
+          t[k].push(x.seconds);
+        }
+      }
+      const base = median(t[2]);
+      console.log(`\nThe ceiling of a reader through FUSE here: ${CAT_BYTES / MiB} MiB read; medians of ${RUNS} interleaved runs; (x) = speed against the 1-stage relay's pipeline.\n`);
+      console.log('| read | time | MB/s |');
+      console.log('|---|---|---|');
+      for (const [k, r] of rows.entries()) console.log(`| ${r.what} | ${median(t[k]).toFixed(2)} s | ${(CAT_BYTES / 1e6 / median(t[k])).toFixed(0)} (${(base / median(t[k])).toFixed(2)}) |`);
+    } finally {
+      hello.close();
+      await rm(zeros, { force: true });
+    }
+  }
 }

@@ -11,6 +11,7 @@ import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mountAudiofs, ROOT, type TestMount } from '../test/helpers/mount.js';
+import { mountHelloFuse } from './hello-fuse.js';
 import { quantile } from './stats.js';
 
 const SIZES = (process.env.META_CHAINS ?? '50,1000').split(',').map(Number);
@@ -210,29 +211,22 @@ function emptyLines(path: string, n = 3000): number[] {
  * own C example built here (bench/hello-fuse.c): what a FUSE round trip costs on this machine without JavaScript.
  */
 async function roundTripFloor(): Promise<string[]> {
-  const include = join(ROOT, 'node_modules/fuse-shared-library-linux/libfuse/include');
-  const dir = mkdtempSync(join(tmpdir(), 'audiofs-hello-'));
-  const mnt = join(dir, 'mnt');
-  mkdirSync(mnt);
   const m = await mountAudiofs();
   try {
     const ours = emptyLines(m.path('ctl'));
-    const built = spawnSync('gcc', ['-O2', '-D_FILE_OFFSET_BITS=64', `-I${include}`, '-o', join(dir, 'hello'), join(ROOT, 'bench/hello-fuse.c'), '-l:libfuse.so.2', '-lpthread'], { encoding: 'utf8' });
-    let theirs = 'not built';
-    if (built.status === 0 && spawnSync(join(dir, 'hello'), [mnt, '-o', 'direct_io,attr_timeout=30,entry_timeout=30']).status === 0) {
+    const hello = mountHelloFuse();
+    let theirs = hello as string;
+    if (typeof hello !== 'string') {
       try {
-        const ms = emptyLines(join(mnt, 'ctl'));
+        const ms = emptyLines(join(hello.mnt, 'ctl'));
         theirs = `${f2(quantile(ms, 0.5))} / ${f2(quantile(ms, 0.99))}`;
       } finally {
-        spawnSync('fusermount', ['-u', mnt]);
+        hello.close();
       }
-    } else if (built.status !== 0) {
-      theirs = `not built (${built.stderr.split('\n')[0]})`;
     }
     return [`| - | an empty ctl line (open, write, flush, release: nothing changes), p50 / p99 ms | ${f2(quantile(ours, 0.5))} / ${f2(quantile(ours, 0.99))} | libfuse's C example, the same requests: ${theirs} | | the floor of a ctl line |`];
   } finally {
     await m.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
