@@ -67,6 +67,8 @@ export class Project {
   version = 0;
   /** Each chain's place in `chains` (a later chain has a larger one): a save names a chain's place without listing every chain. */
   private readonly places = new WeakMap<Chain, number>();
+  /** The chains each rewrite of /ctl named, in its order (placeRewritten); keyed by the rewrite's context. */
+  private readonly rewrites = new WeakMap<object, Chain[]>();
   private lastPlace = 0;
   private listener: (chain?: Chain | null) => void = () => undefined;
   /**
@@ -193,7 +195,9 @@ export class Project {
     for (const [i, c] of commands.entries()) {
       if (c.verb === 'chain') await this.logged('/ctl', lines[i], () => Promise.all(c.stages.map((argv) => this.resolve(argv[0], '/ctl'))).then(() => undefined));
     }
-    for (const [i, c] of commands.entries()) await this.logged('/ctl', lines[i], () => this.execRoot(c, { rewrite: true }));
+    // One rewrite: the chains its lines name are put in its order among themselves (placeRewritten).
+    const how: CommandContext = { rewrite: true };
+    for (const [i, c] of commands.entries()) await this.logged('/ctl', lines[i], () => this.execRoot(c, how));
   }
 
   /** A whole NAME/ctl text: every line is checked before any is applied. */
@@ -266,12 +270,13 @@ export class Project {
    */
   async defineChain(name: string, stages: readonly StageArgv[], how: { rewrite: boolean }, where = '/ctl'): Promise<Chain> {
     const chain = this.chains.get(name);
-    if (!chain) return this.createChain(name, stages, where);
-    if (how.rewrite) {
-      // A whole /ctl written anew says the chains' order too (cp -a may have made their directories first).
-      this.putLast(chain);
-      this.onChange(chain);
+    if (!chain) {
+      const made = await this.createChain(name, stages, where);
+      if (how.rewrite) this.placeRewritten(made, how);
+      return made;
     }
+    // A whole /ctl written anew says the chains' order too (cp -a may have made their directories first).
+    if (how.rewrite) this.placeRewritten(chain, how);
     const names = stageNames(stages, CHAIN_FILES);
     const same = (s: Stage, i: number) => s.name === names[i] && sameArgv(s.argv, stages[i]);
     if (chain.stages.length === stages.length && chain.stages.every(same)) return chain;
@@ -348,6 +353,32 @@ export class Project {
   restorePlace(chain: Chain, place: number): void {
     this.places.set(chain, place);
     if (place > this.lastPlace) this.lastPlace = place;
+  }
+
+  /**
+   * A chain named by a rewrite of /ctl (one open written anew, or one text renamed onto it): the chains that
+   * rewrite named so far take, in its order, the places they held among the chains (a chain it made holds the
+   * last); the chains it does not name keep theirs. So a /ctl rewritten without a chain's line (sed -i '/^c /d',
+   * a tar x of an older project) leaves that chain, and every channel, where it was.
+   */
+  private placeRewritten(chain: Chain, how: object): void {
+    let named = this.rewrites.get(how);
+    if (!named) this.rewrites.set(how, (named = []));
+    if (!named.includes(chain)) named.push(chain);
+    const here = named.filter((c) => this.chains.get(c.name) === c);
+    const order = [...this.chains.values()];
+    const isNamed = new Set(here);
+    const slots = order.flatMap((c, i) => (isNamed.has(c) ? [i] : []));
+    const places = here.map((c) => this.placeOf(c)).sort((a, b) => a - b);
+    here.forEach((c, k) => {
+      order[slots[k]] = c;
+      if (this.places.get(c) !== places[k]) {
+        this.places.set(c, places[k]);
+        this.onChange(c);
+      }
+    });
+    this.chains.clear();
+    for (const c of order) this.chains.set(c.name, c);
   }
 
   private putLast(chain: Chain): void {

@@ -207,6 +207,20 @@ test('sed -i, vim and nano edit state files and the user\'s own files; a renamed
   });
 });
 
+test('sed -i deleting a chain\'s line from /ctl leaves the chains, their order and their channels as they were', async () => {
+  await withMount(async (m) => {
+    for (const n of ['a', 'b', 'c']) await m.ctl(`${n} cat`);
+    const ctl = await readFile(m.path('ctl'), 'utf8');
+    const channels = await readFile(m.path('channels'), 'utf8');
+    await ok('sed', ['-i', '/^c /d', 'ctl'], { cwd: m.dir });
+    assert.equal(await readFile(m.path('ctl'), 'utf8'), ctl, 'c stays last: no chain moved');
+    assert.equal(await readFile(m.path('channels'), 'utf8'), channels);
+    // Two lines swapped and the third deleted by an editor: those two change places, the third keeps its own.
+    await ok('sed', ['-i', '-e', '/^b /d', '-e', 's/^a cat$/X/', '-e', 's/^c cat$/a cat/', '-e', 's/^X$/c cat/', 'ctl'], { cwd: m.dir });
+    assert.equal(await readFile(m.path('ctl'), 'utf8'), 'c cat\nb cat\na cat\n');
+  });
+});
+
 test('appends, tail -n, truncate, du, ls -a and xattrs behave as on a regular file system', async () => {
   await withMount(async (m) => {
     await writeFile(m.path('comments'), 'one\n');
