@@ -268,6 +268,10 @@ export class FuseMount {
       chown: (p: string, _u: number, _g: number, cb: Cb) => this.change('chown', p, cb, async () => void t.resolve(p, 'chown')),
       utimens: (p: string, _a: number, _m: number, cb: Cb) => this.change('utimens', p, cb, async () => void t.resolve(p, 'utimens')),
       rename: (p: string, dest: string, cb: Cb) => this.change('rename', p, cb, () => t.rename(p, dest)),
+      // mkfifo, mknod, ln -s and ln: EPERM (without these ops libfuse answered ENOSYS to the first two).
+      mknod: (p: string, _mode: number, _dev: number, cb: Cb) => this.run('mknod', p, cb, async () => t.refuseLink('mknod', p)),
+      symlink: (_target: string, p: string, cb: Cb) => this.run('symlink', p, cb, async () => t.refuseLink('symlink', p)),
+      link: (_from: string, p: string, cb: Cb) => this.run('link', p, cb, async () => t.refuseLink('link', p)),
       // Extended attributes are not kept: every xattr call is answered EOPNOTSUPP (cp -a then falls back to chmod).
       getxattr: (p: string, _n: string, _pos: number, cb: Cb) => this.run('getxattr', p, cb, notSupported),
       listxattr: (p: string, cb: Cb) => this.run('listxattr', p, cb, notSupported),

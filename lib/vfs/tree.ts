@@ -115,6 +115,12 @@ export class Tree {
     return name !== undefined && parts.length > 0 && this.copyMade.hides('/' + parts.join('/'), name, pid);
   }
 
+  /** mknod (mkfifo), ln -s and ln: only directories and regular files are kept (EPERM). */
+  refuseLink(op: 'mknod' | 'symlink' | 'link', path: string): never {
+    const what = op === 'mknod' ? 'special files' : op === 'symlink' ? 'symbolic links' : 'hard links';
+    throw new AudiofsError('EPERM', op, path, `${what} are not kept (expected a regular file or a directory)`);
+  }
+
   /** rmdir: ends a chain or a stage (rm -r). */
   async rmdir(path: string): Promise<void> {
     const parts = split(path);

@@ -156,6 +156,20 @@ test('the shell sees the errno: /bin/echo into ctl fails with exit 1 and the str
   assert.equal(n.stderr, '/bin/echo: write error: No such file or directory\n');
 });
 
+test('mkfifo, mknod, ln -s and ln: EPERM (only directories and regular files are kept), and nothing is made', async () => {
+  for (const [cmd, want] of [
+    [`mkfifo ${m.path('fifo')}`, /Operation not permitted/],
+    [`mknod ${m.path('node')} p`, /Operation not permitted/],
+    [`ln -s ctl ${m.path('keep', 'link')}`, /Operation not permitted/],
+    [`ln ${m.path('ctl')} ${m.path('hard')}`, /Operation not permitted/],
+  ] as const) {
+    const r = await sh(cmd);
+    assert.equal(r.code, 1, cmd);
+    assert.match(r.stderr, want, cmd);
+  }
+  for (const name of ['fifo', 'node', 'keep/link', 'hard']) assert.equal(await exists(m.path(name)), false, name);
+});
+
 test('Plan 9 quoting end to end: one stage with exactly the argv the rules give, and no shell runs', async () => {
   const line = "q print-args '%s|%s' 'a''b' ';$(touch y)>y' `touch y` >y 'two words' '' '|'";
   await m.ctl(line);
