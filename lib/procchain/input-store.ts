@@ -16,6 +16,8 @@ export interface InputStore {
   countWriter?(delta: 1 | -1): void;
   /** The file that holds the bytes at their offsets while one does (a spilled store): the kernel may feed from it. */
   spillFile?(): string | undefined;
+  /** What it takes where it is kept, when that is less than its size (a sparse spill file): what `du` counts. */
+  storedBytes?(): Bytes;
 }
 
 /** A store kept in memory (the sequencer's StoredInput spills to disk; this one is for small inputs and tests). */

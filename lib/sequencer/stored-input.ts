@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { copyFile, open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -73,6 +74,16 @@ export class StoredInput {
   /** The spill file, once the contents live there (they do not come back to memory). */
   spillFile(): string | undefined {
     return this.filePath ?? undefined;
+  }
+
+  /** What the contents take: their size in memory, the spill file's allocated blocks once spilled (holes are free). */
+  storedBytes(): Bytes {
+    if (!this.file) return this.length;
+    try {
+      return Math.min(this.length, fstatSync(this.file.fd).blocks * 512);
+    } catch {
+      return this.length;
+    }
   }
 
   /** True once the contents live in the spill file. */

@@ -443,8 +443,8 @@ export class FuseMount {
     return {
       mode: (dir ? S_IFDIR : S_IFREG) | node.mode | steer,
       size,
-      // du counts what is stored, in 512-byte blocks.
-      blocks: Math.ceil(size / 512),
+      // du counts what is stored, in 512-byte blocks (a sparse `in` less than its size).
+      blocks: Math.ceil((node.kind === 'file' && node.stored && openSize === undefined ? Math.min(size, node.stored()) : size) / 512),
       // The I/O size tools take from stat (cat, cp): a file only read (out, stream.mp3, status, err) is read
       // 1 MiB a request; files written keep 4 KiB, so a writer's write(2) stays one request of what it wrote
       // (a 1 MiB write held part-way by a full live `in` would leave stat at the size before it).

@@ -33,6 +33,11 @@ export class StoreFile implements FileNode {
     return this.options.store().size;
   }
 
+  stored(): Bytes {
+    const store = this.options.store();
+    return store.storedBytes?.() ?? store.size;
+  }
+
   async open(mode: OpenMode): Promise<FileHandle> {
     if (mode.write && mode.truncate) await this.truncate(0);
     const handle = new StoreHandle(this, this.options, mode);

@@ -49,6 +49,8 @@ export interface FileNode {
   readonly ctime?: Date;
   /** The size stat reports (0 for live streams). */
   size(): Bytes;
+  /** What it takes where it is kept, when less than its size (a sparse `in`): stat's blocks, what `du` counts. */
+  stored?(): Bytes;
   /**
    * Its size or times change by themselves without notice, not only when the project changes (/log, /status,
    * /channels, /config): the kernel asks for its attributes at every call instead of keeping them
