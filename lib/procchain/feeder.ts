@@ -100,7 +100,13 @@ export class Feeder {
         if (await this.feedByKernel()) continue;
         const data = await this.store.read(this.offset, Math.min(chunk, end - this.offset));
         if (this.cancelled) return;
-        if (data.length === 0) continue;
+        if (data.length === 0) {
+          // Nothing at this offset though the store says it is longer: what was not fed is gone (a live input
+          // emptied by truncate or rm -r while its chain did not take it). Fed up to there; asking again at once
+          // had spun this thread for ever (every request of the mount waiting behind it).
+          this.offset = end;
+          continue;
+        }
         this.offset += data.length;
         this.lingering = false;
         const target = this.options.target();

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Feeder } from '../../lib/procchain/feeder.js';
 import { MemoryInputStore } from '../../lib/procchain/input-store.js';
+import { LiveInput } from '../../lib/studio/live-input.js';
 import type { Target } from '../../lib/procchain/target.js';
 
 /** A target that keeps what it gets; `full` makes each write ask the feeder to wait. */
@@ -187,5 +188,37 @@ test('a lingering feeder asks again after 10 ms, then less often while the chain
   playing = false;
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(target.ended, 1, 'the target ends once the chain no longer plays');
+  feeder.cancel();
+});
+
+test('a live input emptied before its bytes were fed (truncate, rm -r): the feeder goes on from its end, feeds what comes next, and never holds the thread', { timeout: 10_000 }, async () => {
+  const input = new LiveInput();
+  await input.write(0, bytes(3000));
+  input.truncate();
+  const target = new Collect();
+  // The feeder used to ask the store again at once, without end: past 1,000 reads it is stopped, so that a
+  // return of that fails this test instead of holding its thread (no timer could fire).
+  let reads = 0;
+  const store = {
+    get size() { return input.size; },
+    get growing() { return input.growing; },
+    write: input.write.bind(input),
+    truncate: input.truncate.bind(input),
+    read: (offset: number, length: number) => {
+      if (++reads > 1000) feeder.cancel();
+      return input.read(offset, length);
+    },
+  };
+  const feeder: Feeder = new Feeder(store, { target: () => target });
+  feeder.start();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(reads < 10, `${reads} reads of an emptied input`);
+  assert.equal(target.data.length, 0, 'what was dropped is not fed');
+  assert.equal(feeder.position, 3000);
+  const next = bytes(500).reverse();
+  await input.write(3000, next);
+  feeder.poke();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(target.data, next);
   feeder.cancel();
 });
