@@ -175,16 +175,19 @@ export class ChainRun {
           if (this.ended) return;
         }
         first = false;
+        // Removed from the chain meanwhile (rm -r during the play's start): not started.
+        if (!chain.stages.includes(stage)) continue;
         await this.spawn(stage);
       }
     } catch (err) {
       await this.stop();
       throw err;
     }
-    // An `in` written while the stages were forked moves the entry (inject() waits for the run to have begun).
-    this.entry = entryOf(stages);
+    // An `in` written while the stages were forked moves the entry (inject() waits for the run to have begun);
+    // the chain's stages as they are now (one may have been removed meanwhile).
+    this.entry = entryOf(chain.stages);
     this.begun = true;
-    stages.forEach((s, i) => { if (i < this.entry) this.targets.get(s)?.end(); });
+    chain.stages.forEach((s, i) => { if (i < this.entry) this.targets.get(s)?.end(); });
     this.startFeeder(this.entryStore());
     this.junctions?.refresh();
   }
@@ -524,6 +527,11 @@ export class ChainRun {
       this.starting.delete(starting);
     }
     if (this.ended) return;
+    // Removed from the chain while it started (rm -r of the stage or the chain during a play): it never joins.
+    if (!chain.stages.includes(stage)) {
+      await proc.terminate();
+      return;
+    }
     stage.proc = proc;
     stage.launch = launch;
     stage.lastExit = undefined;

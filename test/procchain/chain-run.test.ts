@@ -540,6 +540,37 @@ test('a stop while a stage is starting on the spawning thread ends that process 
   }
 });
 
+test('a stage removed from the chain while the run starts (rm -r during play) is never started, or is ended once its start comes back; nothing of it is left', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'audiofs-chain-run-'));
+  try {
+    for (const when of ['queued', 'in flight'] as const) {
+      for (let round = 0; round < 3; round++) {
+        const chain = new Chain('c');
+        chain.stages = [fixture('never-exits'), fixture('never-exits')];
+        const removed = chain.stages[when === 'queued' ? 0 : 1];
+        const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: dir, log: () => undefined });
+        chain.run = run;
+        const starting = run.start();
+        // As Project.removeStage does for a stage with no process yet: out of the chain, nothing to end. The last
+        // stage starts first: 'queued' removes the first once the last runs, 'in flight' the last while it starts.
+        if (when === 'in flight') await onTurnWhen(() => (run as unknown as { starting: Set<unknown> }).starting.size > 0);
+        else await onTurnWhen(() => chain.stages[1].proc !== undefined);
+        assert.equal(removed.proc, undefined, 'not started yet');
+        chain.stages = chain.stages.filter((s) => s !== removed);
+        await starting;
+        assert.equal(removed.proc, undefined, `${when}, round ${round}: the removed stage is not the run's`);
+        const kept = chain.stages[0];
+        assert.ok(kept.proc, 'the other stage runs');
+        assert.deepEqual((await clientsOf(dir)).length, 1, `${when}, round ${round}: only the kept stage's process runs`);
+        await run.stop();
+        assert.deepEqual(await clientsOf(dir), [], 'nothing is left after the stop');
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('an in written to a later stage while the stages fork: the run is fed there once they all run, and only that reaches the output', async () => {
   const chain = new Chain('c');
   chain.stages = [stage('a', ['cat'], '/bin/cat'), stage('b', ['cat'], '/bin/cat')];
