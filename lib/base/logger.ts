@@ -59,7 +59,7 @@ export class Logger {
     if (RANK[level] < RANK[this.level]) return;
     const stamp = this.now().toISOString();
     for (const raw of message.split('\n')) {
-      const part = escapeControls(raw);
+      const part = bounded(escapeControls(raw));
       if (part === '') continue;
       const line = `${stamp} ${level} ${part}\n`;
       this.lines.push(line);
@@ -96,6 +96,17 @@ export class Logger {
   flush(): Promise<void> {
     return this.fileQueue;
   }
+}
+
+/**
+ * The most of one line /log keeps (twice a stage's longest stderr line, STDERR_LINE_MAX): whoever may write a
+ * command file could otherwise grow the log by what one refused 64 KiB line becomes once quoted and escaped
+ * (720 KB for a line of control characters), and push everything before it out of what /log keeps.
+ */
+export const MAX_LOG_LINE = 8192;
+
+function bounded(line: string): string {
+  return line.length <= MAX_LOG_LINE ? line : `${line.slice(0, MAX_LOG_LINE)} ... (${line.length - MAX_LOG_LINE} more characters)`;
 }
 
 /** Text from users and clients made safe for a terminal: control characters (escape sequences) as \xNN. */
