@@ -530,6 +530,7 @@ export class ChainRun {
     // Removed from the chain while it started (rm -r of the stage or the chain during a play): it never joins.
     if (!chain.stages.includes(stage)) {
       await proc.terminate();
+      proc.stdout.destroy();
       return;
     }
     stage.proc = proc;
