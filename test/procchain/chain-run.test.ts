@@ -551,18 +551,25 @@ test('a stage removed from the chain while the run starts (rm -r during play) is
         const run = new ChainRun(chain, { lossless: true, env: process.env, cwd: dir, log: () => undefined });
         chain.run = run;
         const starting = run.start();
-        // As Project.removeStage does for a stage with no process yet: out of the chain, nothing to end. The last
-        // stage starts first: 'queued' removes the first once the last runs, 'in flight' the last while it starts.
-        if (when === 'in flight') await onTurnWhen(() => (run as unknown as { starting: Set<unknown> }).starting.size > 0);
-        else await onTurnWhen(() => chain.stages[1].proc !== undefined);
-        assert.equal(removed.proc, undefined, 'not started yet');
-        chain.stages = chain.stages.filter((s) => s !== removed);
-        await starting;
-        assert.equal(removed.proc, undefined, `${when}, round ${round}: the removed stage is not the run's`);
-        const kept = chain.stages[0];
-        assert.ok(kept.proc, 'the other stage runs');
-        assert.deepEqual((await clientsOf(dir)).length, 1, `${when}, round ${round}: only the kept stage's process runs`);
-        await run.stop();
+        try {
+          // As Project.removeStage does for a stage with no process yet: out of the chain, nothing to end. The last
+          // stage starts first: 'queued' removes the first once the last runs, 'in flight' the last while it starts.
+          if (when === 'in flight') await onTurnWhen(() => (run as unknown as { starting: Set<unknown> }).starting.size > 0);
+          else await onTurnWhen(() => chain.stages[1].proc !== undefined);
+          assert.equal(removed.proc, undefined, 'not started yet');
+          chain.stages = chain.stages.filter((s) => s !== removed);
+          await starting;
+          assert.equal(removed.proc, undefined, `${when}, round ${round}: the removed stage is not the run's`);
+          const kept = chain.stages[0];
+          assert.ok(kept.proc, 'the other stage runs');
+          assert.deepEqual((await clientsOf(dir)).length, 1, `${when}, round ${round}: only the kept stage's process runs`);
+        } finally {
+          // What a failed round started goes too (as Project.removeChain would end it, and the removed stage's).
+          chain.stages = [...chain.stages, removed];
+          await starting.catch(() => undefined);
+          await run.stop();
+          await removed.proc?.terminate();
+        }
         assert.deepEqual(await clientsOf(dir), [], 'nothing is left after the stop');
       }
     }
