@@ -180,6 +180,18 @@ export class Project {
    * chain that exists is taken when it says what the chain is (or completes one made with mkdir); written
    * anew (`rewrite`: O_TRUNC, or tar creating ctl again), it replaces a chain that differs.
    */
+  /**
+   * Checks a line of /ctl as execRootLine would before it acts (its grammar, who may say it, a chain's programs);
+   * a bad one throws, logged.
+   */
+  async checkRootLine(line: string, how: CommandContext = { rewrite: false }): Promise<void> {
+    await this.logged('/ctl', line, async () => {
+      const cmd = parseRootLine(line, '/ctl');
+      checkVerb(how.role ?? 'owner', cmd.verb, 'root', '/ctl');
+      if (cmd.verb === 'chain') await Promise.all(cmd.stages.map((argv) => this.resolve(argv[0], '/ctl')));
+    });
+  }
+
   async execRootLine(line: string, how: CommandContext = { rewrite: false }): Promise<void> {
     await this.logged('/ctl', line, async () => {
       const cmd = parseRootLine(line, '/ctl');
@@ -234,6 +246,14 @@ export class Project {
     if (stage) chain.run?.inject(stage);
     else chain.run?.poke();
     this.onChange(chain);
+  }
+
+  /** Checks a line of NAME/ctl as execChainLine would before it acts; a bad one throws, logged. */
+  async checkChainLine(chain: Chain, line: string, how: CommandContext = { rewrite: false }): Promise<void> {
+    const where = `/${chain.name}/ctl`;
+    await this.logged(where, line, async () => {
+      checkVerb(how.role ?? 'owner', parseChainLine(line, where).verb, 'chain', where);
+    });
   }
 
   /** Applies one line of NAME/ctl. */

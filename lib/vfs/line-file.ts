@@ -23,6 +23,11 @@ export interface LineFileOptions {
    */
   apply: (line: string, how: CommandContext) => Promise<void> | void;
   /**
+   * Checks a line as `apply` would before applying anything (its grammar, who may say it): every whole line of a
+   * write is checked before the first is applied, so a write with a bad line applies none of them.
+   */
+  check?: (line: string, how: CommandContext) => Promise<void> | void;
+  /**
    * Settings files (mixer, sched): made when the file is opened for writing, before an O_TRUNC clears it.
    * Each write then applies every line written since the open at once, from the state the open left (none
    * when `how.rewrite`, which an ftruncate to 0 after the open sets: read it at each write); a refused line
@@ -195,10 +200,20 @@ class LineHandle implements FileHandle {
         this.pending = '';
         throw tooLong(line);
       }
-      if (this.writer) lines.push(line);
-      else await this.applyLine(line);
+      lines.push(line);
     }
-    await this.applyWritten(lines);
+    try {
+      if (this.writer) await this.applyWritten(lines);
+      else {
+        // Every line of this write checked first: a bad one fails the write with nothing of it applied.
+        if (this.options.check) for (const line of lines) if (line.trim() !== '') await this.options.check(line.replace(/\r$/, ''), this.how);
+        for (const line of lines) await this.applyLine(line);
+      }
+    } catch (err) {
+      // The rest of a refused write is dropped with it (it was applied at close, the close then succeeding).
+      this.pending = '';
+      throw err;
+    }
     if (Buffer.byteLength(this.pending) > MAX_LINE) {
       const line = this.pending;
       this.pending = '';

@@ -361,6 +361,7 @@ class RootDir extends Dir {
           return head === '' ? chainText.get() : Buffer.concat([Buffer.from(head), chainText.get()]);
         },
         size: () => Buffer.byteLength(transportText(project)) + chainBytes.get(),
+        check: (l, how) => project.checkRootLine(l, how),
         apply: (l, how) => project.execRootLine(l, how),
         replace: (text) => project.execRootText(text),
       }),
@@ -404,7 +405,7 @@ class ChainDir extends Dir {
     this.files = {
       in: tree.storeFile(() => chain.input, () => chain.run?.poke(), (store) => project.adoptInput(chain, undefined, store)),
       out: new StreamFile(({ nonblocking }) => chain.out.openReader({ nonblocking })),
-      ctl: new LineFile({ steerable: true, read: () => chainSettings(chain), apply: (l, how) => project.execChainLine(chain, l, how), replace: (t) => project.execChainText(chain, t) }),
+      ctl: new LineFile({ steerable: true, read: () => chainSettings(chain), check: (l, how) => project.checkChainLine(chain, l, how), apply: (l, how) => project.execChainLine(chain, l, how), replace: (t) => project.execChainText(chain, t) }),
       mixer: new LineFile({
         steerable: true, read: () => project.mixerText(chain), apply: (l) => project.applyMixer(l, chain),
         writer: () => project.mixerWriter(chain), replace: (t) => project.applyMixer(t, chain),

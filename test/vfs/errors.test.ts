@@ -101,6 +101,17 @@ test('a line over 64 KiB: EINVAL, and nothing of it is applied', async () => {
   assert.equal(await exists(m.path('big2')), false);
 });
 
+test('a write of several lines with a bad one: EINVAL, and none of its lines is applied, not even at close', async () => {
+  const before = await snapshot();
+  await assert.rejects(appendFile(m.path('ctl'), Buffer.concat([Buffer.from('ok1 passthrough\n'), Buffer.from([0xff, 0xfe]), Buffer.from(' bad\nok2 passthrough\n')])), { code: 'EINVAL' });
+  await assert.rejects(appendFile(m.path('ctl'), 'ok5 passthrough\nok6 audiofs-no-such-program\nok7 passthrough\n'), { code: 'ENOENT' });
+  await assert.rejects(appendFile(m.path('ctl'), 'ok3 passthrough\nplya\nok4 passthrough\n'), { code: 'EINVAL' });
+  await assert.rejects(appendFile(m.path('keep', 'ctl'), 'stop\nplya\n'), { code: 'EINVAL' });
+  assert.deepEqual(await snapshot(), before);
+  for (const name of ['ok1', 'ok2', 'ok3', 'ok4', 'ok5', 'ok6', 'ok7']) assert.equal(await exists(m.path(name)), false, name);
+  assert.match(await readNow(m.path('log')), /\/ctl: 'plya' refused: 'plya': unknown verb/);
+});
+
 test('bad chain names: / . .. control characters, reserved names: EINVAL', async () => {
   await refused('a/b passthrough', 'EINVAL', "chain name 'a/b' contains '/' (expected a name without '/')");
   await refused('. passthrough', 'EINVAL', "chain name '.' is '.' or '..' (expected a plain name)");
