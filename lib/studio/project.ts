@@ -176,11 +176,6 @@ export class Project {
   }
 
   /**
-   * Applies one line of /ctl; a bad line throws (and is logged) and changes nothing. A chain line for a
-   * chain that exists is taken when it says what the chain is (or completes one made with mkdir); written
-   * anew (`rewrite`: O_TRUNC, or tar creating ctl again), it replaces a chain that differs.
-   */
-  /**
    * Checks a line of /ctl as execRootLine would before it acts (its grammar, who may say it, a chain's programs);
    * a bad one throws, logged.
    */
@@ -192,6 +187,11 @@ export class Project {
     });
   }
 
+  /**
+   * Applies one line of /ctl; a bad line throws (and is logged) and changes nothing. A chain line for a
+   * chain that exists is taken when it says what the chain is (or completes one made with mkdir); written
+   * anew (`rewrite`: O_TRUNC, or tar creating ctl again), it replaces a chain that differs.
+   */
   async execRootLine(line: string, how: CommandContext = { rewrite: false }): Promise<void> {
     await this.logged('/ctl', line, async () => {
       const cmd = parseRootLine(line, '/ctl');
@@ -214,9 +214,8 @@ export class Project {
 
   /** A whole NAME/ctl text: every line is checked before any is applied. */
   async execChainText(chain: Chain, text: string): Promise<void> {
-    const where = `/${chain.name}/ctl`;
     const lines = textLines(text);
-    for (const line of lines) await this.logged(where, line, async () => void parseChainLine(line, where));
+    for (const line of lines) await this.checkChainLine(chain, line);
     for (const line of lines) await this.execChainLine(chain, line);
   }
 

@@ -206,7 +206,7 @@ class LineHandle implements FileHandle {
       if (this.writer) await this.applyWritten(lines);
       else {
         // Every line of this write checked first: a bad one fails the write with nothing of it applied.
-        if (this.options.check) for (const line of lines) if (line.trim() !== '') await this.options.check(line.replace(/\r$/, ''), this.how);
+        if (this.options.check) for (const line of lines) { const text = commandText(line); if (text !== undefined) await this.options.check(text, this.how); }
         for (const line of lines) await this.applyLine(line);
       }
     } catch (err) {
@@ -260,11 +260,17 @@ class LineHandle implements FileHandle {
   }
 
   private async applyLine(line: string): Promise<void> {
-    const text = line.replace(/\r$/, '');
-    if (text.trim() === '') return;
+    const text = commandText(line);
+    if (text === undefined) return;
     await this.options.apply(text, this.how);
     this.file.touch();
   }
+}
+
+/** A written line as a command: without a CR before its newline; undefined when blank. */
+function commandText(line: string): string | undefined {
+  const text = line.replace(/\r$/, '');
+  return text.trim() === '' ? undefined : text;
 }
 
 /** The refusal of a line over MAX_LINE: it quotes the start of the line only. */
